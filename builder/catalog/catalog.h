@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/* The catalog and advisories models: parse, edit, write (no signature logic here). */
+#ifndef PF_CATALOG_CATALOG_H
+#define PF_CATALOG_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/digest.h"
+#include "core/error.h"
+#include "core/mem.h"
+
+#define CATALOG_FORMAT "pinfold-catalog/1"
+#define ADVISORIES_FORMAT "pinfold-advisories/1"
+#define CATALOG_FILE "catalog.yaml"
+#define CATALOG_SIG "catalog.yaml.sig"
+#define ADVISORIES_FILE "advisories.yaml"
+#define ADVISORIES_SIG "advisories.yaml.sig"
+#define CATALOG_PAYLOAD_TYPE "application/vnd.pinfold.catalog+yaml"
+#define ADVISORIES_PAYLOAD_TYPE "application/vnd.pinfold.advisories+yaml"
+
+/* One artifact: the exact upstream file, pinned by size and SHA-256. */
+struct catalog_artifact {
+	const char *file;		/* base name, no '/' */
+	const char *format;		/* wheel | npm | deb | generic */
+	uint64_t size;
+	char sha256[PF_SHA256_HEX];
+};
+
+struct catalog_pkg {
+	const char *ecosystem;		/* pypi | npm | deb | generic */
+	const char *name;		/* as upstream spells it */
+	const char *version;		/* as upstream spells it */
+	const char *published;		/* YYYY-MM-DD */
+	struct catalog_artifact artifact;
+	const char **depends; size_t ndepends;	/* ecosystem syntax */
+	const char **provides; size_t nprovides;
+	const char **conflicts; size_t nconflicts;
+	const char *vetted_by, *vetted_date, *vetted_note;	/* may be NULL */
+	const char *young_note;		/* set when added with --allow-young */
+};
+
+/*
+ * A catalog. Strings live in the arena; pkgs is sorted by (ecosystem, name,
+ * version string) after parsing and before writing.
+ */
+struct catalog {
+	struct pf_arena arena;
+	const char *name;
+	long long version;		/* 0 before the first sign */
+	const char *expires;		/* RFC 3339, NULL before the first sign */
+	time_t expires_t;
+	int min_age_days;
+	struct catalog_pkg *pkgs;
+	size_t npkgs, cap;
+	char sha256[PF_SHA256_HEX];	/* of the catalog.yaml bytes parsed ("" if built) */
+};
+
+/* Parse catalog.yaml bytes (strict; file names errors). */
+int catalog_parse(struct catalog *c, const char *file, const char *data, size_t len, struct pf_err *e);
+/* Serialise deterministically (sorted packages, fixed key order). */
+void catalog_write(const struct catalog *c, struct pf_buf *out);
+void catalog_release(struct catalog *c);
+/* Find (ecosystem, name, version); NULL when absent. */
+const struct catalog_pkg *catalog_find(const struct catalog *c, const char *eco, const char *name,
+				       const char *version);
+/* Add a copy of p (strings copied into the arena). A same version with another hash is refused. */
+int catalog_add(struct catalog *c, const struct catalog_pkg *p, struct pf_err *e);
+/* Remove (ecosystem, name, version); PF_ENOTFOUND when absent. */
+int catalog_remove(struct catalog *c, const char *eco, const char *name, const char *version, struct pf_err *e);
+/* 1 when s is a known ecosystem / artifact format. */
+int catalog_ecosystem_ok(const char *s);
+int catalog_format_ok(const char *s);
+
+/* A signed revocation. versions is either a list of exact versions or one range. */
+struct advisory {
+	const char *id, *ecosystem, *name;
+	const char **versions; size_t nversions;	/* exact versions, or NULL */
+	const char *range;				/* ecosystem range syntax, or NULL */
+	const char *reason, *advice, *severity, *published;
+};
+
+struct advisories {
+	struct pf_arena arena;
+	const char *name;
+	long long version;
+	const char *expires;
+	time_t expires_t;
+	struct advisory *items;
+	size_t n, cap;
+	char sha256[PF_SHA256_HEX];
+};
+
+int advisories_parse(struct advisories *a, const char *file, const char *data, size_t len, struct pf_err *e);
+void advisories_write(const struct advisories *a, struct pf_buf *out);
+void advisories_release(struct advisories *a);
+int advisories_add(struct advisories *a, const struct advisory *adv, struct pf_err *e);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* Loading catalogs and advisories only after their signatures, expiry and version are checked. */
+#ifndef PF_CATALOG_VERIFIED_H
+#define PF_CATALOG_VERIFIED_H
+
+#include "catalog/catalog.h"
+#include "trust/trust.h"
+
+struct verify_opts {
+	const struct trust_store *store;
+	struct trust_policy policy;
+	const char *state_dir;		/* NULL: no rollback state (tests only) */
+	int record;			/* raise the state after success */
+};
+
+/*
+ * Verify and parse catalog bytes: signature first (over the raw bytes), then
+ * strict parse, then expiry against pf_now(), then rollback state. label names
+ * the source in errors ("catalog/catalog.yaml" or a URL). signers gets the
+ * distinct trusted signer ids when not NULL.
+ */
+int catalog_verify_bytes(const char *label, const char *data, size_t len, const char *sig, size_t siglen,
+			 const struct verify_opts *o, struct catalog *c, struct pf_strv *signers,
+			 struct pf_err *e);
+/* Read DIR/catalog.yaml (capped at 256 MiB) and DIR/catalog.yaml.sig, then catalog_verify_bytes(). */
+int catalog_open_dir(const char *dir, const struct verify_opts *o, struct catalog *c, struct pf_strv *signers,
+		     struct pf_err *e);
+
+/* The same for advisories; PF_ENOTFOUND when DIR has no advisories.yaml. */
+int advisories_verify_bytes(const char *label, const char *data, size_t len, const char *sig, size_t siglen,
+			    const struct verify_opts *o, struct advisories *a, struct pf_strv *signers,
+			    struct pf_err *e);
+int advisories_open_dir(const char *dir, const struct verify_opts *o, struct advisories *a,
+			struct pf_strv *signers, struct pf_err *e);
+
+#endif

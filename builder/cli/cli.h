@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* The command-line front end: global options, output helpers and the command table. */
+#ifndef PF_CLI_CLI_H
+#define PF_CLI_CLI_H
+
+#include <stdio.h>
+
+#include "core/error.h"
+#include "core/mem.h"
+
+enum cli_progress { CLI_PROGRESS_AUTO, CLI_PROGRESS_ALWAYS, CLI_PROGRESS_NEVER };
+
+/* Global options and the error context of one invocation. */
+struct cli {
+	int verbose, quiet, json;
+	int now_set;			/* --now given */
+	const char *state_dir;		/* resolved at start-up; never NULL */
+	struct pf_strv trust_files;	/* --trust FILE... */
+	const char *trust_dir;		/* --trust-dir DIR, or NULL */
+	const char *builtin_trust_dir;	/* compiled-in anchor directory */
+	enum cli_progress progress;
+	struct pf_err err;
+};
+
+struct command {
+	const char *name;
+	int (*fn)(struct cli *c, int argc, char **argv);
+	const char *summary;
+	const char *usage;		/* text after "pinfold NAME " */
+};
+
+/* The command table (main.c). */
+extern const struct command commands[];
+
+/*
+ * Print "pinfold: error: <c->err.msg>" (or the code's text) on stderr and
+ * return the exit status for rc. rc is a negative PF_E* code.
+ */
+int cli_fail(struct cli *c, int rc);
+/* Print "pinfold: error: <fmt>" and return 2; hint names the command for --help. */
+int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A success line on stdout, hidden by -q. */
+void cli_info(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A line of data on stdout (never hidden). */
+void cli_out(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "pinfold: warning: ..." on stderr. */
+void cli_warn(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Verbose diagnostics on stderr (only with -v). */
+void cli_debug(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print the usage of command name to f. */
+void cli_print_usage(FILE *f, const char *name);
+/* 1 when a progress bar should be drawn on stderr. */
+int cli_progress_on(const struct cli *c);
+/* Write s as a JSON string literal to f. */
+void cli_json_str(FILE *f, const char *s);
+
+/*
+ * Shared helpers for commands (cli/common.c).
+ * cli_trust_store: the trust store from --trust FILE... and --trust-dir DIR
+ * when given (they replace the built-in anchor), else the built-in trust
+ * directory. Caller frees with trust_store_free(). Fills c->err on failure.
+ * cli_verify_opts: verify options over store with threshold and the state dir.
+ */
+struct trust_store;
+struct verify_opts;
+int cli_trust_store(struct cli *c, struct trust_store **out);
+void cli_verify_opts(struct cli *c, const struct trust_store *store, int threshold, struct verify_opts *o);
+
+/* Commands, one file each (cmd_<name>.c). */
+int cmd_help(struct cli *c, int argc, char **argv);
+int cmd_key(struct cli *c, int argc, char **argv);
+int cmd_catalog(struct cli *c, int argc, char **argv);
+int cmd_lock(struct cli *c, int argc, char **argv);
+int cmd_why(struct cli *c, int argc, char **argv);
+int cmd_build(struct cli *c, int argc, char **argv);
+int cmd_verify(struct cli *c, int argc, char **argv);
+int cmd_audit(struct cli *c, int argc, char **argv);
+int cmd_unlock(struct cli *c, int argc, char **argv);
+int cmd_bundle(struct cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/* pinfold's entry point: global options, then one command from the table. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pf_config.h"
+#include "cli/cli.h"
+#include "core/time.h"
+
+const struct command commands[] = {
+	{ "key", cmd_key, "generate Ed25519 keys and show key ids",
+	  "generate FILE | id FILE" },
+	{ "catalog", cmd_catalog, "create, edit, sign and verify a catalog",
+	  "init|add|remove|list|sign|verify|revoke DIR ..." },
+	{ "lock", cmd_lock, "resolve an image against its verified catalog into a lockfile",
+	  "IMAGE [-o LOCKFILE] [--check] [--upgrade ECO:NAME]... [--upgrade-all]" },
+	{ "why", cmd_why, "show why a package is in a lockfile",
+	  "LOCKFILE ECOSYSTEM:NAME" },
+	{ "build", cmd_build, "build a reproducible environment tarball from a lockfile",
+	  "LOCKFILE -o OUT.tar.zst [--mirror DIR|URL]... [--cache DIR] [--jobs N]" },
+	{ "verify", cmd_verify, "check an environment against its manifest",
+	  "TARGET [--lock LOCKFILE]" },
+	{ "audit", cmd_audit, "list packages that signed advisories revoke",
+	  "TARGET [--catalog DIR|URL]" },
+	{ "unlock", cmd_unlock, "lift an environment's install constraints, with a reason",
+	  "ENVDIR --reason TEXT" },
+	{ "bundle", cmd_bundle, "create or verify an air-gap bundle",
+	  "create LOCKFILE -o FILE.pfb | verify FILE.pfb" },
+	{ "help", cmd_help, "show help for pinfold or a command", "[COMMAND]" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static void emit(FILE *f, const char *prefix, const char *fmt, va_list ap)
+{
+	if (prefix)
+		fputs(prefix, f);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+}
+
+int cli_fail(struct cli *c, int rc)
+{
+	if (rc >= 0)
+		return 0;
+	fflush(stdout);
+	fprintf(stderr, "pinfold: error: %s\n", c->err.code ? c->err.msg : pf_strerror(rc));
+	return pf_exit_status(rc);
+}
+
+int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)c;
+	va_start(ap, fmt);
+	emit(stderr, "pinfold: error: ", fmt, ap);
+	va_end(ap);
+	if (cmd)
+		fprintf(stderr, "usage: pinfold %s %s\n       (see 'pinfold %s --help')\n", cmd,
+			strcmp(cmd, "help") ? "..." : "", cmd);
+	return 2;
+}
+
+void cli_info(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	va_start(ap, fmt);
+	emit(stdout, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void cli_out(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)c;
+	va_start(ap, fmt);
+	emit(stdout, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void cli_warn(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)c;
+	fflush(stdout);
+	va_start(ap, fmt);
+	emit(stderr, "pinfold: warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void cli_debug(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->verbose)
+		return;
+	va_start(ap, fmt);
+	emit(stderr, "pinfold: ", fmt, ap);
+	va_end(ap);
+}
+
+int cli_progress_on(const struct cli *c)
+{
+	if (c->progress == CLI_PROGRESS_ALWAYS)
+		return 1;
+	if (c->progress == CLI_PROGRESS_NEVER || c->quiet)
+		return 0;
+	return isatty(STDERR_FILENO);
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+void cli_print_usage(FILE *f, const char *name)
+{
+	for (const struct command *cmd = commands; cmd->name; cmd++)
+		if (!strcmp(cmd->name, name))
+			fprintf(f, "usage: pinfold %s %s\n%s\n", cmd->name, cmd->usage, cmd->summary);
+}
+
+static void warn_sink(void *ud, const char *msg)
+{
+	cli_warn(ud, "%s", msg);
+}
+
+static void print_main_usage(FILE *f)
+{
+	fputs("usage: pinfold [-v|-q] [--json] [--now RFC3339] [--state-dir DIR] [--trust FILE]...\n"
+	      "               [--trust-dir DIR] [--progress=auto|always|never] COMMAND ...\n"
+	      "       pinfold --version\n\ncommands:\n", f);
+	for (const struct command *cmd = commands; cmd->name; cmd++)
+		fprintf(f, "  %-9s %s\n", cmd->name, cmd->summary);
+	fputs("\nRun 'pinfold COMMAND --help' for a command's options.\n", f);
+}
+
+int cmd_help(struct cli *c, int argc, char **argv)
+{
+	(void)c;
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_main_usage(stdout);
+		return 0;
+	}
+	for (const struct command *cmd = commands; cmd->name; cmd++) {
+		if (!strcmp(cmd->name, argv[1])) {
+			char *args[] = { argv[1], (char *)"--help", NULL };
+
+			return cmd->fn(c, 2, args);
+		}
+	}
+	return cli_usage(c, NULL, "'%s': unknown command", argv[1]);
+}
+
+static char *default_state_dir(void)
+{
+	const char *s = getenv("PINFOLD_STATE_DIR");
+
+	if (s && *s)
+		return pf_xstrdup(s);
+	s = getenv("XDG_STATE_HOME");
+	if (s && *s == '/')
+		return pf_xasprintf("%s/pinfold", s);
+	s = getenv("HOME");
+	return pf_xasprintf("%s/.local/state/pinfold", s && *s ? s : "/tmp");
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_NOW = 256, OPT_STATE, OPT_TRUST, OPT_TRUST_DIR, OPT_JSON, OPT_VERSION, OPT_PROGRESS };
+	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "now", required_argument, NULL, OPT_NOW },
+		{ "state-dir", required_argument, NULL, OPT_STATE },
+		{ "trust", required_argument, NULL, OPT_TRUST },
+		{ "trust-dir", required_argument, NULL, OPT_TRUST_DIR },
+		{ "progress", required_argument, NULL, OPT_PROGRESS },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli c;
+	char *state = NULL;
+	int opt, status;
+
+	memset(&c, 0, sizeof c);
+	c.builtin_trust_dir = PF_TRUST_DIR;
+	c.err.warn = warn_sink;
+	c.err.warn_ud = &c;
+	while ((opt = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'v': c.verbose++; c.quiet = 0; break;
+		case 'q': c.quiet = 1; c.verbose = 0; break;
+		case 'h': print_main_usage(stdout); return 0;
+		case OPT_JSON: c.json = 1; break;
+		case OPT_NOW: {
+			time_t t;
+
+			if (pf_time_parse(optarg, &t) < 0)
+				return cli_usage(&c, NULL, "--now: '%s' is not an RFC 3339 UTC time "
+						 "(e.g. 2026-01-31T12:00:00Z)", optarg);
+			pf_now_set(t);
+			c.now_set = 1;
+			break;
+		}
+		case OPT_STATE: c.state_dir = optarg; break;
+		case OPT_TRUST: pf_strv_push(&c.trust_files, optarg); break;
+		case OPT_TRUST_DIR: c.trust_dir = optarg; break;
+		case OPT_PROGRESS:
+			if (!strcmp(optarg, "auto"))
+				c.progress = CLI_PROGRESS_AUTO;
+			else if (!strcmp(optarg, "always"))
+				c.progress = CLI_PROGRESS_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				c.progress = CLI_PROGRESS_NEVER;
+			else
+				return cli_usage(&c, NULL, "--progress: expected auto, always or never");
+			break;
+		case OPT_VERSION:
+			printf("pinfold %s\n", PF_VERSION);
+			if (c.verbose)
+				printf("built-in trust directory: %s\n", PF_TRUST_DIR);
+			return 0;
+		default:
+			fputs("(see 'pinfold --help')\n", stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		print_main_usage(stderr);
+		return 2;
+	}
+	if (!c.state_dir)
+		c.state_dir = state = default_state_dir();
+	status = -1;
+	for (const struct command *cmd = commands; cmd->name; cmd++) {
+		if (!strcmp(cmd->name, argv[optind])) {
+			char **sub = argv + optind;
+			int subc = argc - optind;
+
+			optind = 0;	/* reset getopt for the command */
+			status = cmd->fn(&c, subc, sub);
+			break;
+		}
+	}
+	if (status < 0)
+		status = cli_usage(&c, NULL, "'%s': unknown command (see 'pinfold help')", argv[optind]);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fputs("pinfold: error: cannot write to standard output\n", stderr);
+		if (!status)
+			status = 3;
+	}
+	pf_strv_release(&c.trust_files);
+	free(state);
+	return status;
+}

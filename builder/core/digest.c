@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* SHA-256 through OpenSSL's EVP interface. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "core/digest.h"
+#include "core/mem.h"
+
+static void die_crypto(void)
+{
+	/* EVP digest failures only happen when memory is exhausted */
+	pf_xmalloc((size_t)-1);
+}
+
+void pf_sha256_init(struct pf_sha256 *s)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		die_crypto();
+	s->md = ctx;
+}
+
+void pf_sha256_update(struct pf_sha256 *s, const void *data, size_t n)
+{
+	if (n && EVP_DigestUpdate(s->md, data, n) != 1)
+		die_crypto();
+}
+
+void pf_sha256_final_raw(struct pf_sha256 *s, unsigned char raw[32])
+{
+	unsigned int len = 32;
+
+	if (EVP_DigestFinal_ex(s->md, raw, &len) != 1)
+		die_crypto();
+	EVP_MD_CTX_free(s->md);
+	s->md = NULL;
+}
+
+void pf_hex(const unsigned char *raw, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[raw[i] >> 4];
+		out[2 * i + 1] = digits[raw[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void pf_sha256_final(struct pf_sha256 *s, char hex[PF_SHA256_HEX])
+{
+	unsigned char raw[32];
+
+	pf_sha256_final_raw(s, raw);
+	pf_hex(raw, 32, hex);
+}
+
+void pf_sha256_hex(const void *data, size_t n, char hex[PF_SHA256_HEX])
+{
+	struct pf_sha256 s;
+
+	pf_sha256_init(&s);
+	pf_sha256_update(&s, data, n);
+	pf_sha256_final(&s, hex);
+}
+
+int pf_sha256_file(const char *path, char hex[PF_SHA256_HEX], uint64_t *size, struct pf_err *e)
+{
+	enum { CHUNK = 1 << 17 };
+	unsigned char *chunk;
+	struct pf_sha256 s;
+	uint64_t total = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pf_error(e, errno == ENOENT ? PF_ENOTFOUND : PF_EIO, "'%s': %s", path, strerror(errno));
+	chunk = pf_xmalloc(CHUNK);
+	pf_sha256_init(&s);
+	for (;;) {
+		ssize_t n = read(fd, chunk, CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror(errno));
+
+			pf_sha256_final(&s, hex);
+			free(chunk);
+			close(fd);
+			return rc;
+		}
+		if (n == 0)
+			break;
+		pf_sha256_update(&s, chunk, (size_t)n);
+		total += (uint64_t)n;
+	}
+	free(chunk);
+	close(fd);
+	pf_sha256_final(&s, hex);
+	if (size)
+		*size = total;
+	return 0;
+}
+
+int pf_is_sha256_hex(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return i == 64;
+}

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/* File I/O that never leaves half-written outputs behind. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/file.h"
+
+int pf_read_file(const char *path, size_t max, struct pf_buf *out, struct pf_err *e)
+{
+	struct stat st;
+	size_t start = out->len;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pf_error(e, errno == ENOENT ? PF_ENOTFOUND : PF_EIO,
+				"'%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = pf_error(e, PF_EIO, "'%s': is a directory", path);
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+		rc = pf_error(e, PF_ETOOBIG, "'%s': larger than %zu bytes, refused unread", path, max);
+		goto out;
+	}
+	for (;;) {
+		char chunk[65536];
+		ssize_t n = read(fd, chunk, sizeof chunk);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (out->len - start + (size_t)n > max) {
+			rc = pf_error(e, PF_ETOOBIG, "'%s': larger than %zu bytes", path, max);
+			goto out;
+		}
+		pf_buf_add(out, chunk, (size_t)n);
+	}
+	pf_buf_cstr(out);
+out:
+	if (rc)
+		out->len = start;
+	close(fd);
+	return rc;
+}
+
+int pf_afile_open(struct pf_afile *f, const char *path, mode_t mode, struct pf_err *e)
+{
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+	f->path = pf_xstrdup(path);
+	f->tmp = pf_xasprintf("%s.tmp-XXXXXX", path);
+	f->fd = mkostemp(f->tmp, O_CLOEXEC);
+	if (f->fd < 0) {
+		int rc = pf_error(e, PF_EIO, "'%s': cannot create: %s", path, strerror(errno));
+
+		free(f->tmp);
+		f->tmp = NULL;
+		pf_afile_abort(f);
+		return rc;
+	}
+	if (fchmod(f->fd, mode) < 0)
+		f->err = errno;
+	return 0;
+}
+
+void pf_afile_write(struct pf_afile *f, const void *data, size_t n)
+{
+	const char *p = data;
+
+	while (n && !f->err && f->fd >= 0) {
+		ssize_t w = write(f->fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			f->err = errno;
+			break;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+int pf_afile_commit(struct pf_afile *f, struct pf_err *e)
+{
+	int rc = 0;
+
+	if (f->fd < 0)
+		return pf_error(e, PF_EIO, "'%s': not open", f->path ? f->path : "?");
+	if (!f->err && fsync(f->fd) < 0)
+		f->err = errno;
+	if (close(f->fd) < 0 && !f->err)
+		f->err = errno;
+	f->fd = -1;
+	if (!f->err && rename(f->tmp, f->path) < 0)
+		f->err = errno;
+	if (f->err) {
+		rc = pf_error(e, PF_EIO, "'%s': cannot write: %s", f->path, strerror(f->err));
+		unlink(f->tmp);
+	}
+	free(f->tmp);
+	free(f->path);
+	f->tmp = f->path = NULL;
+	return rc;
+}
+
+void pf_afile_abort(struct pf_afile *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (f->tmp)
+		unlink(f->tmp);
+	free(f->tmp);
+	free(f->path);
+	f->tmp = f->path = NULL;
+}
+
+int pf_write_file(const char *path, const void *data, size_t n, mode_t mode, struct pf_err *e)
+{
+	struct pf_afile f;
+	int rc;
+
+	rc = pf_afile_open(&f, path, mode, e);
+	if (rc)
+		return rc;
+	pf_afile_write(&f, data, n);
+	return pf_afile_commit(&f, e);
+}
+
+int pf_mkdir_p(const char *path, mode_t mode, struct pf_err *e)
+{
+	char *p = pf_xstrdup(path);
+	int rc = 0;
+
+	for (char *s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, mode) < 0 && errno != EEXIST) {
+				rc = pf_error(e, PF_EIO, "'%s': cannot create directory: %s", p, strerror(errno));
+				break;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	if (!rc && !pf_is_dir(path))
+		rc = pf_error(e, PF_EIO, "'%s': not a directory", path);
+	free(p);
+	return rc;
+}
+
+static int rm_at(int dfd, const char *name)
+{
+	struct stat st;
+	int rc = 0;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISDIR(st.st_mode)) {
+		int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d;
+		struct dirent *de;
+
+		if (fd < 0)
+			return -errno;
+		fchmod(fd, 0700);
+		d = fdopendir(fd);
+		if (!d) {
+			close(fd);
+			return -errno;
+		}
+		while ((de = readdir(d))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			if (!rc)
+				rc = rm_at(fd, de->d_name);
+		}
+		closedir(d);
+		if (!rc && unlinkat(dfd, name, AT_REMOVEDIR) < 0)
+			rc = -errno;
+	} else if (unlinkat(dfd, name, 0) < 0) {
+		rc = -errno;
+	}
+	return rc;
+}
+
+int pf_rm_rf(const char *path)
+{
+	return rm_at(AT_FDCWD, path);
+}
+
+char *pf_mkdtemp(const char *parent, const char *prefix, struct pf_err *e)
+{
+	char *t = pf_xasprintf("%s/%sXXXXXX", parent, prefix);
+
+	if (!mkdtemp(t)) {
+		pf_error(e, PF_EIO, "'%s': cannot create temporary directory: %s", parent, strerror(errno));
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+char *pf_path_join(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+
+	if (!la)
+		return pf_xstrdup(b);
+	if (b[0] == '/')
+		b++;
+	return pf_xasprintf("%s%s%s", a, a[la - 1] == '/' ? "" : "/", b);
+}
+
+char *pf_dirname(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	if (!s)
+		return pf_xstrdup(".");
+	if (s == path)
+		return pf_xstrdup("/");
+	return pf_xstrndup(path, (size_t)(s - path));
+}
+
+const char *pf_basename(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+int pf_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int pf_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}

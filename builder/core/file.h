@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* Capped file reads, atomic (temp + rename) writes, and path helpers. */
+#ifndef PF_CORE_FILE_H
+#define PF_CORE_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+#include "core/mem.h"
+
+/* Size caps for inputs; checked before a byte is parsed. */
+#define PF_MAX_CATALOG	((size_t)256 << 20)	/* catalog.yaml, advisories.yaml */
+#define PF_MAX_SMALL	((size_t)16 << 20)	/* images, lockfiles, signatures, keys */
+
+/*
+ * Read all of path into out (appended; NUL-terminated). A file over max bytes
+ * is refused from its size before it is read ("'path': larger than N bytes").
+ */
+int pf_read_file(const char *path, size_t max, struct pf_buf *out, struct pf_err *e);
+
+/*
+ * An output written to "path.tmp-XXXXXX" in the same directory and renamed
+ * over path by pf_afile_commit(). Writes keep the first error; commit returns
+ * it and removes the temp file; pf_afile_abort() removes it (safe after commit
+ * and on a never-opened, zeroed struct).
+ */
+struct pf_afile {
+	int fd;
+	int err;		/* first errno seen, 0 when none */
+	char *path, *tmp;
+};
+int pf_afile_open(struct pf_afile *f, const char *path, mode_t mode, struct pf_err *e);
+void pf_afile_write(struct pf_afile *f, const void *data, size_t n);
+int pf_afile_commit(struct pf_afile *f, struct pf_err *e);
+void pf_afile_abort(struct pf_afile *f);
+
+/* Write data to path atomically with the given mode. */
+int pf_write_file(const char *path, const void *data, size_t n, mode_t mode, struct pf_err *e);
+
+/* mkdir -p; existing directories are fine. */
+int pf_mkdir_p(const char *path, mode_t mode, struct pf_err *e);
+/* rm -rf without following symlinks; missing path is fine. Returns 0 or -errno. */
+int pf_rm_rf(const char *path);
+/* A fresh private directory "<parent>/<prefix>XXXXXX"; caller frees. */
+char *pf_mkdtemp(const char *parent, const char *prefix, struct pf_err *e);
+
+/* Path helpers; results are malloc'd, caller frees. */
+char *pf_path_join(const char *a, const char *b);
+char *pf_dirname(const char *path);
+const char *pf_basename(const char *path);	/* borrowed pointer into path */
+int pf_is_dir(const char *path);
+int pf_exists(const char *path);
+
+#endif

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* Ed25519 keys, detached DSSE-style signatures, trust stores, and rollback state. */
+#ifndef PF_TRUST_TRUST_H
+#define PF_TRUST_TRUST_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+#include "core/mem.h"
+
+#define TRUST_KEYID_HEX 65	/* lowercase hex SHA-256 of the raw 32-byte public key */
+
+/* A loaded public or private key (opaque; OpenSSL stays inside trust/). */
+struct trust_key;
+
+/*
+ * Write a new private key to path (PEM PKCS#8, mode 0600, O_EXCL|O_NOFOLLOW:
+ * never overwrites) and its public half to path.pub; id gets the key id.
+ */
+int trust_key_generate(const char *path, char id[TRUST_KEYID_HEX], struct pf_err *e);
+/* Load a PEM Ed25519 public or private key. Caller frees with trust_key_free(). */
+int trust_key_load(const char *path, struct trust_key **out, struct pf_err *e);
+const char *trust_key_id(const struct trust_key *k);	/* borrowed while k lives */
+int trust_key_is_private(const struct trust_key *k);
+void trust_key_free(struct trust_key *k);
+
+/*
+ * Sign PAE(payload_type, data) and append one signature line
+ * "<keyid> <base64 signature>\n" to sig.
+ */
+int trust_sign(const struct trust_key *k, const char *payload_type, const void *data, size_t n,
+	       struct pf_buf *sig, struct pf_err *e);
+
+/* A set of trusted public keys, deduplicated by raw public key. */
+struct trust_store;
+struct trust_store *trust_store_new(void);
+int trust_store_add_file(struct trust_store *s, const char *path, struct pf_err *e);
+/* Every *.pub / *.pem file in dir. */
+int trust_store_add_dir(struct trust_store *s, const char *dir, struct pf_err *e);
+size_t trust_store_count(const struct trust_store *s);
+void trust_store_free(struct trust_store *s);
+
+struct trust_policy {
+	int threshold;			/* distinct trusted keys needed (>= 1) */
+	const char *const *pin;		/* when npin > 0, only these key ids count */
+	size_t npin;
+};
+
+/*
+ * Verify detached signatures sig over PAE(payload_type, data) before anything
+ * parses data. Counts distinct trusted public keys; duplicated lines, one key
+ * under two ids, unknown keys and malformed lines add nothing. what names the
+ * file in errors. On success signers (sorted key ids) is filled when not NULL.
+ * Errors: PF_EBADSIG (nothing verifies / malformed), PF_EUNTRUSTED (below
+ * threshold with trusted keys).
+ */
+int trust_verify(const struct trust_store *s, const char *what, const char *payload_type,
+		 const void *data, size_t n, const char *sig, size_t siglen,
+		 const struct trust_policy *p, struct pf_strv *signers, struct pf_err *e);
+
+/*
+ * Rollback and substitution protection. The state dir keeps, per kind
+ * ("catalog", "advisories") and name, the highest version seen and the
+ * SHA-256 of its bytes. A lower version, or the same version with other
+ * bytes, is PF_EROLLBACK. trust_state_record() raises the stored version
+ * (atomically) and is called only after full verification.
+ */
+int trust_state_check(const char *state_dir, const char *kind, const char *name, long long version,
+		      const char *sha256, struct pf_err *e);
+int trust_state_record(const char *state_dir, const char *kind, const char *name, long long version,
+		       const char *sha256, struct pf_err *e);
+
+#endif
