@@ -57,7 +57,11 @@ struct catalog {
 	char sha256[PF_SHA256_HEX];	/* of the catalog.yaml bytes parsed ("" if built) */
 };
 
-/* Parse catalog.yaml bytes (strict; file names errors). */
+/*
+ * Parse catalog.yaml bytes (strict; file names errors as "file:line:col: ...").
+ * On failure c is released. A zeroed struct catalog plus a name is a valid
+ * empty catalog for catalog_add()/catalog_write().
+ */
 int catalog_parse(struct catalog *c, const char *file, const char *data, size_t len, struct pf_err *e);
 /* Serialise deterministically (sorted packages, fixed key order). */
 void catalog_write(const struct catalog *c, struct pf_buf *out);
@@ -72,6 +76,13 @@ int catalog_remove(struct catalog *c, const char *eco, const char *name, const c
 /* 1 when s is a known ecosystem / artifact format. */
 int catalog_ecosystem_ok(const char *s);
 int catalog_format_ok(const char *s);
+/* 1 when s is a valid catalog / advisory name or id: [A-Za-z0-9][A-Za-z0-9._-]*, at most 100 bytes. */
+int catalog_name_ok(const char *s);
+/*
+ * Check one package's fields (the rules catalog_parse applies). 0, or -1 with
+ * a short reason in why (e.g. "artifact file 'a/b' must be a base name").
+ */
+int catalog_pkg_check(const struct catalog_pkg *p, char *why, size_t whylen);
 
 /* A signed revocation. versions is either a list of exact versions or one range. */
 struct advisory {
@@ -95,6 +106,9 @@ struct advisories {
 int advisories_parse(struct advisories *a, const char *file, const char *data, size_t len, struct pf_err *e);
 void advisories_write(const struct advisories *a, struct pf_buf *out);
 void advisories_release(struct advisories *a);
+/* Add a copy of adv; an id already present is PF_EEXIST. Items stay sorted by (ecosystem, name, id). */
 int advisories_add(struct advisories *a, const struct advisory *adv, struct pf_err *e);
+/* 1 when s is a known severity (low | medium | high | critical). */
+int advisory_severity_ok(const char *s);
 
 #endif

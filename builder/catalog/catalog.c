@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: MIT */
+/* The catalog model: strict parsing of catalog.yaml, validation, editing and deterministic writing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "catalog/internal.h"
+#include "core/time.h"
+#include "core/yaml.h"
+
+static const char *const ecosystems[] = { "pypi", "npm", "deb", "generic", NULL };
+static const char *const formats[] = { "wheel", "npm", "deb", "generic", NULL };
+
+static int in_list(const char *const *list, const char *s)
+{
+	for (; s && *list; list++)
+		if (!strcmp(*list, s))
+			return 1;
+	return 0;
+}
+
+int catalog_ecosystem_ok(const char *s)
+{
+	return in_list(ecosystems, s);
+}
+
+int catalog_format_ok(const char *s)
+{
+	return in_list(formats, s);
+}
+
+int catalog_name_ok(const char *s)
+{
+	size_t n;
+
+	if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+		return 0;
+	n = strlen(s);
+	return n <= 100 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+/* Printable, no spaces or controls; the upstream spelling is kept as is. */
+int catalog_token_ok(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	if (!s || !*s)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
+		if (*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '\\')
+			return 0;
+	return n <= max;
+}
+
+/* Free text: no control characters except none at all; bounded. */
+int catalog_text_ok(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	if (!s)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return n <= max;
+}
+
+int catalog_date_ok(const char *s)
+{
+	time_t t;
+
+	return s && pf_date_parse(s, &t) == 0;
+}
+
+static int file_ok(const char *s)
+{
+	if (!catalog_token_ok(s, 255) || *s == '.' || strchr(s, '/') || strstr(s, ".."))
+		return 0;
+	return 1;
+}
+
+static int list_ok(const char *const *v, size_t n, const char *what, char *why, size_t whylen)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!catalog_text_ok(v[i], 1024) || !v[i][0]) {
+			snprintf(why, whylen, "%s entry %zu is empty, too long or has control characters",
+				 what, i + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int catalog_pkg_check(const struct catalog_pkg *p, char *why, size_t whylen)
+{
+	const struct catalog_artifact *a = &p->artifact;
+
+	if (!catalog_ecosystem_ok(p->ecosystem)) {
+		snprintf(why, whylen, "unknown ecosystem '%s' (expected pypi, npm, deb or generic)",
+			 p->ecosystem ? p->ecosystem : "");
+		return -1;
+	}
+	if (!catalog_token_ok(p->name, 214)) {
+		snprintf(why, whylen, "package name '%s' is empty, too long or has spaces or controls",
+			 p->name ? p->name : "");
+		return -1;
+	}
+	if (!catalog_token_ok(p->version, 128)) {
+		snprintf(why, whylen, "version '%s' is empty, too long or has spaces or controls",
+			 p->version ? p->version : "");
+		return -1;
+	}
+	if (!catalog_date_ok(p->published)) {
+		snprintf(why, whylen, "published '%s' is not a date YYYY-MM-DD", p->published ? p->published : "");
+		return -1;
+	}
+	if (!file_ok(a->file)) {
+		snprintf(why, whylen, "artifact file '%s' must be a plain base name (no '/', '..' or leading '.')",
+			 a->file ? a->file : "");
+		return -1;
+	}
+	if (!catalog_format_ok(a->format)) {
+		snprintf(why, whylen, "unknown artifact format '%s' (expected wheel, npm, deb or generic)",
+			 a->format ? a->format : "");
+		return -1;
+	}
+	if (!pf_is_sha256_hex(a->sha256)) {
+		snprintf(why, whylen, "artifact sha256 '%s' is not 64 lowercase hex digits", a->sha256);
+		return -1;
+	}
+	if (list_ok(p->depends, p->ndepends, "depends", why, whylen) ||
+	    list_ok(p->provides, p->nprovides, "provides", why, whylen) ||
+	    list_ok(p->conflicts, p->nconflicts, "conflicts", why, whylen))
+		return -1;
+	if ((p->vetted_by && !catalog_text_ok(p->vetted_by, 200)) ||
+	    (p->vetted_note && !catalog_text_ok(p->vetted_note, 4096)) ||
+	    (p->young_note && !catalog_text_ok(p->young_note, 4096))) {
+		snprintf(why, whylen, "vetted or young_note text is too long or has control characters");
+		return -1;
+	}
+	if (p->vetted_date && !catalog_date_ok(p->vetted_date)) {
+		snprintf(why, whylen, "vetted date '%s' is not a date YYYY-MM-DD", p->vetted_date);
+		return -1;
+	}
+	return 0;
+}
+
+static int pkg_cmp3(const struct catalog_pkg *p, const char *eco, const char *name, const char *version)
+{
+	int r = strcmp(p->ecosystem, eco);
+
+	if (!r)
+		r = strcmp(p->name, name);
+	if (!r)
+		r = strcmp(p->version, version);
+	return r;
+}
+
+static int pkg_cmp(const void *a, const void *b)
+{
+	const struct catalog_pkg *q = b;
+
+	return pkg_cmp3(a, q->ecosystem, q->name, q->version);
+}
+
+static const char *cp(struct catalog *c, const char *s)
+{
+	return s ? pf_arena_strdup(&c->arena, s) : NULL;
+}
+
+static const char **cplist(struct pf_arena *a, const char *const *v, size_t n)
+{
+	const char **out = pf_arena_alloc(a, (n + 1) * sizeof *out);
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = pf_arena_strdup(a, v[i]);
+	return out;
+}
+
+static void pkg_copy(struct catalog *c, struct catalog_pkg *dst, const struct catalog_pkg *p)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->ecosystem = cp(c, p->ecosystem);
+	dst->name = cp(c, p->name);
+	dst->version = cp(c, p->version);
+	dst->published = cp(c, p->published);
+	dst->artifact.file = cp(c, p->artifact.file);
+	dst->artifact.format = cp(c, p->artifact.format);
+	dst->artifact.size = p->artifact.size;
+	memcpy(dst->artifact.sha256, p->artifact.sha256, PF_SHA256_HEX);
+	dst->artifact.sha256[PF_SHA256_HEX - 1] = '\0';
+	dst->depends = cplist(&c->arena, p->depends, p->ndepends);
+	dst->ndepends = p->ndepends;
+	dst->provides = cplist(&c->arena, p->provides, p->nprovides);
+	dst->nprovides = p->nprovides;
+	dst->conflicts = cplist(&c->arena, p->conflicts, p->nconflicts);
+	dst->nconflicts = p->nconflicts;
+	dst->vetted_by = cp(c, p->vetted_by);
+	dst->vetted_date = cp(c, p->vetted_date);
+	dst->vetted_note = cp(c, p->vetted_note);
+	dst->young_note = cp(c, p->young_note);
+}
+
+static const char *const catalog_keys[] = { "format", "name", "version", "expires", "policy", "packages", NULL };
+static const char *const catalog_req[] = { "format", "name", "version", "packages", NULL };
+static const char *const policy_keys[] = { "min_age_days", NULL };
+static const char *const pkg_keys[] = { "ecosystem", "name", "version", "published", "artifact", "depends",
+					"provides", "conflicts", "vetted", "young_note", NULL };
+static const char *const pkg_req[] = { "ecosystem", "name", "version", "published", "artifact", NULL };
+static const char *const art_keys[] = { "file", "format", "size", "sha256", NULL };
+static const char *const vetted_keys[] = { "by", "date", "note", NULL };
+
+/* Read format/name/version/expires shared by catalogs and advisories. */
+int catalog_parse_head(struct pf_ydoc *d, const struct pf_ynode *root, const char *format, struct pf_arena *a,
+		       const char **name, long long *version, const char **expires, time_t *expires_t,
+		       struct pf_err *e)
+{
+	const char *s = NULL;
+	int rc;
+
+	if ((rc = pf_y_str(d, root, "format", &s, e)))
+		return rc;
+	if (strcmp(s, format))
+		return pf_y_fail(d, pf_y_get(root, "format"), e, PF_EFORMAT, "format is '%s', expected '%s'",
+				 s, format);
+	s = NULL;
+	if ((rc = pf_y_str(d, root, "name", &s, e)))
+		return rc;
+	if (!catalog_name_ok(s))
+		return pf_y_fail(d, pf_y_get(root, "name"), e, PF_EFORMAT,
+				 "name '%s' must match [A-Za-z0-9][A-Za-z0-9._-]* (at most 100 bytes)", s);
+	*name = pf_arena_strdup(a, s);
+	if ((rc = pf_y_int(d, root, "version", 0, 1000000000000LL, version, e)))
+		return rc;
+	s = NULL;
+	if ((rc = pf_y_str(d, root, "expires", &s, e)))
+		return rc;
+	if (s) {
+		if (pf_time_parse(s, expires_t) < 0)
+			return pf_y_fail(d, pf_y_get(root, "expires"), e, PF_EFORMAT,
+					 "expires '%s' is not an RFC 3339 time", s);
+		*expires = pf_arena_strdup(a, s);
+	}
+	return 0;
+}
+
+static int parse_list(struct catalog *c, struct pf_ydoc *d, const struct pf_ynode *m, const char *key,
+		      const char ***out, size_t *n, struct pf_err *e)
+{
+	const char **v;
+	int rc = pf_y_strlist(d, m, key, &v, n, e);
+
+	if (rc)
+		return rc;
+	*out = cplist(&c->arena, v, *n);
+	return 0;
+}
+
+static int parse_pkg(struct catalog *c, struct pf_ydoc *d, const struct pf_ynode *m, struct pf_err *e)
+{
+	struct catalog_pkg p;
+	const struct pf_ynode *art = NULL, *vet = NULL;
+	const char *sha = NULL;
+	long long size = 0;
+	char why[512];
+	int rc;
+
+	memset(&p, 0, sizeof p);
+	if ((rc = pf_y_check_map(d, m, "package", pkg_keys, pkg_req, e)) ||
+	    (rc = pf_y_str(d, m, "ecosystem", &p.ecosystem, e)) ||
+	    (rc = pf_y_str(d, m, "name", &p.name, e)) ||
+	    (rc = pf_y_str(d, m, "version", &p.version, e)) ||
+	    (rc = pf_y_str(d, m, "published", &p.published, e)) ||
+	    (rc = pf_y_str(d, m, "young_note", &p.young_note, e)) ||
+	    (rc = pf_y_map(d, m, "artifact", &art, e)) ||
+	    (rc = pf_y_check_map(d, art, "artifact", art_keys, art_keys, e)) ||
+	    (rc = pf_y_str(d, art, "file", &p.artifact.file, e)) ||
+	    (rc = pf_y_str(d, art, "format", &p.artifact.format, e)) ||
+	    (rc = pf_y_int(d, art, "size", 0, 1LL << 50, &size, e)) ||
+	    (rc = pf_y_str(d, art, "sha256", &sha, e)) ||
+	    (rc = parse_list(c, d, m, "depends", &p.depends, &p.ndepends, e)) ||
+	    (rc = parse_list(c, d, m, "provides", &p.provides, &p.nprovides, e)) ||
+	    (rc = parse_list(c, d, m, "conflicts", &p.conflicts, &p.nconflicts, e)) ||
+	    (rc = pf_y_map(d, m, "vetted", &vet, e)))
+		return rc;
+	if (vet && ((rc = pf_y_check_map(d, vet, "vetted", vetted_keys, NULL, e)) ||
+		    (rc = pf_y_str(d, vet, "by", &p.vetted_by, e)) ||
+		    (rc = pf_y_str(d, vet, "date", &p.vetted_date, e)) ||
+		    (rc = pf_y_str(d, vet, "note", &p.vetted_note, e))))
+		return rc;
+	p.artifact.size = (uint64_t)size;
+	if (strlen(sha) != PF_SHA256_HEX - 1)
+		return pf_y_fail(d, pf_y_get(art, "sha256"), e, PF_EFORMAT,
+				 "artifact sha256 '%s' is not 64 lowercase hex digits", sha);
+	memcpy(p.artifact.sha256, sha, PF_SHA256_HEX);
+	if (catalog_pkg_check(&p, why, sizeof why))
+		return pf_y_fail(d, m, e, PF_EFORMAT, "%s", why);
+	PF_GROW(c->pkgs, c->npkgs + 1, c->cap);
+	pkg_copy(c, &c->pkgs[c->npkgs++], &p);
+	return 0;
+}
+
+int catalog_parse(struct catalog *c, const char *file, const char *data, size_t len, struct pf_err *e)
+{
+	struct pf_ydoc d;
+	const struct pf_ynode *root, *policy = NULL, *pkgs = NULL;
+	long long min_age = 7;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	memset(&d, 0, sizeof d);
+	rc = pf_yaml_parse(&d, file, data, len, e);
+	if (rc)
+		goto out;
+	root = d.root;
+	if ((rc = pf_y_check_map(&d, root, "catalog", catalog_keys, catalog_req, e)) ||
+	    (rc = catalog_parse_head(&d, root, CATALOG_FORMAT, &c->arena, &c->name, &c->version, &c->expires,
+				     &c->expires_t, e)) ||
+	    (rc = pf_y_map(&d, root, "policy", &policy, e)) ||
+	    (policy && (rc = pf_y_check_map(&d, policy, "policy", policy_keys, NULL, e))) ||
+	    (policy && (rc = pf_y_int(&d, policy, "min_age_days", 0, 3650, &min_age, e))) ||
+	    (rc = pf_y_seq(&d, root, "packages", &pkgs, e)))
+		goto out;
+	c->min_age_days = (int)min_age;
+	for (size_t i = 0; i < pkgs->n; i++)
+		if ((rc = parse_pkg(c, &d, pkgs->vals[i], e)))
+			goto out;
+	qsort(c->pkgs, c->npkgs, sizeof *c->pkgs, pkg_cmp);
+	for (size_t i = 1; i < c->npkgs; i++) {
+		if (!pkg_cmp(&c->pkgs[i - 1], &c->pkgs[i])) {
+			rc = pf_y_fail(&d, pkgs, e, PF_EFORMAT, "package %s:%s %s is listed twice",
+				       c->pkgs[i].ecosystem, c->pkgs[i].name, c->pkgs[i].version);
+			goto out;
+		}
+	}
+	pf_sha256_hex(data, len, c->sha256);
+out:
+	pf_ydoc_release(&d);
+	if (rc)
+		catalog_release(c);
+	return rc;
+}
+
+void catalog_write(const struct catalog *c, struct pf_buf *out)
+{
+	struct pf_yw w;
+	struct pf_ynode *root, *policy, *pkgs;
+
+	memset(&w, 0, sizeof w);
+	root = pf_yw_map(&w);
+	pf_yw_set_str(&w, root, "format", CATALOG_FORMAT);
+	pf_yw_set_str(&w, root, "name", c->name ? c->name : "");
+	pf_yw_set_int(&w, root, "version", c->version);
+	pf_yw_set_raw(&w, root, "expires", c->expires);
+	policy = pf_yw_map(&w);
+	pf_yw_set_int(&w, policy, "min_age_days", c->min_age_days);
+	pf_yw_set(&w, root, "policy", policy);
+	pkgs = pf_yw_seq(&w);
+	for (size_t i = 0; i < c->npkgs; i++) {
+		const struct catalog_pkg *p = &c->pkgs[i];
+		struct pf_ynode *m = pf_yw_map(&w), *a = pf_yw_map(&w);
+
+		pf_yw_set_str(&w, m, "ecosystem", p->ecosystem);
+		pf_yw_set_str(&w, m, "name", p->name);
+		pf_yw_set_str(&w, m, "version", p->version);
+		pf_yw_set_raw(&w, m, "published", p->published);
+		pf_yw_set_str(&w, a, "file", p->artifact.file);
+		pf_yw_set_str(&w, a, "format", p->artifact.format);
+		pf_yw_set_int(&w, a, "size", (long long)p->artifact.size);
+		pf_yw_set_str(&w, a, "sha256", p->artifact.sha256);
+		pf_yw_set(&w, m, "artifact", a);
+		pf_yw_set(&w, m, "depends", pf_yw_strlist(&w, p->depends, p->ndepends));
+		pf_yw_set(&w, m, "provides", pf_yw_strlist(&w, p->provides, p->nprovides));
+		pf_yw_set(&w, m, "conflicts", pf_yw_strlist(&w, p->conflicts, p->nconflicts));
+		if (p->vetted_by || p->vetted_date || p->vetted_note) {
+			struct pf_ynode *v = pf_yw_map(&w);
+
+			pf_yw_set_str(&w, v, "by", p->vetted_by);
+			pf_yw_set_raw(&w, v, "date", p->vetted_date);
+			pf_yw_set_str(&w, v, "note", p->vetted_note);
+			pf_yw_set(&w, m, "vetted", v);
+		}
+		pf_yw_set_str(&w, m, "young_note", p->young_note);
+		pf_yw_push(&w, pkgs, m);
+	}
+	pf_yw_set(&w, root, "packages", pkgs);
+	pf_yaml_emit(root, out);
+	pf_yw_release(&w);
+}
+
+void catalog_release(struct catalog *c)
+{
+	if (!c)
+		return;
+	pf_arena_release(&c->arena);
+	free(c->pkgs);
+	memset(c, 0, sizeof *c);
+}
+
+static size_t find_pos(const struct catalog *c, const char *eco, const char *name, const char *version,
+		       int *found)
+{
+	size_t lo = 0, hi = c->npkgs;
+
+	*found = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = pkg_cmp3(&c->pkgs[mid], eco, name, version);
+
+		if (!r) {
+			*found = 1;
+			return mid;
+		}
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct catalog_pkg *catalog_find(const struct catalog *c, const char *eco, const char *name,
+				       const char *version)
+{
+	int found;
+	size_t i = find_pos(c, eco, name, version, &found);
+
+	return found ? &c->pkgs[i] : NULL;
+}
+
+int catalog_add(struct catalog *c, const struct catalog_pkg *p, struct pf_err *e)
+{
+	char why[512];
+	int found;
+	size_t i;
+
+	if (catalog_pkg_check(p, why, sizeof why))
+		return pf_error(e, PF_EFORMAT, "package %s:%s %s: %s", p->ecosystem ? p->ecosystem : "?",
+				p->name ? p->name : "?", p->version ? p->version : "?", why);
+	i = find_pos(c, p->ecosystem, p->name, p->version, &found);
+	if (found) {
+		const struct catalog_pkg *o = &c->pkgs[i];
+
+		if (strcmp(o->artifact.sha256, p->artifact.sha256) || o->artifact.size != p->artifact.size)
+			return pf_error(e, PF_EEXIST,
+					"package %s:%s %s: already in the catalog with another artifact "
+					"(sha256 %s, not %s); a published version never changes its bytes",
+					p->ecosystem, p->name, p->version, o->artifact.sha256, p->artifact.sha256);
+		/* The same bytes again: refresh the review data. */
+		pkg_copy(c, &c->pkgs[i], p);
+		return 0;
+	}
+	PF_GROW(c->pkgs, c->npkgs + 1, c->cap);
+	memmove(&c->pkgs[i + 1], &c->pkgs[i], (c->npkgs - i) * sizeof *c->pkgs);
+	c->npkgs++;
+	pkg_copy(c, &c->pkgs[i], p);
+	return 0;
+}
+
+int catalog_remove(struct catalog *c, const char *eco, const char *name, const char *version, struct pf_err *e)
+{
+	int found;
+	size_t i = find_pos(c, eco, name, version, &found);
+
+	if (!found)
+		return pf_error(e, PF_ENOTFOUND, "package %s:%s %s: not in catalog '%s'", eco, name, version,
+				c->name ? c->name : "");
+	memmove(&c->pkgs[i], &c->pkgs[i + 1], (c->npkgs - i - 1) * sizeof *c->pkgs);
+	c->npkgs--;
+	return 0;
+}
