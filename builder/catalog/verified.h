@@ -17,12 +17,18 @@ struct verify_opts {
  * Verify and parse catalog bytes: signature first (over the raw bytes), then
  * strict parse, then expiry against pf_now(), then rollback state. label names
  * the source in errors ("catalog/catalog.yaml" or a URL). signers gets the
- * distinct trusted signer ids when not NULL.
+ * distinct trusted signer ids when not NULL. On failure c is left released.
+ * A document without 'expires' (never signed) is refused as PF_EEXPIRED.
  */
 int catalog_verify_bytes(const char *label, const char *data, size_t len, const char *sig, size_t siglen,
 			 const struct verify_opts *o, struct catalog *c, struct pf_strv *signers,
 			 struct pf_err *e);
-/* Read DIR/catalog.yaml (capped at 256 MiB) and DIR/catalog.yaml.sig, then catalog_verify_bytes(). */
+/*
+ * Read DIR/catalog.yaml (capped at 256 MiB, refused unread when larger) and
+ * DIR/catalog.yaml.sig (capped at 16 MiB), then catalog_verify_bytes(). A
+ * trust store holding a key loaded from inside DIR is refused (PF_EUNTRUSTED):
+ * a catalog never vouches for itself. A missing .sig is PF_EBADSIG.
+ */
 int catalog_open_dir(const char *dir, const struct verify_opts *o, struct catalog *c, struct pf_strv *signers,
 		     struct pf_err *e);
 

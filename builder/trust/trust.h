@@ -24,6 +24,9 @@ const char *trust_key_id(const struct trust_key *k);	/* borrowed while k lives *
 int trust_key_is_private(const struct trust_key *k);
 void trust_key_free(struct trust_key *k);
 
+/* The DSSE pre-authentication encoding: "DSSEv1 <len(type)> <type> <len(data)> <data>" appended to out. */
+void trust_pae(const char *payload_type, const void *data, size_t n, struct pf_buf *out);
+
 /*
  * Sign PAE(payload_type, data) and append one signature line
  * "<keyid> <base64 signature>\n" to sig.
@@ -38,6 +41,12 @@ int trust_store_add_file(struct trust_store *s, const char *path, struct pf_err 
 /* Every *.pub / *.pem file in dir. */
 int trust_store_add_dir(struct trust_store *s, const char *dir, struct pf_err *e);
 size_t trust_store_count(const struct trust_store *s);
+/*
+ * When a trusted key was loaded from a file inside dir (or below it), return 1
+ * and point *path at that file (borrowed while s lives); else 0. Used to refuse
+ * trust taken from a catalog's own directory.
+ */
+int trust_store_key_in_dir(const struct trust_store *s, const char *dir, const char **path);
 void trust_store_free(struct trust_store *s);
 
 struct trust_policy {
@@ -65,6 +74,8 @@ int trust_verify(const struct trust_store *s, const char *what, const char *payl
  * bytes, is PF_EROLLBACK. trust_state_record() raises the stored version
  * (atomically) and is called only after full verification.
  */
+/* 1 when s may name a state file: [A-Za-z0-9][A-Za-z0-9._-]*, at most 100 bytes. */
+int trust_state_name_ok(const char *s);
 int trust_state_check(const char *state_dir, const char *kind, const char *name, long long version,
 		      const char *sha256, struct pf_err *e);
 int trust_state_record(const char *state_dir, const char *kind, const char *name, long long version,
