@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/* Version ordering per ecosystem, dependency matching, and the libsolv solve over a verified catalog. */
+#ifndef PF_SOLVE_SOLVE_H
+#define PF_SOLVE_SOLVE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "catalog/catalog.h"
+#include "core/error.h"
+#include "core/mem.h"
+
+/*
+ * Versions. eco is "pypi" (PEP 440), "npm" (semver 2.0 as npm reads it),
+ * "deb" (Debian policy) or "generic" (Debian rules).
+ *
+ * solve_version_key() appends one comparable string for v to out: letters
+ * only, ordered bytewise (and so also by libsolv's rpm and deb comparison)
+ * exactly as the ecosystem orders versions; equal versions ("1.0" and
+ * "1.0.0" in PEP 440) get equal keys. Returns 0, or -PF_EFORMAT naming v.
+ */
+int solve_version_key(const char *eco, const char *v, struct pf_buf *out, struct pf_err *e);
+/* <0, 0, >0; versions that do not parse sort before those that do, then bytewise. */
+int solve_version_cmp(const char *eco, const char *a, const char *b);
+
+/*
+ * 1 when version lies in range, 0 when not, negative (-PF_EFORMAT) when either
+ * does not parse. range is the ecosystem's syntax: a PEP 440 specifier set
+ * ("<1.83,>=1.82.7"), an npm range ("^1.7 || 0.30.4"), or Debian "op version"
+ * (">= 1.2-1", several joined with ','). "" and "*" match everything.
+ * Pre-releases inside the range count as matching (advisories must cover
+ * them); the solver applies the ecosystems' pre-release rules itself.
+ */
+int solve_version_in_range(const char *eco, const char *version, const char *range, struct pf_err *e);
+
+/* The pool name of a package: "pypi:<PEP 503 name>", "npm:<name>", "deb:<name>". Caller frees. */
+char *solve_pool_name(const char *eco, const char *name);
+
+/* What the image is resolved for (environment markers, host packages). */
+struct solve_target {
+	const char *python;		/* "3.11" or "3.11.2"; NULL: markers on python are false */
+	const char *platform;		/* "linux-x86_64", "linux-aarch64" */
+	const char *const *host;	/* "deb:python3 3.11.2" entries */
+	size_t nhost;
+};
+
+/* Release-age and revocation policy applied before solving. */
+struct solve_policy {
+	int min_age_days;
+	time_t now;
+	/* Revoked (eco, name, version) -> reason; filled from verified advisories. */
+	const struct advisories *advisories;	/* may be NULL */
+};
+
+/* One resolved package (strings borrowed from the catalog). */
+struct solve_pick {
+	const struct catalog_pkg *pkg;
+	char **requested_by;		/* "image" or "ECO:NAME VERSION"; sorted, unique */
+	size_t nrequested_by;
+};
+
+struct solve_result {
+	struct solve_pick *picks;	/* sorted by ecosystem, name */
+	size_t npicks;
+	struct pf_strv problems;	/* one readable line each on failure */
+};
+void solve_result_release(struct solve_result *r);
+
+/* A loaded pool: the verified catalog's packages. Opaque; libsolv stays inside solve/. */
+struct solve_pool;
+
+/*
+ * Build a pool from the catalog. cache_dir (may be NULL) holds .solv files
+ * named by the catalog's SHA-256; a cache file is used only when its embedded
+ * key and content digest match, and is (re)written atomically otherwise.
+ */
+int solve_pool_new(const struct catalog *cat, const struct solve_target *t, const char *cache_dir,
+		   struct solve_pool **out, struct pf_err *e);
+void solve_pool_free(struct solve_pool *p);
+
+/* A locked version to keep (favoured) unless its name is in upgrade. */
+struct solve_pin {
+	const char *ecosystem, *name, *version;
+};
+
+struct solve_request {
+	const char *const *requests; size_t nrequests;	/* image requests as written */
+	const struct solve_pin *pins; size_t npins;
+	const char *const *upgrade; size_t nupgrade;	/* "eco:name" */
+	int upgrade_all;
+};
+
+/*
+ * Resolve. On PF_EUNSOLVABLE (and on policy exclusions that leave a request
+ * unsatisfiable) r->problems has one line per problem and e a summary.
+ */
+int solve_run(struct solve_pool *p, const struct solve_policy *pol, const struct solve_request *req,
+	      struct solve_result *r, struct pf_err *e);
+
+/*
+ * Split "eco:name spec" (or a bare "name spec") into parts; eco is NULL for a
+ * bare name. Strings are malloc'd; caller frees.
+ */
+int solve_parse_request(const char *req, char **eco, char **name, char **spec, struct pf_err *e);
+
+/* Why a version is excluded by policy: NULL when eligible, else a reason (caller frees). */
+char *solve_policy_exclusion(const struct solve_policy *pol, const struct catalog_pkg *pkg);
+
+#endif
