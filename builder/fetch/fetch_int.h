@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to fetch/: the cache sink every source writes through, and one fetch run's state. */
+#ifndef PF_FETCH_FETCH_INT_H
+#define PF_FETCH_FETCH_INT_H
+
+#include <stdint.h>
+
+#include "core/digest.h"
+#include "core/file.h"
+#include "fetch/fetch.h"
+
+/*
+ * One artifact on its way into the cache: bytes go to a temp file next to
+ * the cache entry while being hashed; only a matching size and SHA-256 get
+ * it renamed into place. More bytes than expected are refused as they come.
+ */
+struct fetch_sink {
+	struct pf_afile file;
+	struct pf_sha256 sha;
+	const struct catalog_artifact *a;
+	uint64_t got;
+	int open, over;
+};
+int fetch_sink_open(struct fetch_sink *s, const char *cache_dir, const struct catalog_artifact *a,
+		    struct pf_err *e);
+/* 0, or -1 once the body is longer than the artifact (nothing more is kept). */
+int fetch_sink_write(struct fetch_sink *s, const void *p, size_t n);
+/*
+ * Check and rename into place: 0; -PF_EDIGEST with why filled on a size or
+ * hash mismatch (temp removed); -PF_EIO with e filled on a write failure.
+ */
+int fetch_sink_commit(struct fetch_sink *s, char *why, size_t whylen, struct pf_err *e);
+void fetch_sink_abort(struct fetch_sink *s);
+
+/* One artifact of a run. */
+struct fetch_item {
+	const struct catalog_artifact *a;
+	char *path;			/* cache path once done */
+	int done;
+	int worst;			/* 0, PF_ENOTFOUND, PF_ENET or PF_EDIGEST seen so far */
+	struct pf_buf tried;		/* "place (why); place (why)" */
+};
+
+struct fetch_run {
+	struct fetch_ctx *f;
+	struct fetch_item *items;
+	size_t n;
+	uint64_t bytes_total, bytes_done;
+	size_t files_done;
+	long connect_timeout, low_speed_time, low_speed_limit;
+	int retries, jobs;
+	struct pf_err *e;
+};
+
+/* Progress bookkeeping: delta may be negative when a transfer is thrown away. */
+void fetch_run_bytes(struct fetch_run *r, int64_t delta);
+/* Record a place that did not have the artifact; class is a PF_E* code (positive). */
+void fetch_item_tried(struct fetch_item *it, int cls, const char *place, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Mark it as in the cache at its cache path. */
+void fetch_item_done(struct fetch_run *r, struct fetch_item *it);
+
+/* Sources. Each handles the items of r not yet done. */
+void fetch_from_dir(struct fetch_run *r, const char *dir);
+void fetch_from_http(struct fetch_run *r, const char *base);
+void fetch_from_bundle(struct fetch_run *r, struct fetch_bundle *b);
+
+/* Copy exactly n bytes at off of fd into the sink; -1 on read errors (why filled). */
+int fetch_copy_range(int fd, uint64_t off, uint64_t n, struct fetch_sink *s, char *why, size_t whylen);
+
+/* pread exactly n bytes at off: 0, or -1 on errors and early end of file. */
+int fetch_read_at(int fd, uint64_t off, void *buf, size_t n);
+
+#endif
