@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading the metadata an artifact declares about itself (name, version, dependencies), for 'catalog add'. */
+#ifndef PF_INSTALL_META_H
+#define PF_INSTALL_META_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+#include "core/mem.h"
+
+/*
+ * What an artifact says about itself. Strings live in the arena.
+ * - wheel: *.dist-info/METADATA: Name, Version, Requires-Dist (verbatim,
+ *   markers and extras kept); each Provides-Extra X becomes provides "Name[X]".
+ * - npm: package/package.json: name, version; dependencies as "name range"
+ *   (a name also listed in optionalDependencies is left out: optional and
+ *   peer dependencies are not recorded).
+ * - deb: control.tar.*'s control: Package, Version; Depends + Pre-Depends;
+ *   Provides; Conflicts + Breaks (comma-separated entries verbatim, whitespace
+ *   folded).
+ * - generic (.tar.gz/.tar.xz/.tar.zst): only checked to be a readable tar;
+ *   name and version are NULL (the caller supplies them).
+ */
+struct install_meta {
+	struct pf_arena arena;
+	const char *format;		/* wheel | npm | deb | generic */
+	const char *ecosystem;		/* pypi | npm | deb | generic */
+	const char *name, *version;	/* NULL for generic */
+	const char **depends; size_t ndepends;
+	const char **provides; size_t nprovides;
+	const char **conflicts; size_t nconflicts;
+};
+
+/*
+ * Read path's metadata. format_hint is NULL (detect from the file name:
+ * .whl, .tgz, .deb, .tar.gz/.tar.xz/.tar.zst) or a format name. Sizes and
+ * entry counts are capped; any libarchive status but OK is an error.
+ * Unreadable or malformed metadata is PF_EFORMAT naming the artifact and why.
+ * Caller releases out with install_meta_release() (also after failure).
+ */
+int install_read_meta(const char *path, const char *format_hint, struct install_meta *out, struct pf_err *e);
+void install_meta_release(struct install_meta *m);
+/* The format a file name suggests, or NULL. */
+const char *install_meta_guess_format(const char *path);
+
+#endif
