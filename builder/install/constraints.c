@@ -1,0 +1,822 @@
+/* SPDX-License-Identifier: MIT */
+/* Writes the install constraints of an environment (config, guards, policy) and lifts them on unlock. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/file.h"
+#include "core/time.h"
+#include "core/yaml.h"
+#include "install/constraints.h"
+#include "lock/lock.h"
+
+/*
+ * The refusal text, shared by the shell guards (as a function) and the
+ * Python hook. It says what was refused, why, how to add a vetted package and
+ * how to lift the constraint, in words a non-developer can act on.
+ */
+#define SH_REFUSE \
+	"pf_refuse() {\n" \
+	"\tcat >&2 <<PF_EOF\n" \
+	"pinfold: refused: '$*'\n" \
+	"Only vetted packages are allowed in this environment ($root).\n" \
+	"Installing from a package index or a downloaded file could run code that nobody has\n" \
+	"reviewed, so this environment does not do it.\n" \
+	"\n" \
+	"To add a package, have it vetted instead:\n" \
+	"  1. ask the curator of your catalog to add and sign it\n" \
+	"     (pinfold catalog add DIR FILE, then pinfold catalog sign DIR),\n" \
+	"  2. list it under 'packages:' in your image file,\n" \
+	"  3. run 'pinfold lock IMAGE' and 'pinfold build LOCKFILE -o ENV.tar.zst',\n" \
+	"     and use the new environment.\n" \
+	"\n" \
+	"To lift this constraint anyway (the reason is recorded in the environment):\n" \
+	"  pinfold unlock $root --reason \"why you need it\"\n" \
+	"PF_EOF\n" \
+	"\texit 1\n" \
+	"}\n"
+
+#define SH_HEAD(tool, what) \
+	"#!/bin/sh\n" \
+	"# pinfold guard for " tool ": " what "\n" \
+	"# Only vetted packages are allowed in this environment; see .pinfold/policy.yaml.\n" \
+	"# Removed by 'pinfold unlock ENV --reason TEXT'.\n" \
+	"root=$(CDPATH= cd -- \"$(dirname -- \"$0\")/..\" && pwd -P) || exit 1\n" \
+	SH_REFUSE \
+	"# The first " tool " on PATH that is not this guard.\n" \
+	"pf_real() {\n" \
+	"\tpf_ifs=$IFS; IFS=:\n" \
+	"\tfor pf_d in $PATH; do\n" \
+	"\t\tIFS=$pf_ifs\n" \
+	"\t\t[ -n \"$pf_d\" ] || pf_d=.\n" \
+	"\t\t[ -f \"$pf_d/$1\" ] && [ -x \"$pf_d/$1\" ] || continue\n" \
+	"\t\t[ \"$(CDPATH= cd -- \"$pf_d\" 2>/dev/null && pwd -P)\" = \"$root/bin\" ] && continue\n" \
+	"\t\tprintf '%s\\n' \"$pf_d/$1\"\n" \
+	"\t\treturn 0\n" \
+	"\tdone\n" \
+	"\tIFS=$pf_ifs\n" \
+	"\techo \"pinfold: $1: not found outside this environment\" >&2\n" \
+	"\treturn 1\n" \
+	"}\n"
+
+/* pip and pip3: install, download and wheel are refused; the rest runs the real pip. */
+static const char pip_guard[] =
+	SH_HEAD("pip", "refuses install, download and wheel")
+	"tool=${0##*/}\n"
+	"case $tool in pip|pip3) ;; *) tool=pip ;; esac\n"
+	"cmd= skip=\n"
+	"for a in \"$@\"; do\n"
+	"\tif [ -n \"$skip\" ]; then skip=; continue; fi\n"
+	"\tcase $a in\n"
+	"\t--log|--log-file|--local-log|--proxy|--retries|--timeout|--exists-action|--trusted-host|\\\n"
+	"\t--cert|--client-cert|--cache-dir|--python|--use-feature|--use-deprecated|--keyring-provider)\n"
+	"\t\tskip=1 ;;\n"
+	"\t-*) ;;\n"
+	"\t*) cmd=$a; break ;;\n"
+	"\tesac\n"
+	"done\n"
+	"case $cmd in\n"
+	"install|download|wheel) pf_refuse \"$tool $*\" ;;\n"
+	"esac\n"
+	"export PIP_CONSTRAINT=\"$root/.pinfold/constraints.txt\" PIP_NO_INDEX=1 PIP_REQUIRE_HASHES=1\n"
+	"for py in python3 python; do\n"
+	"\tif [ -x \"$root/bin/$py\" ]; then\n"
+	"\t\tfor sp in \"$root\"/lib/python3*/site-packages/pip; do\n"
+	"\t\t\t[ -d \"$sp\" ] && exec \"$root/bin/$py\" -m pip \"$@\"\n"
+	"\t\tdone\n"
+	"\tfi\n"
+	"done\n"
+	"real=$(pf_real \"$tool\") || exit 127\n"
+	"exec \"$real\" \"$@\"\n";
+
+/*
+ * npm: every command that fetches or installs is refused; the rest runs the
+ * real npm offline, against a registry that resolves nowhere, never
+ * installing what `npm exec` is missing.
+ */
+static const char npm_guard[] =
+	SH_HEAD("npm", "refuses install, ci, update and the like")
+	"cmd= arg1= skip=\n"
+	"for a in \"$@\"; do\n"
+	"\tif [ -n \"$skip\" ]; then skip=; continue; fi\n"
+	"\tcase $a in\n"
+	"\t--) break ;;\n"
+	"\t--prefix|-C|--workspace|-w|--registry|--cache|--userconfig|--globalconfig|--loglevel|\\\n"
+	"\t--tag|--otp|--scope|--location|--include|--omit|--script-shell|-p|--package)\n"
+	"\t\tskip=1 ;;\n"
+	"\t-*) ;;\n"
+	"\t*) if [ -z \"$cmd\" ]; then cmd=$a; else arg1=$a; break; fi ;;\n"
+	"\tesac\n"
+	"done\n"
+	"case $cmd in\n"
+	"i|in|ins|inst|insta|instal|install|isnt|isnta|isntal|isntall|add|ci|ic|clean-install|\\\n"
+	"install-clean|isntall-clean|it|cit|sit|install-test|install-ci-test|clean-install-test|\\\n"
+	"up|update|upgrade|udpate|link|ln|dedupe|ddp)\n"
+	"\tpf_refuse \"npm $*\" ;;\n"
+	"audit) [ \"$arg1\" = fix ] && pf_refuse \"npm $*\" ;;\n"
+	"init|create|innit) [ -n \"$arg1\" ] && pf_refuse \"npm $*\" ;;\n"
+	"esac\n"
+	"export npm_config_globalconfig=\"$root/etc/npmrc\"\n"
+	"export npm_config_offline=true npm_config_yes=false\n"
+	"export npm_config_registry=https://vetted-packages-only.invalid/\n"
+	"real=$(pf_real npm) || exit 127\n"
+	"exec \"$real\" \"$@\"\n";
+
+/* npx: runs only commands that are already installed; fetching a package is refused. */
+static const char npx_guard[] =
+	SH_HEAD("npx", "runs installed commands only, never fetches a package")
+	"name= pkg= skip= call=\n"
+	"for a in \"$@\"; do\n"
+	"\tif [ -n \"$skip\" ]; then pkg=$a; skip=; continue; fi\n"
+	"\tcase $a in\n"
+	"\t-p|--package) skip=1 ;;\n"
+	"\t--package=*) pkg=${a#--package=} ;;\n"
+	"\t-c|--call) call=1; break ;;\n"
+	"\t--) ;;\n"
+	"\t-*) ;;\n"
+	"\t*) name=$a; break ;;\n"
+	"\tesac\n"
+	"done\n"
+	"# A package given with -p, or a name with a version, means a fetch.\n"
+	"[ -n \"$pkg\" ] && pf_refuse \"npx $*\"\n"
+	"case $name in\n"
+	"@*/*@*|[!@]*@*) pf_refuse \"npx $*\" ;;\n"
+	"esac\n"
+	"found=\n"
+	"if [ -z \"$call\" ] && [ -n \"$name\" ]; then\n"
+	"\tbase=${name##*/}\n"
+	"\tfor f in \"$root/lib/node_modules/.bin/$base\" \"$root/lib/node_modules/$name/package.json\"; do\n"
+	"\t\t[ -e \"$f\" ] && found=1\n"
+	"\tdone\n"
+	"\td=$(pwd -P)\n"
+	"\twhile [ -z \"$found\" ]; do\n"
+	"\t\t[ -e \"$d/node_modules/.bin/$base\" ] && found=1\n"
+	"\t\t[ \"$d\" = / ] && break\n"
+	"\t\td=$(dirname -- \"$d\")\n"
+	"\tdone\n"
+	"\t[ -n \"$found\" ] || pf_refuse \"npx $*\"\n"
+	"fi\n"
+	"export npm_config_globalconfig=\"$root/etc/npmrc\"\n"
+	"export npm_config_offline=true npm_config_yes=false\n"
+	"export npm_config_registry=https://vetted-packages-only.invalid/\n"
+	"real=$(pf_real npx) || exit 127\n"
+	"exec \"$real\" \"$@\"\n";
+
+static const char npmrc[] =
+	"; pinfold: only vetted packages are allowed in this environment (.pinfold/policy.yaml).\n"
+	"; Removed by 'pinfold unlock ENV --reason TEXT'.\n"
+	"offline=true\n"
+	"yes=false\n"
+	"registry=https://vetted-packages-only.invalid/\n"
+	"audit=false\n"
+	"fund=false\n"
+	"update-notifier=false\n";
+
+static const char pip_conf[] =
+	"# pinfold: only vetted packages are allowed in this environment (.pinfold/policy.yaml).\n"
+	"# pip reads this file as its site configuration inside the venv. The locked\n"
+	"# versions and hashes are in .pinfold/constraints.txt (PIP_CONSTRAINT, set on activation).\n"
+	"# Removed by 'pinfold unlock ENV --reason TEXT'.\n"
+	"[global]\n"
+	"no-index = true\n"
+	"disable-pip-version-check = true\n"
+	"\n"
+	"[install]\n"
+	"require-hashes = true\n";
+
+/*
+ * `python -m pip install` does not pass through bin/pip. A .pth file in
+ * site-packages imports this module at interpreter start-up; it puts a finder
+ * at the head of sys.meta_path that refuses to import pip's install, download
+ * and wheel command modules, which pip imports only to run those commands,
+ * however pip was started (`-m pip`, bin/pip3.X, pip's main() from code).
+ * Nothing else is affected: the finder returns None for every other name.
+ */
+static const char py_guard[] =
+	"# SPDX-License-Identifier: MIT\n"
+	"# pinfold guard: refuses pip install, download and wheel in this vetted environment.\n"
+	"# Imported by _pinfold_guard.pth; removed by 'pinfold unlock ENV --reason TEXT'.\n"
+	"import sys\n"
+	"\n"
+	"_REFUSED = {\n"
+	"    'pip._internal.commands.install': 'install',\n"
+	"    'pip._internal.commands.download': 'download',\n"
+	"    'pip._internal.commands.wheel': 'wheel',\n"
+	"}\n"
+	"\n"
+	"\n"
+	"def _refuse(cmd):\n"
+	"    import os\n"
+	"    root = os.path.realpath(sys.prefix)\n"
+	"    args = [a for a in sys.argv[1:]]\n"
+	"    if cmd not in args:\n"
+	"        args = [cmd] + args\n"
+	"    sys.stderr.write(\n"
+	"        \"pinfold: refused: 'python -m pip %s'\\n\"\n"
+	"        'Only vetted packages are allowed in this environment (%s).\\n'\n"
+	"        'Installing from a package index or a downloaded file could run code that nobody has\\n'\n"
+	"        'reviewed, so this environment does not do it.\\n'\n"
+	"        '\\n'\n"
+	"        'To add a package, have it vetted instead:\\n'\n"
+	"        '  1. ask the curator of your catalog to add and sign it\\n'\n"
+	"        '     (pinfold catalog add DIR FILE, then pinfold catalog sign DIR),\\n'\n"
+	"        \"  2. list it under 'packages:' in your image file,\\n\"\n"
+	"        \"  3. run 'pinfold lock IMAGE' and 'pinfold build LOCKFILE -o ENV.tar.zst',\\n\"\n"
+	"        '     and use the new environment.\\n'\n"
+	"        '\\n'\n"
+	"        'To lift this constraint anyway (the reason is recorded in the environment):\\n'\n"
+	"        '  pinfold unlock %s --reason \"why you need it\"\\n' % (' '.join(args), root, root))\n"
+	"    sys.stderr.flush()\n"
+	"    raise SystemExit(1)\n"
+	"\n"
+	"\n"
+	"class _PinfoldGuard:\n"
+	"    @staticmethod\n"
+	"    def find_spec(name, path=None, target=None):\n"
+	"        cmd = _REFUSED.get(name)\n"
+	"        if cmd is not None:\n"
+	"            _refuse(cmd)\n"
+	"        return None\n"
+	"\n"
+	"\n"
+	"if not any(getattr(f, '__name__', '') == '_PinfoldGuard' for f in sys.meta_path):\n"
+	"    sys.meta_path.insert(0, _PinfoldGuard)\n";
+
+static const char py_pth[] = "import _pinfold_guard\n";
+
+/*
+ * Sourced by bin/activate with the environment's root in $PINFOLD_ENV (or
+ * $VIRTUAL_ENV). Environment variables beat the user's own pip and npm
+ * configuration, so settings such as PIP_FIND_LINKS cannot reopen installs.
+ */
+static const char activate_constraints[] =
+	"# pinfold: install constraints for this environment (sourced by bin/activate).\n"
+	"# Removed by 'pinfold unlock ENV --reason TEXT'.\n"
+	"pf_root=${PINFOLD_ENV:-${VIRTUAL_ENV:-}}\n"
+	"if [ -n \"$pf_root\" ]; then\n"
+	"\texport PIP_CONSTRAINT=\"$pf_root/.pinfold/constraints.txt\" PIP_NO_INDEX=1 PIP_REQUIRE_HASHES=1\n"
+	"\tunset PIP_FIND_LINKS PIP_INDEX_URL PIP_EXTRA_INDEX_URL\n"
+	"\texport npm_config_globalconfig=\"$pf_root/etc/npmrc\"\n"
+	"\texport npm_config_offline=true npm_config_yes=false\n"
+	"\texport npm_config_registry=https://vetted-packages-only.invalid/\n"
+	"fi\n"
+	"unset pf_root\n";
+
+/*
+ * Sourced by bin/activate: warns about packages of this environment that
+ * the newest locally saved, verified advisories revoke. Never uses the
+ * network and never fails activation. With pinfold on PATH it runs
+ * `pinfold audit --offline`, which re-verifies the saved advisories; without
+ * it, it reads the exact-version index pinfold keeps next to them
+ * ($STATE/advisories/NAME/index.tsv) and matches this environment's package
+ * list, embedded below.
+ */
+static const char activate_advisories_head[] =
+	"# pinfold: warn at activation about revoked packages (sourced by bin/activate).\n"
+	"# Uses only advisories already verified and saved in the state directory.\n"
+	"pf_root=${PINFOLD_ENV:-${VIRTUAL_ENV:-}}\n"
+	"pf_state=${PINFOLD_STATE_DIR:-}\n"
+	"if [ -z \"$pf_state\" ]; then\n"
+	"\tcase ${XDG_STATE_HOME:-} in\n"
+	"\t/*) pf_state=$XDG_STATE_HOME/pinfold ;;\n"
+	"\t*) pf_state=${HOME:-/tmp}/.local/state/pinfold ;;\n"
+	"\tesac\n"
+	"fi\n"
+	"pf_out=\n"
+	"pf_rc=3\n"
+	"if [ -n \"$pf_root\" ] && command -v pinfold >/dev/null 2>&1; then\n"
+	"\tpf_out=$(pinfold -q audit --offline \"$pf_root\" 2>/dev/null)\n"
+	"\tpf_rc=$?\n"
+	"fi\n"
+	"if [ \"$pf_rc\" -ne 0 ] && [ \"$pf_rc\" -ne 1 ] && [ -d \"$pf_state/advisories\" ]; then\n"
+	"\t# No usable pinfold: exact versions from the saved index (ECO NAME VERSION ID SEVERITY).\n"
+	"\tpf_out=$(awk -F '\\t' 'FNR == NR { want[$1 \"\\t\" $2 \"\\t\" $3] = 1; next }\n"
+	"\t\t($1 \"\\t\" $2 \"\\t\" $3) in want && !seen[$1 $2 $3 $4]++ {\n"
+	"\t\t\tprintf \"%s:%s %s: revoked by %s (%s): %s\\n\", $1, $2, $3, $4, $5, $6 }' - \\\n"
+	"\t\t\"$pf_state\"/advisories/*/index.tsv 2>/dev/null <<'PF_PACKAGES'\n";
+
+static const char activate_advisories_tail[] =
+	"PF_PACKAGES\n"
+	")\n"
+	"\t[ -n \"$pf_out\" ] && pf_rc=1\n"
+	"fi\n"
+	"if [ \"$pf_rc\" -eq 1 ] && [ -n \"$pf_out\" ]; then\n"
+	"\techo \"pinfold: warning: this environment contains packages that signed advisories revoke:\" >&2\n"
+	"\tprintf '%s\\n' \"$pf_out\" | sed 's/^/pinfold: warning:   /' >&2\n"
+	"\techo \"pinfold: warning: run 'pinfold audit $pf_root' for the advice\" >&2\n"
+	"fi\n"
+	"unset pf_root pf_state pf_out pf_rc\n";
+
+/* A file to write: path relative to root, contents, mode, constraint or not. */
+struct cfile {
+	char *rel;
+	struct pf_buf data;
+	mode_t mode;
+	int constraint;
+};
+
+struct cset {
+	struct cfile *v;
+	size_t n, cap;
+};
+
+static struct pf_buf *cset_add(struct cset *s, char *rel, mode_t mode, int constraint)
+{
+	struct cfile *f;
+
+	PF_GROW(s->v, s->n + 1, s->cap);
+	f = &s->v[s->n++];
+	memset(f, 0, sizeof *f);
+	f->rel = rel;
+	f->mode = mode;
+	f->constraint = constraint;
+	return &f->data;
+}
+
+static void cset_release(struct cset *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].rel);
+		pf_buf_release(&s->v[i].data);
+	}
+	free(s->v);
+}
+
+/* Names of real python3.* directories under root/lib that hold a site-packages, sorted. */
+static void python_dirs(const char *root, struct pf_strv *out)
+{
+	char *lib = pf_path_join(root, "lib");
+	DIR *d = opendir(lib);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char *sp;
+		struct stat st;
+
+		if (strncmp(de->d_name, "python3", 7))
+			continue;
+		sp = pf_xasprintf("%s/%s/site-packages", lib, de->d_name);
+		if (!lstat(sp, &st) && S_ISDIR(st.st_mode)) {
+			char *pd = pf_xasprintf("%s/%s", lib, de->d_name);
+
+			if (!lstat(pd, &st) && S_ISDIR(st.st_mode))
+				pf_strv_push(out, de->d_name);
+			free(pd);
+		}
+		free(sp);
+	}
+	if (d)
+		closedir(d);
+	free(lib);
+	pf_strv_sort(out);
+}
+
+static int cfile_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct cfile *)a)->rel, ((const struct cfile *)b)->rel);
+}
+
+static void policy_write(const struct lockfile *l, const struct cset *s, struct pf_buf *out)
+{
+	struct pf_yw w = { PF_ARENA_INIT };
+	struct pf_ynode *root = pf_yw_map(&w), *lock = pf_yw_map(&w), *files = pf_yw_seq(&w);
+	static const char *const guards[] = { "npm", "npx", "pip", "pip3" };
+
+	pf_yw_set_str(&w, root, "format", INSTALL_POLICY_FORMAT);
+	pf_yw_set_str(&w, root, "state", "locked");
+	if (l->sha256[0])
+		pf_yw_set_str(&w, lock, "sha256", l->sha256);
+	pf_yw_set_str(&w, lock, "image", l->image_name);
+	pf_yw_set_str(&w, lock, "catalog", l->catalog_name);
+	pf_yw_set_int(&w, lock, "catalog_version", l->catalog_version);
+	pf_yw_set(&w, root, "lock", lock);
+	pf_yw_set_int(&w, root, "min_age_days", l->min_age_days);
+	pf_yw_set_str(&w, root, "age_cutoff", l->age_cutoff);
+	pf_yw_set(&w, root, "guards", pf_yw_strlist(&w, guards, sizeof guards / sizeof *guards));
+	pf_yw_set_str(&w, root, "unlock", "pinfold unlock ENV --reason TEXT");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].constraint)
+			pf_yw_push(&w, files, pf_yw_str(&w, s->v[i].rel));
+	pf_yw_set(&w, root, "constraint_files", files);
+	pf_yaml_emit(root, out);
+	pf_yw_release(&w);
+}
+
+static int write_cfile(const char *root, const struct cfile *f, struct pf_err *e)
+{
+	char *path = pf_path_join(root, f->rel);
+	char *dir = pf_dirname(path);
+	int rc;
+
+	rc = pf_mkdir_p(dir, 0755, e);
+	if (!rc)
+		rc = pf_write_file(path, f->data.p ? f->data.p : "", f->data.len, f->mode, e);
+	free(dir);
+	free(path);
+	return rc;
+}
+
+int install_constraints(const char *root, const struct lockfile *l, struct pf_err *e)
+{
+	struct cset s = { NULL, 0, 0 };
+	struct pf_strv py = PF_STRV_INIT;
+	struct pf_buf *b, policy = PF_BUF_INIT;
+	char *path = NULL;
+	int rc = 0;
+
+	if (!pf_is_dir(root))
+		return pf_error(e, PF_ENOTFOUND, "'%s': not a directory", root);
+
+	b = cset_add(&s, pf_xstrdup("pip.conf"), 0644, 1);
+	pf_buf_adds(b, pip_conf);
+
+	b = cset_add(&s, pf_xstrdup(".pinfold/constraints.txt"), 0644, 1);
+	pf_buf_adds(b, "# pinfold: the locked Python packages; pip may install nothing else.\n");
+	for (size_t i = 0; i < l->npkgs; i++) {
+		const struct lock_pkg *p = &l->pkgs[i];
+
+		if (strcmp(p->ecosystem, "pypi"))
+			continue;
+		pf_buf_addf(b, "%s==%s --hash=sha256:%s\n", p->name, p->version, p->artifact.sha256);
+	}
+
+	python_dirs(root, &py);
+	for (size_t i = 0; i < py.n; i++) {
+		b = cset_add(&s, pf_xasprintf("lib/%s/site-packages/_pinfold_guard.py", py.v[i]), 0644, 1);
+		pf_buf_adds(b, py_guard);
+		b = cset_add(&s, pf_xasprintf("lib/%s/site-packages/_pinfold_guard.pth", py.v[i]), 0644, 1);
+		pf_buf_adds(b, py_pth);
+	}
+
+	b = cset_add(&s, pf_xstrdup("bin/pip"), 0755, 1);
+	pf_buf_adds(b, pip_guard);
+	b = cset_add(&s, pf_xstrdup("bin/pip3"), 0755, 1);
+	pf_buf_adds(b, pip_guard);
+	b = cset_add(&s, pf_xstrdup("bin/npm"), 0755, 1);
+	pf_buf_adds(b, npm_guard);
+	b = cset_add(&s, pf_xstrdup("bin/npx"), 0755, 1);
+	pf_buf_adds(b, npx_guard);
+	b = cset_add(&s, pf_xstrdup("etc/npmrc"), 0644, 1);
+	pf_buf_adds(b, npmrc);
+	b = cset_add(&s, pf_xstrdup(".pinfold/activate.d/constraints.sh"), 0644, 1);
+	pf_buf_adds(b, activate_constraints);
+
+	b = cset_add(&s, pf_xstrdup(INSTALL_ADVISORIES_HOOK), 0644, 0);
+	pf_buf_adds(b, activate_advisories_head);
+	for (size_t i = 0; i < l->npkgs; i++) {
+		const struct lock_pkg *p = &l->pkgs[i];
+
+		/* Names and versions from a verified lock never hold tabs or newlines. */
+		if (strpbrk(p->ecosystem, "\t\n") || strpbrk(p->name, "\t\n") || strpbrk(p->version, "\t\n") ||
+		    !strcmp(p->name, "PF_PACKAGES"))
+			continue;
+		pf_buf_addf(b, "%s\t%s\t%s\n", p->ecosystem, p->name, p->version);
+	}
+	pf_buf_adds(b, activate_advisories_tail);
+
+	qsort(s.v, s.n, sizeof *s.v, cfile_cmp);
+	for (size_t i = 0; i < s.n && !rc; i++)
+		rc = write_cfile(root, &s.v[i], e);
+	if (rc)
+		goto out;
+
+	policy_write(l, &s, &policy);
+	path = pf_path_join(root, INSTALL_POLICY_PATH);
+	rc = pf_write_file(path, policy.p, policy.len, 0644, e);
+out:
+	free(path);
+	pf_buf_release(&policy);
+	pf_strv_release(&py);
+	cset_release(&s);
+	return rc;
+}
+
+/* ---- state and unlock ---- */
+
+/* A relative path that cannot leave root: no '/', '..', '.', empty parts or backslashes. */
+static int relpath_ok(const char *s)
+{
+	const char *p = s;
+
+	if (!*s || *s == '/' || strlen(s) > 1024 || strchr(s, '\\'))
+		return 0;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return 0;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		p += n;
+		if (*p == '/' && !*++p)
+			return 0;
+	}
+	return 1;
+}
+
+static int read_list(struct pf_ydoc *d, const struct pf_ynode *map, const char *key, struct pf_strv *out,
+		     struct pf_err *e)
+{
+	const char **v = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = pf_y_strlist(d, map, key, &v, &n, e);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (!relpath_ok(v[i]))
+			return pf_y_fail(d, pf_y_get(map, key), e, PF_EFORMAT,
+					 "%s: '%s' is not a safe relative path", key, v[i]);
+		if (i && strcmp(v[i - 1], v[i]) >= 0)
+			return pf_y_fail(d, pf_y_get(map, key), e, PF_EFORMAT,
+					 "%s: not sorted or has duplicates at '%s'", key, v[i]);
+		pf_strv_push(out, v[i]);
+	}
+	return 0;
+}
+
+static int read_policy(const char *root, struct install_cstate *s, struct pf_err *e)
+{
+	static const char *const allowed[] = {
+		"format", "state", "lock", "min_age_days", "age_cutoff", "guards", "unlock",
+		"constraint_files", NULL
+	};
+	static const char *const required[] = { "format", "state", "constraint_files", NULL };
+	struct pf_ydoc d;
+	char *path = pf_path_join(root, INSTALL_POLICY_PATH);
+	const char *fmt = NULL, *state = NULL;
+	struct stat st;
+	int rc;
+
+	memset(&d, 0, sizeof d);
+	if (lstat(path, &st) < 0 && errno == ENOENT) {
+		free(path);
+		return 0;
+	}
+	rc = pf_yaml_load(&d, path, PF_MAX_SMALL, e);
+	if (rc)
+		goto out;
+	if (!d.root) {
+		rc = pf_y_fail(&d, NULL, e, PF_EFORMAT, "empty policy file");
+		goto out;
+	}
+	rc = pf_y_check_map(&d, d.root, "policy", allowed, required, e);
+	if (!rc)
+		rc = pf_y_str(&d, d.root, "format", &fmt, e);
+	if (!rc)
+		rc = pf_y_str(&d, d.root, "state", &state, e);
+	if (rc)
+		goto out;
+	if (strcmp(fmt, INSTALL_POLICY_FORMAT)) {
+		rc = pf_y_fail(&d, pf_y_get(d.root, "format"), e, PF_EFORMAT, "format: expected %s",
+			       INSTALL_POLICY_FORMAT);
+		goto out;
+	}
+	if (strcmp(state, "locked")) {
+		rc = pf_y_fail(&d, pf_y_get(d.root, "state"), e, PF_EFORMAT, "state: expected locked");
+		goto out;
+	}
+	rc = read_list(&d, d.root, "constraint_files", &s->constraint_files, e);
+	if (rc)
+		goto out;
+	s->has_policy = 1;
+	s->state_buf = pf_xstrdup(state);
+	s->state = s->state_buf;
+out:
+	pf_ydoc_release(&d);
+	free(path);
+	return rc;
+}
+
+static int read_unlocked(const char *root, struct install_cstate *s, struct pf_err *e)
+{
+	static const char *const allowed[] = {
+		"format", "state", "by", "at", "reason", "removed", "missing", NULL
+	};
+	static const char *const required[] = { "format", "state", "by", "at", "reason", "removed", NULL };
+	struct pf_ydoc d;
+	char *path = pf_path_join(root, INSTALL_UNLOCKED_PATH);
+	const char *fmt = NULL, *state = NULL, *by = NULL, *at = NULL, *reason = NULL;
+	struct stat st;
+	time_t t;
+	int rc;
+
+	memset(&d, 0, sizeof d);
+	if (lstat(path, &st) < 0 && errno == ENOENT) {
+		free(path);
+		return 0;
+	}
+	rc = pf_yaml_load(&d, path, PF_MAX_SMALL, e);
+	if (rc)
+		goto out;
+	if (!d.root) {
+		rc = pf_y_fail(&d, NULL, e, PF_EFORMAT, "empty unlock record");
+		goto out;
+	}
+	rc = pf_y_check_map(&d, d.root, "unlock record", allowed, required, e);
+	if (!rc)
+		rc = pf_y_str(&d, d.root, "format", &fmt, e);
+	if (!rc)
+		rc = pf_y_str(&d, d.root, "state", &state, e);
+	if (!rc)
+		rc = pf_y_str(&d, d.root, "by", &by, e);
+	if (!rc)
+		rc = pf_y_str(&d, d.root, "at", &at, e);
+	if (!rc)
+		rc = pf_y_str(&d, d.root, "reason", &reason, e);
+	if (rc)
+		goto out;
+	if (strcmp(fmt, INSTALL_UNLOCK_FORMAT)) {
+		rc = pf_y_fail(&d, pf_y_get(d.root, "format"), e, PF_EFORMAT, "format: expected %s",
+			       INSTALL_UNLOCK_FORMAT);
+		goto out;
+	}
+	if (strcmp(state, "unlocked")) {
+		rc = pf_y_fail(&d, pf_y_get(d.root, "state"), e, PF_EFORMAT, "state: expected unlocked");
+		goto out;
+	}
+	if (pf_time_parse(at, &t) < 0) {
+		rc = pf_y_fail(&d, pf_y_get(d.root, "at"), e, PF_EFORMAT, "at: not an RFC 3339 time");
+		goto out;
+	}
+	if (!*reason || !*by) {
+		rc = pf_y_fail(&d, pf_y_get(d.root, *reason ? "by" : "reason"), e, PF_EFORMAT, "must not be empty");
+		goto out;
+	}
+	rc = read_list(&d, d.root, "removed", &s->removed, e);
+	if (!rc)
+		rc = read_list(&d, d.root, "missing", &s->missing, e);
+	if (rc)
+		goto out;
+	s->by = pf_xstrdup(by);
+	s->at = pf_xstrdup(at);
+	s->reason = pf_xstrdup(reason);
+	s->unlocked = 1;
+out:
+	pf_ydoc_release(&d);
+	free(path);
+	return rc;
+}
+
+int install_constraints_state(const char *root, struct install_cstate *s, struct pf_err *e)
+{
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	rc = read_policy(root, s, e);
+	if (!rc)
+		rc = read_unlocked(root, s, e);
+	return rc;
+}
+
+int install_cstate_is_constraint(const struct install_cstate *s, const char *relpath)
+{
+	return pf_strv_contains(&s->constraint_files, relpath);
+}
+
+void install_cstate_release(struct install_cstate *s)
+{
+	if (!s)
+		return;
+	pf_strv_release(&s->constraint_files);
+	pf_strv_release(&s->removed);
+	pf_strv_release(&s->missing);
+	free(s->by);
+	free(s->at);
+	free(s->reason);
+	free(s->state_buf);
+	memset(s, 0, sizeof *s);
+}
+
+/*
+ * Remove root/rel without following a symlink in any component: each
+ * directory is opened O_NOFOLLOW below the previous one. *gone is set when
+ * the file was not there.
+ */
+static int unlink_beneath(const char *root, const char *rel, int *gone, struct pf_err *e)
+{
+	char *copy = pf_xstrdup(rel), *p = copy, *slash;
+	int dfd, rc = 0;
+	struct stat st;
+
+	*gone = 0;
+	dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		rc = pf_error(e, PF_EIO, "'%s': cannot open: %s", root, strerror(errno));
+		goto out;
+	}
+	while ((slash = strchr(p, '/'))) {
+		int nfd;
+
+		*slash = '\0';
+		nfd = openat(dfd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 && errno == ENOENT) {
+			*gone = 1;
+			goto out;
+		}
+		if (nfd < 0) {
+			rc = pf_error(e, PF_EUNSAFE, "'%s/%s': refusing to remove: '%s' is not a plain directory",
+				      root, rel, p);
+			goto out;
+		}
+		close(dfd);
+		dfd = nfd;
+		p = slash + 1;
+	}
+	if (fstatat(dfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			*gone = 1;
+		else
+			rc = pf_error(e, PF_EIO, "'%s/%s': %s", root, rel, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = pf_error(e, PF_EUNSAFE, "'%s/%s': refusing to remove a directory", root, rel);
+		goto out;
+	}
+	if (unlinkat(dfd, p, 0) < 0)
+		rc = pf_error(e, PF_EIO, "'%s/%s': cannot remove: %s", root, rel, strerror(errno));
+out:
+	if (dfd >= 0)
+		close(dfd);
+	free(copy);
+	return rc;
+}
+
+int install_unlock(const char *root, const char *by, const char *reason, struct install_cstate *out,
+		   struct pf_err *e)
+{
+	struct install_cstate s;
+	struct pf_strv removed = PF_STRV_INIT, missing = PF_STRV_INIT;
+	struct pf_yw w = { PF_ARENA_INIT };
+	struct pf_ynode *doc;
+	struct pf_buf buf = PF_BUF_INIT;
+	char at[PF_TIME_STR];
+	char *dot = NULL, *path = NULL;
+	struct stat st;
+	int rc;
+
+	if (!reason || !*reason)
+		return pf_error(e, PF_EUSAGE, "unlock: a reason is required");
+	rc = install_constraints_state(root, &s, e);
+	if (rc)
+		goto out;
+	if (!s.has_policy) {
+		rc = pf_error(e, PF_ENOTFOUND, "'%s': not a pinfold environment (no %s)", root,
+			      INSTALL_POLICY_PATH);
+		goto out;
+	}
+	if (s.unlocked) {
+		rc = pf_error(e, PF_EEXIST, "'%s': already unlocked by %s at %s: %s", root, s.by, s.at, s.reason);
+		goto out;
+	}
+	dot = pf_path_join(root, ".pinfold");
+	if (lstat(dot, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		rc = pf_error(e, PF_EUNSAFE, "'%s': not a plain directory", dot);
+		goto out;
+	}
+	for (size_t i = 0; i < s.constraint_files.n; i++) {
+		int gone;
+
+		rc = unlink_beneath(root, s.constraint_files.v[i], &gone, e);
+		if (rc)
+			goto out;
+		pf_strv_push(gone ? &missing : &removed, s.constraint_files.v[i]);
+	}
+	pf_time_format(pf_now(), at);
+	doc = pf_yw_map(&w);
+	pf_yw_set_str(&w, doc, "format", INSTALL_UNLOCK_FORMAT);
+	pf_yw_set_str(&w, doc, "state", "unlocked");
+	pf_yw_set_str(&w, doc, "by", by && *by ? by : "unknown");
+	pf_yw_set_raw(&w, doc, "at", at);
+	pf_yw_set_str(&w, doc, "reason", reason);
+	pf_yw_set(&w, doc, "removed", pf_yw_strlist(&w, (const char *const *)removed.v, removed.n));
+	if (missing.n)
+		pf_yw_set(&w, doc, "missing", pf_yw_strlist(&w, (const char *const *)missing.v, missing.n));
+	pf_yaml_emit(doc, &buf);
+	path = pf_path_join(root, INSTALL_UNLOCKED_PATH);
+	rc = pf_write_file(path, buf.p, buf.len, 0644, e);
+	if (rc)
+		goto out;
+	install_cstate_release(&s);
+	rc = install_constraints_state(root, &s, e);
+out:
+	if (out && (!rc || rc == -PF_EEXIST)) {
+		*out = s;
+		memset(&s, 0, sizeof s);
+	}
+	install_cstate_release(&s);
+	pf_strv_release(&removed);
+	pf_strv_release(&missing);
+	pf_yw_release(&w);
+	pf_buf_release(&buf);
+	free(dot);
+	free(path);
+	return rc;
+}
