@@ -10,6 +10,7 @@
 #include "core/yaml.h"
 #include "fetch/bundle.h"
 #include "fetch/fetch_int.h"
+#include "trust/trust.h"
 
 void fetch_bundle_contents_release(struct fetch_bundle_contents *c)
 {
@@ -55,12 +56,14 @@ int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int c
 		      struct fetch_bundle_contents *out, struct pf_err *e)
 {
 	struct pf_buf sig = PF_BUF_INIT, adv = PF_BUF_INIT, advsig = PF_BUF_INIT;
-	struct verify_opts vo = *o;
+	struct verify_opts vo = *o, ao = *o;
 	char *label = NULL, hex[PF_SHA256_HEX];
 	size_t nart = 0;
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	/* rollback state is raised only once the whole bundle checks out */
+	vo.record = ao.record = 0;
 	/* the lock first: its image pin can only narrow which keys count */
 	rc = fetch_bundle_read(b, BUNDLE_LOCK, PF_MAX_SMALL, &out->lock_bytes, e);
 	if (rc)
@@ -95,7 +98,7 @@ int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int c
 		if (rc)
 			goto out;
 		label = pf_xasprintf("%s:%s%s", b->path, BUNDLE_CATALOG_PREFIX, ADVISORIES_FILE);
-		rc = advisories_verify_bytes(label, adv.p, adv.len, advsig.p, advsig.len, &vo, &out->advisories,
+		rc = advisories_verify_bytes(label, adv.p, adv.len, advsig.p, advsig.len, &ao, &out->advisories,
 					     &out->adv_signers, e);
 		free(label);
 		if (rc)
@@ -157,6 +160,13 @@ int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int c
 		rc = pf_error(e, PF_ECHECK, "bundle '%s': holds %zu artifacts, the lock names %zu", b->path, nart,
 			      out->lock.npkgs);
 		goto out;
+	}
+	if (o->record && o->state_dir) {
+		rc = trust_state_record(o->state_dir, "catalog", out->catalog.name, out->catalog.version,
+					out->catalog.sha256, e);
+		if (!rc && out->has_advisories)
+			rc = trust_state_record(o->state_dir, "advisories", out->advisories.name,
+						out->advisories.version, out->advisories.sha256, e);
 	}
 out:
 	pf_buf_release(&sig);
