@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: MIT */
+/* Secure archive reading: the hostile-archive rules, applied to every entry before a caller sees it. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "install/extract.h"
+#include "install/map.h"
+
+/* Kinds of paths seen in one archive (values in the seen map). */
+enum { K_IMPLICIT = 1, K_DIR, K_FILE, K_LINK };
+
+struct install_reader {
+	struct archive *a;
+	struct archive_entry *ent;	/* current entry, owned by a */
+	struct install_reader *outer;	/* nested: the archive whose entry we read */
+	char *artifact;
+	unsigned flags;
+	int strip;
+	uint64_t max_entries, nentries;
+	uint64_t *unpacked, max_unpacked;
+	struct install_map seen;	/* folded path -> K_*, aux = exact path */
+	char *cur;			/* normalised path of the current entry */
+	char *raw;			/* stored name of the current entry */
+	char *ltarget;			/* hardlink target (normalised) */
+	int is_file;
+	int64_t pos;			/* data offset within the current entry */
+	int64_t outer_pos;
+};
+
+/*
+ * Names are UTF-8 whatever LC_ALL says: libarchive converts names with the
+ * thread's locale, so every call into it runs under C.UTF-8.
+ */
+static locale_t utf8_locale(void)
+{
+	static locale_t loc;
+
+	if (!loc)
+		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	return loc;
+}
+
+#define WITH_UTF8(stmt) do { \
+	locale_t pf__loc = utf8_locale(), pf__old = pf__loc ? uselocale(pf__loc) : (locale_t)0; \
+	stmt; \
+	if (pf__loc) \
+		uselocale(pf__old); \
+} while (0)
+
+int install_name_ok(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned c = *p, need;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return -1;
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			return -1;
+		}
+		if ((size_t)(end - p) <= need)
+			return -1;
+		for (unsigned i = 1; i <= need; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return -1;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return -1;
+		p += need + 1;
+	}
+	return 0;
+}
+
+static int vfail(struct install_reader *r, struct pf_err *e, const char *fmt, va_list ap)
+{
+	char what[1024];
+
+	vsnprintf(what, sizeof what, fmt, ap);
+	if (r->raw)
+		return pf_error(e, PF_EUNSAFE, "'%s': entry '%s': %s", r->artifact, r->raw, what);
+	return pf_error(e, PF_EUNSAFE, "'%s': %s", r->artifact, what);
+}
+
+int install_reader_fail(struct install_reader *r, struct pf_err *e, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail(r, e, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+#define FAIL(...) install_reader_fail(r, e, __VA_ARGS__)
+
+static int la_fail(struct install_reader *r, struct pf_err *e, const char *doing)
+{
+	const char *s = archive_error_string(r->a);
+
+	return FAIL("%s: %s", doing, s ? s : "archive error");
+}
+
+static void setup(struct install_reader *r, const struct install_reader_opts *o)
+{
+	r->artifact = pf_xstrdup(o->artifact ? o->artifact : "?");
+	r->flags = o->flags;
+	r->strip = o->strip;
+	r->max_entries = o->max_entries ? o->max_entries : INSTALL_DEFAULT_MAX_ENTRIES;
+	r->unpacked = o->unpacked;
+	r->max_unpacked = o->max_unpacked;
+	r->a = archive_read_new();
+	if (!r->a)
+		abort();
+	/* Only what the formats need: never archive_read_support_*_all(). */
+	if (r->flags & INSTALL_FMT_ZIP)
+		archive_read_support_format_zip_seekable(r->a);
+	if (r->flags & INSTALL_FMT_TAR)
+		archive_read_support_format_tar(r->a);
+	if (r->flags & INSTALL_FMT_AR)
+		archive_read_support_format_ar(r->a);
+	if (r->flags & INSTALL_FILTER_GZIP)
+		archive_read_support_filter_gzip(r->a);
+	if (r->flags & INSTALL_FILTER_XZ)
+		archive_read_support_filter_xz(r->a);
+	if (r->flags & INSTALL_FILTER_ZSTD)
+		archive_read_support_filter_zstd(r->a);
+}
+
+int install_reader_open(struct install_reader **out, const char *path, const struct install_reader_opts *o,
+			struct pf_err *e)
+{
+	struct install_reader *r = pf_xcalloc(1, sizeof *r);
+	int st;
+
+	*out = NULL;
+	setup(r, o);
+	WITH_UTF8(st = archive_read_open_filename(r->a, path, 65536));
+	if (st != ARCHIVE_OK) {
+		int rc = la_fail(r, e, "cannot open");
+
+		install_reader_close(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+static la_ssize_t nested_read(struct archive *a, void *ud, const void **buf)
+{
+	struct install_reader *r = ud;
+	size_t n = 0;
+	la_int64_t off = 0;
+	int st = archive_read_data_block(r->outer->a, buf, &n, &off);
+
+	if (st == ARCHIVE_EOF)
+		return 0;
+	if (st != ARCHIVE_OK) {
+		const char *s = archive_error_string(r->outer->a);
+
+		archive_set_error(a, EIO, "%s", s ? s : "cannot read the enclosing archive");
+		return -1;
+	}
+	if (off != r->outer_pos) {
+		archive_set_error(a, EIO, "sparse member");
+		return -1;
+	}
+	r->outer_pos += (int64_t)n;
+	return (la_ssize_t)n;
+}
+
+int install_reader_open_nested(struct install_reader **out, struct install_reader *outer,
+			       const struct install_reader_opts *o, struct pf_err *e)
+{
+	struct install_reader *r = pf_xcalloc(1, sizeof *r);
+	int st;
+
+	*out = NULL;
+	if (!outer->is_file)
+		return install_reader_fail(outer, e, "not a regular file");
+	setup(r, o);
+	r->outer = outer;
+	WITH_UTF8(st = archive_read_open(r->a, r, NULL, nested_read, NULL));
+	if (st != ARCHIVE_OK) {
+		int rc = la_fail(r, e, "cannot open");
+
+		install_reader_close(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+/* The name for messages: bytes that are not printable UTF-8 become \xHH. */
+static char *printable(const char *s)
+{
+	struct pf_buf b = PF_BUF_INIT;
+
+	if (!install_name_ok(s, strlen(s)))
+		return pf_xstrdup(s);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+			pf_buf_addf(&b, "\\x%02x", *p);
+		else
+			pf_buf_addc(&b, (char)*p);
+	}
+	return pf_buf_detach(&b, NULL);
+}
+
+/* Fold ASCII letters for the case-collision check (names are compared bytewise otherwise). */
+static char *fold(const char *s)
+{
+	char *f = pf_xstrdup(s);
+
+	for (char *p = f; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return f;
+}
+
+/*
+ * Check a stored name and normalise it: 1 with *norm set (caller frees),
+ * 0 when the entry lies above the stripped root and is a directory (skip),
+ * negative on a violation.
+ */
+static int check_name(struct install_reader *r, const char *raw, int is_dir, char **norm, const char *what,
+		      struct pf_err *e)
+{
+	size_t len = strlen(raw);
+	const char *p = raw;
+	struct pf_buf b = PF_BUF_INIT;
+	int ncomp = 0, rc = 1;
+
+	*norm = NULL;
+	if (!len)
+		return FAIL("empty %s", what);
+	if (len > INSTALL_MAX_PATH)
+		return FAIL("%s longer than %d bytes", what, INSTALL_MAX_PATH);
+	if (install_name_ok(raw, len))
+		return FAIL("%s is not valid UTF-8 or has control characters", what);
+	if (strchr(raw, '\\'))
+		return FAIL("backslash in %s", what);
+	if (raw[0] == '/')
+		return FAIL("absolute %s", what);
+	while (p[0] == '.' && p[1] == '/')
+		p += 2;
+	if (!strcmp(p, ".") || !*p) {
+		if (is_dir)
+			return 0;
+		return FAIL("%s names the archive root", what);
+	}
+	while (*p) {
+		const char *s = strchr(p, '/');
+		size_t n = s ? (size_t)(s - p) : strlen(p);
+
+		if (n == 0) {
+			rc = FAIL("empty component in %s", what);
+			goto out;
+		}
+		if (n == 1 && p[0] == '.') {
+			rc = FAIL("'.' component in %s", what);
+			goto out;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			rc = FAIL("'..' component in %s", what);
+			goto out;
+		}
+		if (n > INSTALL_MAX_NAME) {
+			rc = FAIL("%s component longer than %d bytes", what, INSTALL_MAX_NAME);
+			goto out;
+		}
+		if (++ncomp > r->strip) {
+			if (b.len)
+				pf_buf_addc(&b, '/');
+			pf_buf_add(&b, p, n);
+		}
+		p += n;
+		if (*p == '/') {
+			p++;
+			if (!*p && !is_dir) {
+				rc = FAIL("%s ends in '/' but is not a directory", what);
+				goto out;
+			}
+		}
+	}
+	if (!b.len) {
+		if (is_dir) {
+			rc = 0;
+			goto out;
+		}
+		rc = FAIL("%s lies outside the package directory", what);
+		goto out;
+	}
+	*norm = pf_buf_detach(&b, NULL);
+out:
+	pf_buf_release(&b);
+	return rc;
+}
+
+/* Symlink targets: relative, and only leading '..' (so the climb happens in real directories). */
+static int check_target(struct install_reader *r, const char *path, const char *t, struct pf_err *e)
+{
+	size_t len = t ? strlen(t) : 0;
+	int depth = 0, named = 0;
+
+	if (!len)
+		return FAIL("symlink without a target");
+	if (len > INSTALL_MAX_PATH)
+		return FAIL("symlink target longer than %d bytes", INSTALL_MAX_PATH);
+	if (install_name_ok(t, len))
+		return FAIL("symlink target is not valid UTF-8 or has control characters");
+	if (strchr(t, '\\'))
+		return FAIL("backslash in symlink target '%s'", t);
+	if (t[0] == '/')
+		return FAIL("symlink target '%s' is absolute", t);
+	for (const char *s = path; *s; s++)
+		depth += *s == '/';
+	for (const char *p = t; *p;) {
+		const char *s = strchr(p, '/');
+		size_t n = s ? (size_t)(s - p) : strlen(p);
+
+		if (n > INSTALL_MAX_NAME)
+			return FAIL("symlink target component longer than %d bytes", INSTALL_MAX_NAME);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (named)
+				return FAIL("symlink target '%s' has '..' after a name", t);
+			if (--depth < 0)
+				return FAIL("symlink target '%s' leaves the package", t);
+		} else if (n && !(n == 1 && p[0] == '.')) {
+			named = 1;
+		}
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+static const char *kind_name(int k)
+{
+	return k == K_LINK ? "symlink" : k == K_FILE ? "file" : "directory";
+}
+
+/* Record path (and its parents) in the seen map, enforcing the cross-entry rules. */
+static int remember(struct install_reader *r, const char *path, int kind, struct pf_err *e)
+{
+	char *f = fold(path);
+	struct install_map_slot *s;
+	int rc = 0, created;
+
+	for (char *q = f; (q = strchr(q, '/')); q++) {
+		size_t n = (size_t)(q - f);
+
+		*q = '\0';
+		s = install_map_get(&r->seen, f);
+		if (s && strncmp(s->aux, path, n)) {
+			rc = FAIL("collides case-insensitively with '%s'", s->aux);
+		} else if (s && s->val == K_LINK) {
+			rc = FAIL("written through symlink '%s'", s->aux);
+		} else if (s && s->val == K_FILE) {
+			rc = FAIL("parent '%s' is a file", s->aux);
+		} else if (!s) {
+			s = install_map_put(&r->seen, f, NULL);
+			s->val = K_IMPLICIT;
+			s->aux = pf_xstrndup(path, n);
+		}
+		*q = '/';
+		if (rc)
+			goto out;
+	}
+	s = install_map_put(&r->seen, f, &created);
+	if (created) {
+		s->val = kind;
+		s->aux = pf_xstrdup(path);
+	} else if (strcmp(s->aux, path)) {
+		rc = FAIL("collides case-insensitively with '%s'", s->aux);
+	} else if (s->val == K_IMPLICIT && kind == K_DIR) {
+		s->val = K_DIR;
+	} else if (s->val == K_IMPLICIT) {
+		rc = FAIL("%s over a directory of the same name", kind_name(kind));
+	} else {
+		rc = FAIL("duplicate entry");
+	}
+out:
+	free(f);
+	return rc;
+}
+
+static int next(struct install_reader *r, struct install_entry *ent, struct pf_err *e)
+{
+	struct archive_entry *ae = NULL;
+	const char *raw, *hl;
+	int st, rc, is_dir, kind;
+	mode_t ft;
+
+again:
+	free(r->cur);
+	free(r->raw);
+	free(r->ltarget);
+	r->cur = r->raw = r->ltarget = NULL;
+	r->is_file = 0;
+	r->pos = 0;
+	st = archive_read_next_header(r->a, &ae);
+	if (st == ARCHIVE_EOF)
+		return 0;
+	if (st != ARCHIVE_OK) {
+		raw = ae ? archive_entry_pathname(ae) : NULL;
+		if (raw)
+			r->raw = printable(raw);
+		return la_fail(r, e, "cannot read entry header");
+	}
+	r->ent = ae;
+	raw = archive_entry_pathname(ae);
+	if (!raw)
+		return FAIL("entry name cannot be read as UTF-8");
+	r->raw = printable(raw);
+	if (++r->nentries > r->max_entries)
+		return FAIL("more than %llu entries", (unsigned long long)r->max_entries);
+	hl = archive_entry_hardlink(ae);
+	ft = archive_entry_filetype(ae);
+	is_dir = !hl && ft == AE_IFDIR;
+	rc = check_name(r, raw, is_dir, &r->cur, "path", e);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		goto again;
+	memset(ent, 0, sizeof *ent);
+	ent->path = r->cur;
+	ent->raw = r->raw;
+	ent->size = archive_entry_size_is_set(ae) ? archive_entry_size(ae) : -1;
+	if (archive_entry_is_encrypted(ae))
+		return FAIL("encrypted entry");
+	if (hl) {
+		struct install_map_slot *s;
+		char *f;
+
+		rc = check_name(r, hl, 0, &r->ltarget, "hardlink target", e);
+		if (rc <= 0)
+			return rc < 0 ? rc : FAIL("hardlink to the archive root");
+		f = fold(r->ltarget);
+		s = install_map_get(&r->seen, f);
+		free(f);
+		if (!s || s->val != K_FILE || strcmp(s->aux, r->ltarget))
+			return FAIL("hardlink to '%s', which is not an earlier regular file of the package",
+				    r->ltarget);
+		ent->type = INSTALL_E_HARDLINK;
+		ent->target = r->ltarget;
+		ent->mode = 0644;
+		kind = K_FILE;
+	} else {
+		switch (ft) {
+		case AE_IFREG:
+			if (archive_entry_sparse_count(ae) > 0)
+				return FAIL("sparse file");
+			ent->type = INSTALL_E_FILE;
+			ent->mode = (archive_entry_perm(ae) & 0111) ? 0755 : 0644;
+			kind = K_FILE;
+			r->is_file = 1;
+			if (ent->size > 0 && r->unpacked &&
+			    *r->unpacked + (uint64_t)ent->size > r->max_unpacked)
+				return FAIL("unpacked size would exceed %llu bytes (--max-unpacked-size)",
+					    (unsigned long long)r->max_unpacked);
+			break;
+		case AE_IFDIR:
+			ent->type = INSTALL_E_DIR;
+			ent->mode = 0755;
+			kind = K_DIR;
+			break;
+		case AE_IFLNK:
+			ent->type = INSTALL_E_SYMLINK;
+			ent->mode = 0777;
+			ent->target = archive_entry_symlink(ae);
+			rc = check_target(r, r->cur, ent->target, e);
+			if (rc)
+				return rc;
+			kind = K_LINK;
+			break;
+		case AE_IFCHR:
+		case AE_IFBLK:
+			return FAIL("device node");
+		case AE_IFIFO:
+			return FAIL("FIFO");
+		case AE_IFSOCK:
+			return FAIL("socket");
+		default:
+			return FAIL("unsupported entry type");
+		}
+	}
+	rc = remember(r, r->cur, kind, e);
+	if (rc)
+		return rc;
+	return 1;
+}
+
+int install_reader_next(struct install_reader *r, struct install_entry *ent, struct pf_err *e)
+{
+	int rc;
+
+	WITH_UTF8(rc = next(r, ent, e));
+	return rc;
+}
+
+static int block(struct install_reader *r, const void **buf, size_t *n, struct pf_err *e)
+{
+	la_int64_t off = 0;
+	int st;
+
+	if (!r->is_file)
+		return 0;
+	st = archive_read_data_block(r->a, buf, n, &off);
+	if (st == ARCHIVE_EOF)
+		return 0;
+	if (st != ARCHIVE_OK)
+		return la_fail(r, e, "cannot read data");
+	if (off != r->pos)
+		return FAIL("sparse data");
+	r->pos += (int64_t)*n;
+	if (r->unpacked) {
+		*r->unpacked += *n;
+		if (*r->unpacked > r->max_unpacked)
+			return FAIL("unpacked size exceeds %llu bytes (--max-unpacked-size)",
+				    (unsigned long long)r->max_unpacked);
+	}
+	return 1;
+}
+
+int install_reader_block(struct install_reader *r, const void **buf, size_t *n, struct pf_err *e)
+{
+	int rc;
+
+	WITH_UTF8(rc = block(r, buf, n, e));
+	return rc;
+}
+
+int install_reader_slurp(struct install_reader *r, size_t max, struct pf_buf *out, struct pf_err *e)
+{
+	const void *buf;
+	size_t n, start = out->len;
+	int rc;
+
+	while ((rc = install_reader_block(r, &buf, &n, e)) > 0) {
+		if (out->len - start + n > max)
+			return FAIL("larger than %zu bytes", max);
+		pf_buf_add(out, buf, n);
+	}
+	pf_buf_cstr(out);
+	return rc;
+}
+
+void install_reader_close(struct install_reader *r)
+{
+	if (!r)
+		return;
+	if (r->a)
+		WITH_UTF8(archive_read_free(r->a));
+	install_map_release(&r->seen);
+	free(r->artifact);
+	free(r->cur);
+	free(r->raw);
+	free(r->ltarget);
+	free(r);
+}

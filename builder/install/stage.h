@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to install/: the staging tree, path ownership and the per-format installers. */
+#ifndef PF_INSTALL_STAGE_H
+#define PF_INSTALL_STAGE_H
+
+#include <stdint.h>
+
+#include "core/mem.h"
+#include "install/extract.h"
+#include "install/install.h"
+#include "install/map.h"
+
+enum stage_kind { STAGE_DIR = 1, STAGE_FILE, STAGE_LINK };
+
+struct install_ctx {
+	char *root;
+	int rootfd;
+	char *python;			/* "3.11" or NULL */
+	char *site;			/* "lib/python3.11/site-packages" or NULL */
+	uint64_t unpacked, max_unpacked, max_entries;
+	struct install_map owners;	/* staged path -> owner * 4 + kind */
+	struct pf_strv owner_names;	/* [0] = "pinfold" */
+	int owner;			/* index of the package being installed */
+	char *dcache;			/* last directory opened, and its fd */
+	int dcachefd;
+	struct pf_strv npm_scripts;	/* "PKG\tscript,script" */
+	struct pf_strv deb_scripts;
+	int deb_python;			/* a deb installed usr/lib/python3/dist-packages */
+};
+
+/* Reader options for the current package. */
+void stage_reader_opts(struct install_ctx *x, struct install_reader_opts *o, const char *artifact,
+		       unsigned flags, int strip);
+/* Register path for the current owner; fails on a conflict naming both packages. */
+int stage_claim(struct install_ctx *x, const char *path, enum stage_kind kind, struct pf_err *e);
+/* The kind and owner of a staged path (0 when unknown). */
+int stage_lookup(struct install_ctx *x, const char *path, int *owner);
+int stage_mkdir(struct install_ctx *x, const char *path, struct pf_err *e);
+int stage_symlink(struct install_ctx *x, const char *path, const char *target, struct pf_err *e);
+/* A generated file (content in memory). */
+int stage_write(struct install_ctx *x, const char *path, unsigned mode, const void *data, size_t n,
+		unsigned char sha[32], struct pf_err *e);
+/*
+ * The current entry's data into path; with shebang, a first line starting
+ * with "#!python" becomes "#!/usr/bin/env python3". sha/size may be NULL.
+ */
+int stage_extract(struct install_ctx *x, struct install_reader *r, const char *path, unsigned mode, int shebang,
+		  unsigned char sha[32], uint64_t *size, struct pf_err *e);
+/* A copy of an already staged regular file (hardlinks inside one package). */
+int stage_copy(struct install_ctx *x, const char *from, const char *to, unsigned mode, struct pf_err *e);
+int stage_chmod(struct install_ctx *x, const char *path, unsigned mode, struct pf_err *e);
+/* Install entry ent of r at dest (dirs, files, symlinks, hardlinks with hl_dest). */
+int stage_entry(struct install_ctx *x, struct install_reader *r, const struct install_entry *ent,
+		const char *dest, const char *hl_dest, struct pf_err *e);
+/* The package being installed, for messages. */
+const char *stage_owner_name(const struct install_ctx *x);
+
+int install_wheel(struct install_ctx *x, const char *file, const char *path, struct pf_err *e);
+int install_npm(struct install_ctx *x, const char *name, const char *file, const char *path, struct pf_err *e);
+int install_deb(struct install_ctx *x, const char *file, const char *path, struct pf_err *e);
+int install_generic(struct install_ctx *x, const char *file, const char *path, struct pf_err *e);
+int install_env_files(struct install_ctx *x, struct pf_err *e);
+
+#endif
