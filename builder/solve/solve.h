@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "catalog/catalog.h"
+#include "core/digest.h"
 #include "core/error.h"
 #include "core/mem.h"
 
@@ -52,9 +53,13 @@ struct solve_policy {
 	const struct advisories *advisories;	/* may be NULL */
 };
 
-/* One resolved package (strings borrowed from the catalog). */
+/* One resolved package; all strings owned by the result. */
 struct solve_pick {
-	const struct catalog_pkg *pkg;
+	char *ecosystem, *name, *version;	/* name and version as the catalog spells them */
+	char *published;			/* YYYY-MM-DD */
+	char *file, *format;
+	unsigned long long size;
+	char sha256[PF_SHA256_HEX];
 	char **requested_by;		/* "image" or "ECO:NAME VERSION"; sorted, unique */
 	size_t nrequested_by;
 };
