@@ -187,9 +187,17 @@ static void test_dirs(void)
 	   "dir: the error names the file and every place tried");
 	printf("# %s\n", e.msg);
 	ok(path == NULL, "dir: no path on failure");
-	reset(&e);
-	rc = fetch1(&f, &art[0], &e, NULL);
-	is_int(rc, -PF_EDIGEST, "dir: only wrong bytes is PF_EDIGEST");
+	{
+		char *c2 = tpath("%s", "cache-wrong");
+
+		f.cache_dir = c2;
+		reset(&e);
+		rc = fetch1(&f, &art[0], &e, NULL);
+		is_int(rc, -PF_EDIGEST, "dir: only wrong bytes is PF_EDIGEST");
+		ok(cache_clean(c2) && !pf_exists(e.msg) , "dir: no temp files left after wrong bytes");
+		f.cache_dir = cache;
+		free(c2);
+	}
 	ok(cache_clean(cache), "dir: no temp files left in the cache");
 	pf_strv_release(&f.mirrors);
 
@@ -329,9 +337,12 @@ static int hostile(const char *route, int i, const char *then, struct pf_err *e,
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	if (secs)
 		*secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	if (rc)
-		ok(cache_clean(cache) && !pf_exists(fetch_cache_path(cache, art[i].sha256)),
-		   "http %s: nothing enters the cache", route);
+	if (rc) {
+		char *entry = fetch_cache_path(cache, art[i].sha256);
+
+		ok(cache_clean(cache) && !pf_exists(entry), "http %s: nothing enters the cache", route);
+		free(entry);
+	}
 	printf("# %s: rc %d: %s\n", route, rc, e->msg);
 	pf_strv_release(&f.mirrors);
 	free(cache);
