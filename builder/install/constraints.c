@@ -272,7 +272,7 @@ static const char activate_constraints[] =
  * network and never fails activation. With pinfold on PATH it runs
  * `pinfold audit --offline`, which re-verifies the saved advisories; without
  * it, it reads the exact-version index pinfold keeps next to them
- * ($STATE/advisories/NAME/index.tsv) and matches this environment's package
+ * ($STATE/saved-advisories/NAME/index.tsv) and matches this environment's package
  * list, embedded below.
  */
 static const char activate_advisories_head[] =
@@ -292,12 +292,12 @@ static const char activate_advisories_head[] =
 	"\tpf_out=$(pinfold -q audit --offline \"$pf_root\" 2>/dev/null)\n"
 	"\tpf_rc=$?\n"
 	"fi\n"
-	"if [ \"$pf_rc\" -ne 0 ] && [ \"$pf_rc\" -ne 1 ] && [ -d \"$pf_state/advisories\" ]; then\n"
+	"if [ \"$pf_rc\" -ne 0 ] && [ \"$pf_rc\" -ne 1 ] && [ -d \"$pf_state/saved-advisories\" ]; then\n"
 	"\t# No usable pinfold: exact versions from the saved index (ECO NAME VERSION ID SEVERITY).\n"
 	"\tpf_out=$(awk -F '\\t' 'FNR == NR { want[$1 \"\\t\" $2 \"\\t\" $3] = 1; next }\n"
 	"\t\t($1 \"\\t\" $2 \"\\t\" $3) in want && !seen[$1 $2 $3 $4]++ {\n"
 	"\t\t\tprintf \"%s:%s %s: revoked by %s (%s): %s\\n\", $1, $2, $3, $4, $5, $6 }' - \\\n"
-	"\t\t\"$pf_state\"/advisories/*/index.tsv 2>/dev/null <<'PF_PACKAGES'\n";
+	"\t\t\"$pf_state\"/saved-advisories/*/index.tsv 2>/dev/null <<'PF_PACKAGES'\n";
 
 static const char activate_advisories_tail[] =
 	"PF_PACKAGES\n"
