@@ -1,14 +1,54 @@
 /* SPDX-License-Identifier: MIT */
-/* pinfold verify: placeholder until its issue lands (refuses with exit 3). */
+/* pinfold verify: an environment tarball or directory against its manifest (and a lock). */
+#include <getopt.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "pack/pack.h"
 
 int cmd_verify(struct cli *c, int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "--help")) {
-		cli_print_usage(stdout, "verify");
-		return 0;
+	static const struct option opts[] = {
+		{ "lock", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *lock = NULL, *target;
+	struct pack_verify v;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'l': lock = optarg; break;
+		case 'h':
+			cli_print_usage(stdout, "verify");
+			fputs("\nChecks every path of TARGET (an environment tarball or an unpacked environment)\n"
+			      "against .pinfold/manifest and prints each difference on a line of its own:\n"
+			      "  added: P, removed: P, changed: P, mode: P (OLD -> NEW)\n"
+			      "With --lock, also checks that .pinfold/lock is exactly LOCKFILE.\n"
+			      "Exit 0 when pristine, 1 when anything differs.\n", stdout);
+			return 0;
+		default:
+			return cli_usage(c, "verify", "unknown option");
+		}
 	}
-	return cli_fail(c, pf_error(&c->err, PF_EINTERNAL, "verify: not implemented yet"));
+	if (optind != argc - 1)
+		return cli_usage(c, "verify", "expected one TARGET");
+	target = argv[optind];
+	rc = pack_verify(target, lock, &v, &c->err);
+	if (rc)
+		return cli_fail(c, rc);
+	if (v.status)
+		cli_out(c, "%s", v.status);
+	for (size_t i = 0; i < v.lines.n; i++)
+		cli_out(c, "%s", v.lines.v[i]);
+	if (v.lines.n) {
+		rc = pf_error(&c->err, PF_ECHECK, "'%s': %zu difference%s from its manifest%s", target, v.lines.n,
+			      v.lines.n == 1 ? "" : "s", lock ? " and lock" : "");
+		pack_verify_release(&v);
+		return cli_fail(c, rc);
+	}
+	cli_info(c, "'%s': %zu paths match the manifest%s", target, v.npaths, lock ? " and the lock" : "");
+	pack_verify_release(&v);
+	return 0;
 }

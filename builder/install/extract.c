@@ -452,6 +452,7 @@ again:
 	ent->path = r->cur;
 	ent->raw = r->raw;
 	ent->size = archive_entry_size_is_set(ae) ? archive_entry_size(ae) : -1;
+	ent->perm = archive_entry_perm(ae) & 07777;
 	if (archive_entry_is_encrypted(ae))
 		return FAIL("encrypted entry");
 	if (hl) {

@@ -36,6 +36,7 @@ struct install_entry {
 	const char *raw;	/* the name as stored, for messages */
 	const char *target;	/* symlink: target as stored; hardlink: package path of the earlier file */
 	unsigned mode;		/* 0644 or 0755 (files), 0755 (dirs), 0777 (symlinks) */
+	unsigned perm;		/* permission bits as stored (verify reports unsafe ones) */
 	int64_t size;		/* declared size, -1 when the archive does not say */
 };
 

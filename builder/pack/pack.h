@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* The manifest of an environment, the reproducible tar+zstd writer, and verify. */
+#ifndef PF_PACK_PACK_H
+#define PF_PACK_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/digest.h"
+#include "core/error.h"
+#include "core/mem.h"
+
+/*
+ * zstd is pinned: level 6 (about 3x faster than 19 at ~5% larger output on
+ * environments) with 2 worker threads and the library's default job size.
+ * zstd's multi-threaded output depends only on the parameters, never on
+ * timing, so the bytes are the same on every machine with this libzstd
+ * (whose version goes into .pinfold/build-info); --jobs never touches it.
+ */
+#define PACK_ZSTD_LEVEL		6
+#define PACK_ZSTD_WORKERS	2
+
+#define PACK_MANIFEST		".pinfold/manifest"
+#define PACK_BUILD_INFO		".pinfold/build-info"
+#define PACK_LOCK		".pinfold/lock"
+#define PACK_MANIFEST_HEADER	"#pinfold-manifest/1\tpath\ttype\tmode\tsize\tsha256\ttarget"
+
+enum pack_type { PACK_FILE = 'f', PACK_DIR = 'd', PACK_LINK = 'l', PACK_OTHER = '?' };
+
+/* One path of an environment. */
+struct pack_entry {
+	char *path;			/* relative, no "./", no trailing '/' */
+	enum pack_type type;
+	unsigned mode;			/* normalised: 0644/0755 files, 0755 dirs, 0777 links */
+	unsigned raw_mode;		/* as found on disk or in the archive (verify) */
+	uint64_t size;			/* files */
+	char sha256[PF_SHA256_HEX];	/* files ("" when not hashed) */
+	char *target;			/* links */
+};
+
+struct pack_list {
+	struct pack_entry *v;
+	size_t n, cap;
+};
+
+/* Every path under root (not root itself), sorted bytewise; files hashed when hash is set. */
+int pack_scan(const char *root, int hash, struct pack_list *l, struct pf_err *e);
+void pack_list_sort(struct pack_list *l);
+void pack_list_release(struct pack_list *l);
+/* Manifest text of l (one line per path, .pinfold/manifest itself left out). */
+void pack_manifest_text(const struct pack_list *l, struct pf_buf *out);
+/* Parse manifest text into l (sorted, strict); file names it in errors. */
+int pack_manifest_parse(const char *file, const char *text, size_t len, struct pack_list *l, struct pf_err *e);
+
+/* Write root/.pinfold/build-info (pinfold, libzstd, libarchive versions, zstd settings). */
+int pack_write_build_info(const char *root, long long source_date_epoch, struct pf_err *e);
+/* Scan, hash and write root/.pinfold/manifest; *nfiles gets the number of paths when not NULL. */
+int pack_write_manifest(const char *root, size_t *nfiles, struct pf_err *e);
+
+struct pack_result {
+	char sha256_out[PF_SHA256_HEX];	/* of OUT */
+	char sha256_tar[PF_SHA256_HEX];	/* of the uncompressed tar */
+	uint64_t out_size, tar_size;
+	size_t nentries;
+};
+
+/*
+ * Pack root into out (tar + zstd), reproducibly: entries built from scratch,
+ * sorted bytewise, pax restricted, uid/gid 0 with empty names, mtime =
+ * source_date_epoch, normalised modes. Written to a temp file next to out
+ * and renamed; nothing is left on failure. Files are streamed.
+ */
+int pack_tarball(const char *root, const char *out, long long source_date_epoch, struct pack_result *res,
+		 struct pf_err *e);
+
+/* The outcome of verify. */
+struct pack_verify {
+	struct pf_strv lines;		/* "added: P", "removed: P", "changed: P", "mode: P (...)", "lock: ..." */
+	char *status;			/* "unlocked: REASON (by WHO at TIME)" or NULL */
+	size_t npaths;			/* paths in the manifest */
+};
+
+/*
+ * Check an environment (a tarball, read under the hostile-archive rules, or
+ * an unpacked directory) against its .pinfold/manifest, and with lockfile
+ * against that lock's bytes. Returns 0 when the check ran (v->lines empty:
+ * pristine), negative when it could not (unsafe archive, no manifest, I/O).
+ * Release v with pack_verify_release().
+ */
+int pack_verify(const char *target, const char *lockfile, struct pack_verify *v, struct pf_err *e);
+void pack_verify_release(struct pack_verify *v);
+
+#endif

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/* verify: an environment (tarball or directory) against its manifest, constraint state and lock. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/file.h"
+#include "install/constraints.h"
+#include "install/extract.h"
+#include "pack/pack.h"
+
+#define MAX_MANIFEST ((size_t)256 << 20)
+
+/* Small files verify needs from .pinfold/. */
+struct meta {
+	struct pf_buf manifest, lock, policy, unlocked;
+	int has_manifest, has_lock, has_policy, has_unlocked;
+};
+
+static struct pf_buf *meta_slot(struct meta *m, const char *path, int **has)
+{
+	if (!strcmp(path, PACK_MANIFEST))
+		return *has = &m->has_manifest, &m->manifest;
+	if (!strcmp(path, PACK_LOCK))
+		return *has = &m->has_lock, &m->lock;
+	if (!strcmp(path, INSTALL_POLICY_PATH))
+		return *has = &m->has_policy, &m->policy;
+	if (!strcmp(path, INSTALL_UNLOCKED_PATH))
+		return *has = &m->has_unlocked, &m->unlocked;
+	return NULL;
+}
+
+static void meta_release(struct meta *m)
+{
+	pf_buf_release(&m->manifest);
+	pf_buf_release(&m->lock);
+	pf_buf_release(&m->policy);
+	pf_buf_release(&m->unlocked);
+}
+
+/* Read a tarball under the hostile-archive rules: every entry hashed, .pinfold/ files kept. */
+static int read_tarball(const char *path, struct pack_list *l, struct meta *m, struct pf_err *e)
+{
+	struct install_reader_opts o;
+	struct install_reader *r = NULL;
+	struct install_entry ent;
+	uint64_t unpacked = 0;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.artifact = path;
+	o.flags = INSTALL_FMT_TAR | INSTALL_FILTER_ZSTD;
+	o.max_entries = 1000000;
+	o.unpacked = &unpacked;
+	o.max_unpacked = (uint64_t)64 << 30;
+	rc = install_reader_open(&r, path, &o, e);
+	while (!rc && (rc = install_reader_next(r, &ent, e)) > 0) {
+		struct pack_entry *pe;
+		int *has = NULL;
+		struct pf_buf *keep = meta_slot(m, ent.path, &has);
+
+		rc = 0;
+		PF_GROW(l->v, l->n + 1, l->cap);
+		pe = &l->v[l->n++];
+		memset(pe, 0, sizeof *pe);
+		pe->path = pf_xstrdup(ent.path);
+		pe->raw_mode = ent.perm;
+		pe->mode = ent.mode;
+		if (ent.type == INSTALL_E_DIR) {
+			pe->type = PACK_DIR;
+		} else if (ent.type == INSTALL_E_SYMLINK) {
+			pe->type = PACK_LINK;
+			pe->target = pf_xstrdup(ent.target);
+		} else if (ent.type == INSTALL_E_HARDLINK) {
+			pe->type = PACK_OTHER;	/* pinfold never writes hardlinks */
+		} else {
+			struct pf_sha256 s;
+			const void *buf;
+			size_t n;
+
+			pe->type = PACK_FILE;
+			pf_sha256_init(&s);
+			while ((rc = install_reader_block(r, &buf, &n, e)) > 0) {
+				pf_sha256_update(&s, buf, n);
+				pe->size += n;
+				if (keep && keep->len + n <= MAX_MANIFEST)
+					pf_buf_add(keep, buf, n);
+			}
+			pf_sha256_final(&s, pe->sha256);
+			if (keep && !rc) {
+				*has = 1;
+				pf_buf_cstr(keep);
+			}
+		}
+	}
+	install_reader_close(r);
+	if (!rc)
+		pack_list_sort(l);
+	return rc;
+}
+
+static int read_dir_meta(const char *root, struct meta *m, struct pf_err *e)
+{
+	static const char *const files[] = { PACK_MANIFEST, PACK_LOCK, INSTALL_POLICY_PATH, INSTALL_UNLOCKED_PATH,
+					     NULL };
+
+	for (const char *const *f = files; *f; f++) {
+		char *p = pf_path_join(root, *f);
+		int *has = NULL, rc = 0;
+		struct pf_buf *b = meta_slot(m, *f, &has);
+
+		if (pf_exists(p)) {
+			rc = pf_read_file(p, MAX_MANIFEST, b, e);
+			*has = !rc;
+		}
+		free(p);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The constraint state (H6's reader works on a directory: give it one for a tarball). */
+static int cstate(const char *target, int is_dir, struct meta *m, struct install_cstate *cs, struct pf_err *e)
+{
+	char *tmp = NULL, *d = NULL;
+	int rc;
+
+	if (is_dir)
+		return install_constraints_state(target, cs, e);
+	if (!m->has_policy)
+		return 0;
+	tmp = pf_mkdtemp(getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", "pinfold-verify-", e);
+	if (!tmp)
+		return -PF_EIO;
+	d = pf_path_join(tmp, ".pinfold");
+	rc = pf_mkdir_p(d, 0700, e);
+	free(d);
+	if (!rc) {
+		d = pf_path_join(tmp, INSTALL_POLICY_PATH);
+		rc = pf_write_file(d, m->policy.p, m->policy.len, 0600, e);
+		free(d);
+	}
+	if (!rc && m->has_unlocked) {
+		d = pf_path_join(tmp, INSTALL_UNLOCKED_PATH);
+		rc = pf_write_file(d, m->unlocked.p, m->unlocked.len, 0600, e);
+		free(d);
+	}
+	if (!rc)
+		rc = install_constraints_state(tmp, cs, e);
+	pf_rm_rf(tmp);
+	free(tmp);
+	return rc;
+}
+
+static void line(struct pack_verify *v, const char *fmt, const char *path)
+{
+	pf_strv_push_owned(&v->lines, pf_xasprintf(fmt, path));
+}
+
+static int same_content(const struct pack_entry *a, const struct pack_entry *m)
+{
+	if (a->type != m->type)
+		return 0;
+	if (a->type == PACK_FILE)
+		return a->size == m->size && !strcmp(a->sha256, m->sha256);
+	if (a->type == PACK_LINK)
+		return a->target && m->target && !strcmp(a->target, m->target);
+	return 1;
+}
+
+static void compare(const struct pack_list *act, const struct pack_list *man, const struct install_cstate *cs,
+		    struct pack_verify *v)
+{
+	size_t i = 0, j = 0;
+
+	while (i < act->n || j < man->n) {
+		int c = i >= act->n ? 1 : j >= man->n ? -1 : strcmp(act->v[i].path, man->v[j].path);
+
+		if (c < 0) {
+			const char *p = act->v[i++].path;
+
+			if (strcmp(p, PACK_MANIFEST) && !(cs->unlocked && !strcmp(p, INSTALL_UNLOCKED_PATH)))
+				line(v, "added: %s", p);
+		} else if (c > 0) {
+			const char *p = man->v[j++].path;
+
+			if (!(cs->unlocked && install_cstate_is_constraint(cs, p)))
+				line(v, "removed: %s", p);
+		} else {
+			const struct pack_entry *a = &act->v[i++], *m = &man->v[j++];
+
+			if (!same_content(a, m)) {
+				line(v, "changed: %s", a->path);
+			} else if (a->type != PACK_LINK && a->mode != m->mode) {
+				pf_strv_push_owned(&v->lines, pf_xasprintf("mode: %s (%04o -> %04o)", a->path, m->mode,
+									   a->mode));
+			} else if (a->type != PACK_LINK && (a->raw_mode & 07002)) {
+				pf_strv_push_owned(&v->lines, pf_xasprintf("mode: %s (unsafe %04o)", a->path,
+									   a->raw_mode));
+			}
+		}
+	}
+}
+
+int pack_verify(const char *target, const char *lockfile, struct pack_verify *v, struct pf_err *e)
+{
+	struct pack_list act = { NULL, 0, 0 }, man = { NULL, 0, 0 };
+	struct meta m;
+	struct install_cstate cs;
+	struct pf_buf lk = PF_BUF_INIT;
+	int is_dir = pf_is_dir(target), rc;
+
+	memset(v, 0, sizeof *v);
+	memset(&m, 0, sizeof m);
+	memset(&cs, 0, sizeof cs);
+	if (!is_dir && !pf_exists(target))
+		return pf_error(e, PF_ENOTFOUND, "'%s': no such file or directory", target);
+	if (is_dir) {
+		rc = pack_scan(target, 1, &act, e);
+		if (!rc)
+			rc = read_dir_meta(target, &m, e);
+	} else {
+		rc = read_tarball(target, &act, &m, e);
+	}
+	if (rc)
+		goto out;
+	if (!m.has_manifest) {
+		rc = pf_error(e, PF_EFORMAT, "'%s': no %s: not a pinfold environment", target, PACK_MANIFEST);
+		goto out;
+	}
+	rc = pack_manifest_parse(PACK_MANIFEST, m.manifest.p, m.manifest.len, &man, e);
+	if (!rc)
+		rc = cstate(target, is_dir, &m, &cs, e);
+	if (rc)
+		goto out;
+	v->npaths = man.n;
+	compare(&act, &man, &cs, v);
+	if (cs.unlocked)
+		v->status = pf_xasprintf("unlocked: %s (by %s at %s)", cs.reason ? cs.reason : "?",
+					 cs.by ? cs.by : "?", cs.at ? cs.at : "?");
+	if (lockfile) {
+		rc = pf_read_file(lockfile, PF_MAX_SMALL, &lk, e);
+		if (rc)
+			goto out;
+		if (!m.has_lock)
+			pf_strv_push(&v->lines, "lock: the environment has no " PACK_LOCK);
+		else if (lk.len != m.lock.len || memcmp(lk.p, m.lock.p, lk.len))
+			pf_strv_push_owned(&v->lines, pf_xasprintf("lock: %s is not '%s'", PACK_LOCK, lockfile));
+	}
+out:
+	pack_list_release(&act);
+	pack_list_release(&man);
+	install_cstate_release(&cs);
+	meta_release(&m);
+	pf_buf_release(&lk);
+	return rc;
+}
+
+void pack_verify_release(struct pack_verify *v)
+{
+	pf_strv_release(&v->lines);
+	free(v->status);
+	memset(v, 0, sizeof *v);
+}
