@@ -76,6 +76,32 @@ ok "add a crafted npm tarball" pf catalog add cat left-1.0.0.tgz --published 202
 check "dependencies recorded as 'name range', optional ones left out" \
 	'grep -q "\"a ^1.0.0\"" cat/catalog.yaml && grep -q "\"b \*\"" cat/catalog.yaml && ! grep -q "c 2.x" cat/catalog.yaml'
 
+# a deb built here: Depends + Pre-Depends, Provides, Conflicts + Breaks
+if command -v dpkg-deb >/dev/null 2>&1; then
+	mkdir -p debpkg/DEBIAN
+	cat >debpkg/DEBIAN/control <<'EOF'
+Package: hello-pf
+Version: 1:2.0-1
+Architecture: all
+Maintainer: t <t@example.invalid>
+Pre-Depends: dpkg (>= 1.15)
+Depends: libc6 (>= 2.34),
+ zlib1g | libz
+Provides: hello
+Conflicts: hello-old
+Breaks: hello-older (<< 1.0)
+Description: test
+ package
+EOF
+	dpkg-deb -Zxz --build debpkg hello-pf_2.0-1_all.deb >/dev/null 2>&1
+	ok "add a deb" pf catalog add cat hello-pf_2.0-1_all.deb --published 2020-01-01
+	check "deb relations recorded" 'grep -q "\"libc6 (>= 2.34)\"" cat/catalog.yaml && grep -q "\"zlib1g | libz\"" cat/catalog.yaml && grep -q "\"dpkg (>= 1.15)\"" cat/catalog.yaml && grep -q "\"hello-older (<< 1.0)\"" cat/catalog.yaml && grep -q "^      - hello$" cat/catalog.yaml'
+	check "deb version with epoch" 'pf catalog list cat | grep -q "^deb:hello-pf 1:2.0-1 "'
+	pf catalog remove cat deb:hello-pf 1:2.0-1 >/dev/null
+	printf '!<arch>\nbroken' >broken_1_all.deb
+	expect 3 "broken_1_all.deb" "a broken deb is refused" -- pf catalog add cat broken_1_all.deb --published 2020-01-01
+fi
+
 # artifacts with unparseable metadata
 printf 'garbage' >bad-1.0-py3-none-any.whl
 expect 3 "bad-1.0-py3-none-any.whl" "a wheel that is not a zip is refused" -- pf catalog add cat bad-1.0-py3-none-any.whl --published 2020-01-01
