@@ -1,14 +1,237 @@
 /* SPDX-License-Identifier: MIT */
-/* pinfold build: placeholder until its issue lands (refuses with exit 3). */
+/* pinfold build: lock -> verified artifacts -> staging tree -> reproducible tar+zstd environment. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
+#include "core/digest.h"
+#include "core/file.h"
+#include "fetch/fetch.h"
+#include "install/constraints.h"
+#include "install/install.h"
+#include "lock/lock.h"
+#include "pack/pack.h"
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	switch (*end) {
+	case 'K': v <<= 10; end++; break;
+	case 'M': v <<= 20; end++; break;
+	case 'G': v <<= 30; end++; break;
+	}
+	if (*end == 'i' && end[-1] != *s)
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end || !v)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void help(void)
+{
+	cli_print_usage(stdout, "build");
+	fputs("\nOptions:\n"
+	      "  -o, --output OUT.tar.zst     the environment tarball (also writes OUT.sha256)\n"
+	      "  --mirror DIR|URL             where artifacts are found by file name (repeatable, in order)\n"
+	      "  --cache DIR                  content-addressed cache (default $XDG_CACHE_HOME/pinfold)\n"
+	      "  --jobs N                     parallel fetches (the output never depends on it)\n"
+	      "  --max-unpacked-size BYTES    refuse to unpack more (default 2G; K, M, G suffixes)\n", stdout);
+}
+
+/* Everything between the lock and the tarball; the staging tree is the caller's to remove. */
+static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbytes, char **paths, const char *root,
+		 uint64_t max_unpacked, const char *out, struct pack_result *res, size_t *npaths)
+{
+	struct install_opts io = { l->target_python, max_unpacked, 0 };
+	struct install_ctx *x = NULL;
+	struct cli_bar bar;
+	char *p;
+	int rc;
+
+	cli_bar_init(&bar, c, "installing");
+	rc = install_new(&x, root, &io, &c->err);
+	for (size_t i = 0; !rc && i < l->npkgs; i++) {
+		const struct lock_pkg *k = &l->pkgs[i];
+
+		cli_bar_step(&bar, "installing", i, l->npkgs);
+		cli_debug(c, "installing %s:%s %s from %s", k->ecosystem, k->name, k->version, paths[i]);
+		rc = install_artifact(x, k->ecosystem, k->name, k->version, k->artifact.format, k->artifact.file,
+				      paths[i], &c->err);
+	}
+	cli_bar_done(&bar);
+	if (!rc)
+		rc = install_finish(x, &c->err);
+	if (!rc)
+		cli_debug(c, "unpacked %llu bytes", (unsigned long long)install_unpacked(x));
+	install_free(x);
+	if (rc)
+		return rc;
+	p = pf_path_join(root, PACK_LOCK);
+	rc = pf_write_file(p, lockbytes->p, lockbytes->len, 0644, &c->err);
+	free(p);
+	if (!rc)
+		rc = install_constraints(root, l, &c->err);
+	if (!rc)
+		rc = pack_write_build_info(root, l->source_date_epoch, &c->err);
+	if (!rc)
+		rc = pack_write_manifest(root, npaths, &c->err);
+	if (!rc)
+		rc = pack_tarball(root, out, l->source_date_epoch, res, &c->err);
+	return rc;
+}
 
 int cmd_build(struct cli *c, int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "--help")) {
-		cli_print_usage(stdout, "build");
-		return 0;
+	enum { OPT_MIRROR = 256, OPT_CACHE, OPT_JOBS, OPT_MAX };
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "mirror", required_argument, NULL, OPT_MIRROR },
+		{ "cache", required_argument, NULL, OPT_CACHE },
+		{ "jobs", required_argument, NULL, OPT_JOBS },
+		{ "max-unpacked-size", required_argument, NULL, OPT_MAX },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fetch_ctx f;
+	struct lockfile l;
+	struct pf_buf lockbytes = PF_BUF_INIT;
+	struct pack_result res;
+	const struct catalog_artifact **arts = NULL;
+	char **paths = NULL, *cache = NULL, *outdir = NULL, *staging = NULL, *shafile = NULL, *line = NULL;
+	const char *out = NULL, *lockpath;
+	uint64_t max_unpacked = INSTALL_DEFAULT_MAX_UNPACKED;
+	size_t npaths = 0;
+	int opt, rc = 0, status, have_lock = 0, jobs = 1, wrote_out = 0;
+	char hex[PF_SHA256_HEX];
+
+	memset(&f, 0, sizeof f);
+	while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o': out = optarg; break;
+		case OPT_MIRROR: pf_strv_push(&f.mirrors, optarg); break;
+		case OPT_CACHE: free(cache); cache = pf_xstrdup(optarg); break;
+		case OPT_JOBS: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 1 || v > 64) {
+				status = cli_usage(c, "build", "--jobs: expected a number from 1 to 64");
+				goto done;
+			}
+			jobs = (int)v;
+			break;
+		}
+		case OPT_MAX:
+			if (parse_size(optarg, &max_unpacked) < 0) {
+				status = cli_usage(c, "build", "--max-unpacked-size: '%s' is not a size in bytes", optarg);
+				goto done;
+			}
+			break;
+		case 'h':
+			help();
+			status = 0;
+			goto done;
+		default:
+			status = cli_usage(c, "build", "unknown option");
+			goto done;
+		}
 	}
-	return cli_fail(c, pf_error(&c->err, PF_EINTERNAL, "build: not implemented yet"));
+	if (optind != argc - 1 || !out) {
+		status = cli_usage(c, "build", optind != argc - 1 ? "expected one LOCKFILE" : "-o OUT.tar.zst is required");
+		goto done;
+	}
+	lockpath = argv[optind];
+
+	rc = lock_load(&l, lockpath, &c->err);
+	if (rc)
+		goto fail;
+	have_lock = 1;
+	/* The exact bytes go into .pinfold/lock; they must be the bytes that were parsed. */
+	rc = pf_read_file(lockpath, PF_MAX_SMALL, &lockbytes, &c->err);
+	pf_sha256_hex(lockbytes.p ? lockbytes.p : "", lockbytes.len, hex);
+	if (!rc && l.sha256[0] && strcmp(hex, l.sha256))
+		rc = pf_error(&c->err, PF_EIO, "'%s': changed while it was read", lockpath);
+	if (rc)
+		goto fail;
+	outdir = pf_dirname(out);
+	if (!pf_is_dir(outdir)) {
+		rc = pf_error(&c->err, PF_ENOTFOUND, "'%s': output directory does not exist", outdir);
+		goto fail;
+	}
+
+	/* Fetch: cache, then mirrors in order; size and SHA-256 checked before any byte is used. */
+	f.cache_dir = cache ? cache : (cache = fetch_default_cache_dir());
+	f.jobs = jobs;
+	arts = pf_xcalloc(l.npkgs ? l.npkgs : 1, sizeof *arts);
+	paths = pf_xcalloc(l.npkgs ? l.npkgs : 1, sizeof *paths);
+	for (size_t i = 0; i < l.npkgs; i++)
+		arts[i] = &l.pkgs[i].artifact;
+	{
+		struct cli_bar bar;
+
+		cli_bar_init(&bar, c, "fetching");
+		f.progress = cli_bar_fetch;
+		f.progress_ud = &bar;
+		rc = fetch_all(&f, arts, l.npkgs, paths, &c->err);
+		cli_bar_done(&bar);
+	}
+	if (rc)
+		goto fail;
+
+	/* Install into a private staging tree next to OUT, removed whatever happens. */
+	staging = pf_mkdtemp(outdir, ".pinfold-build-", &c->err);
+	if (!staging) {
+		rc = -PF_EIO;
+		goto fail;
+	}
+	rc = build(c, &l, &lockbytes, paths, staging, max_unpacked, out, &res, &npaths);
+	if (rc)
+		goto fail;
+	wrote_out = 1;
+	shafile = pf_xasprintf("%s.sha256", out);
+	line = pf_xasprintf("%s  %s\n", res.sha256_out, pf_basename(out));
+	rc = pf_write_file(shafile, line, strlen(line), 0644, &c->err);
+	if (rc)
+		goto fail;
+	cli_info(c, "built '%s': %zu packages, %zu paths, %llu bytes (tar %llu bytes)", out, l.npkgs, npaths,
+		 (unsigned long long)res.out_size, (unsigned long long)res.tar_size);
+	cli_out(c, "sha256 %s  %s", res.sha256_out, out);
+	cli_out(c, "sha256 %s  (uncompressed tar)", res.sha256_tar);
+	status = 0;
+	goto done;
+fail:
+	if (wrote_out)
+		unlink(out);
+	status = cli_fail(c, rc);
+done:
+	if (staging) {
+		pf_rm_rf(staging);
+		free(staging);
+	}
+	for (size_t i = 0; paths && have_lock && i < l.npkgs; i++)
+		free(paths[i]);
+	free(paths);
+	free(arts);
+	if (have_lock)
+		lock_release(&l);
+	pf_strv_release(&f.mirrors);
+	pf_buf_release(&lockbytes);
+	free(cache);
+	free(outdir);
+	free(shafile);
+	free(line);
+	return status;
 }

@@ -38,7 +38,7 @@ static const char activate[] =
 	"\techo 'pinfold: cannot tell where this environment is; source bin/activate from bash, zsh or dash on Linux' >&2\n"
 	"\treturn 1 2>/dev/null || exit 1\n"
 	"fi\n"
-	"if command -v deactivate >/dev/null 2>&1; then deactivate; fi\n"
+	"if [ -n \"${_PF_OLD_PATH+x}\" ]; then deactivate; fi\n"
 	"_pf_root=$(cd \"$(dirname -- \"$_pf_src\")/..\" && pwd -P) || return 1 2>/dev/null || exit 1\n"
 	"_PF_OLD_PATH=$PATH\n"
 	"_PF_OLD_NODE_PATH=${NODE_PATH-}\n"

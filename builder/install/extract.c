@@ -335,6 +335,8 @@ static int check_target(struct install_reader *r, const char *path, const char *
 		return FAIL("symlink target is not valid UTF-8 or has control characters");
 	if (strchr(t, '\\'))
 		return FAIL("backslash in symlink target '%s'", t);
+	if (t[0] == '/' && (r->flags & INSTALL_ALLOW_ABSOLUTE_LINKS))
+		return 0;
 	if (t[0] == '/')
 		return FAIL("symlink target '%s' is absolute", t);
 	for (const char *s = path; *s; s++)

@@ -22,6 +22,8 @@ enum {
 	INSTALL_FILTER_GZIP = 1 << 8,
 	INSTALL_FILTER_XZ = 1 << 9,
 	INSTALL_FILTER_ZSTD = 1 << 10,
+	/* verify only (nothing is written): pinfold's own bin/python3 -> /usr/bin/python3 */
+	INSTALL_ALLOW_ABSOLUTE_LINKS = 1 << 16,
 };
 
 enum install_etype { INSTALL_E_FILE, INSTALL_E_DIR, INSTALL_E_SYMLINK, INSTALL_E_HARDLINK };

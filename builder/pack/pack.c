@@ -112,6 +112,7 @@ static int scan_dir(int dfd, const char *rel, const char *root, int hash, struct
 		struct stat st;
 		struct pack_entry *pe;
 		char *path;
+		size_t idx;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -121,6 +122,7 @@ static int scan_dir(int dfd, const char *rel, const char *root, int hash, struct
 			free(path);
 			break;
 		}
+		idx = l->n;
 		pe = push(l);
 		pe->path = path;
 		pe->raw_mode = st.st_mode & 07777;
@@ -161,7 +163,7 @@ static int scan_dir(int dfd, const char *rel, const char *root, int hash, struct
 			pe->type = PACK_OTHER;
 		}
 		if (!rc)
-			l->v[l->n - 1].mode = norm_mode(l->v[l->n - 1].type, st.st_mode);
+			l->v[idx].mode = norm_mode(l->v[idx].type, st.st_mode);
 	}
 	if (!rc && errno)
 		rc = pf_error(e, PF_EIO, "'%s/%s': %s", root, rel, strerror(errno));

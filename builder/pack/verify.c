@@ -48,7 +48,7 @@ static int read_tarball(const char *path, struct pack_list *l, struct meta *m, s
 
 	memset(&o, 0, sizeof o);
 	o.artifact = path;
-	o.flags = INSTALL_FMT_TAR | INSTALL_FILTER_ZSTD;
+	o.flags = INSTALL_FMT_TAR | INSTALL_FILTER_ZSTD | INSTALL_ALLOW_ABSOLUTE_LINKS;
 	o.max_entries = 1000000;
 	o.unpacked = &unpacked;
 	o.max_unpacked = (uint64_t)64 << 30;
