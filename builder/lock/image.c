@@ -157,10 +157,10 @@ int image_load(struct image *im, const char *path, struct pf_err *e)
 	rc = pf_yaml_parse(&d, path, b.p ? b.p : "", b.len, e);
 	if (rc)
 		goto out;
+	rc = parse_image(im, &d, e);
 	/* The document's arena becomes the image's: strings stay valid until image_release(). */
 	im->arena = d.arena;
 	d.arena.head = NULL;
-	rc = parse_image(im, &d, e);
 	if (rc)
 		goto out;
 	im->path = pf_arena_strdup(&im->arena, path);

@@ -179,9 +179,9 @@ int lock_parse(struct lockfile *l, const char *file, const char *data, size_t le
 	rc = pf_yaml_parse(&d, file, data, len, e);
 	if (rc)
 		return rc;
+	rc = parse_lock(l, &d, e);
 	l->arena = d.arena;
 	d.arena.head = NULL;
-	rc = parse_lock(l, &d, e);
 	pf_ydoc_release(&d);
 	if (rc)
 		lock_release(l);

@@ -1110,11 +1110,17 @@ static void collect(struct run *rn, Solver *solv, struct solve_result *r)
 
 		if (!MAPTST(&picked, q) || !s->requires || kq->host)
 			continue;
-		snprintf(who, sizeof who, "%s:%s %s", kq->eco, kq->name, kq->version);
+		snprintf(who, sizeof who, "%s:%s%s%s%s %s", kq->eco, kq->name, kq->extra ? "[" : "",
+			 kq->extra ? kq->extra : "", kq->extra ? "]" : "", kq->version);
 		for (Id *dp = s->repo->idarraydata + s->requires; *dp; dp++) {
 			if (*dp == SOLVABLE_PREREQMARKER)
 				continue;
 			for (Id *pp = pool_whatprovides_ptr(pool, *dp); *pp; pp++) {
+				struct spkg *kp = spkg_of(sp, *pp);
+
+				/* an extra requiring its own package is not a reason worth listing */
+				if (kq->extra && kp && !strcmp(kp->eco, kq->eco) && !strcmp(kp->name, kq->name))
+					continue;
 				if (*pp != q && slot[*pp])
 					add_requester(&r->picks[slot[*pp] - 1], who);
 			}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* The one way commands open a catalog: verified with the right keys, pin and state, plus advisories. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/verified.h"
+#include "cli/source.h"
+#include "core/file.h"
+#include "fetch/fetch.h"
+#include "lock/lock.h"
+#include "trust/trust.h"
+
+static int open_url(struct cli *c, const char *url, const struct verify_opts *o, struct cli_catalog *cc)
+{
+	struct pf_buf data = PF_BUF_INIT, sig = PF_BUF_INIT;
+	char *label = pf_xasprintf("%s/%s", url, CATALOG_FILE);
+	int rc;
+
+	rc = fetch_small(url, CATALOG_FILE, PF_MAX_CATALOG, &data, &c->err);
+	if (!rc)
+		rc = fetch_small(url, CATALOG_SIG, PF_MAX_SMALL, &sig, &c->err);
+	if (!rc)
+		rc = catalog_verify_bytes(label, data.p ? data.p : "", data.len, sig.p ? sig.p : "", sig.len, o,
+					  &cc->cat, &cc->signers, &c->err);
+	pf_buf_release(&data);
+	pf_buf_release(&sig);
+	free(label);
+	if (rc)
+		return rc;
+	/* advisories are optional next to a URL catalog too */
+	label = pf_xasprintf("%s/%s", url, ADVISORIES_FILE);
+	if (fetch_small(url, ADVISORIES_FILE, PF_MAX_CATALOG, &data, NULL) == 0) {
+		rc = fetch_small(url, ADVISORIES_SIG, PF_MAX_SMALL, &sig, &c->err);
+		if (!rc)
+			rc = advisories_verify_bytes(label, data.p ? data.p : "", data.len, sig.p ? sig.p : "",
+						     sig.len, o, &cc->adv, NULL, &c->err);
+		if (!rc)
+			cc->has_adv = 1;
+	}
+	pf_buf_release(&data);
+	pf_buf_release(&sig);
+	free(label);
+	return rc;
+}
+
+int cli_catalog_open(struct cli *c, const char *where, const struct image *im, struct cli_catalog *out)
+{
+	struct trust_store *store = NULL;
+	struct verify_opts o;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	out->where = pf_xstrdup(where);
+	rc = cli_trust_store(c, &store);
+	if (rc)
+		return rc;
+	cli_verify_opts(c, store, im && im->trust_threshold ? im->trust_threshold : 1, &o);
+	if (im && im->ntrust_keys) {
+		o.policy.pin = im->trust_keys;
+		o.policy.npin = im->ntrust_keys;
+	}
+	if (fetch_is_url(where)) {
+		rc = open_url(c, where, &o, out);
+	} else {
+		rc = catalog_open_dir(where, &o, &out->cat, &out->signers, &c->err);
+		if (!rc) {
+			rc = advisories_open_dir(where, &o, &out->adv, NULL, &c->err);
+			if (rc == -PF_ENOTFOUND) {
+				pf_err_clear(&c->err);
+				rc = 0;
+			} else if (!rc) {
+				out->has_adv = 1;
+			}
+		}
+	}
+	if (!rc)
+		cli_debug(c, "catalog '%s' version %lld verified (%zu signer%s)%s", out->cat.name, out->cat.version,
+			  out->signers.n, out->signers.n == 1 ? "" : "s", out->has_adv ? " with advisories" : "");
+	trust_store_free(store);
+	return rc;
+}
+
+void cli_catalog_release(struct cli_catalog *cc)
+{
+	if (!cc)
+		return;
+	catalog_release(&cc->cat);
+	if (cc->has_adv)
+		advisories_release(&cc->adv);
+	pf_strv_release(&cc->signers);
+	free(cc->where);
+	memset(cc, 0, sizeof *cc);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* Opening a catalog for a command: trust store, image pin, verification, state, advisories. */
+#ifndef PF_CLI_SOURCE_H
+#define PF_CLI_SOURCE_H
+
+#include "catalog/catalog.h"
+#include "cli/cli.h"
+#include "core/mem.h"
+
+struct image;
+
+/* A verified catalog and, when its directory has them, its verified advisories. */
+struct cli_catalog {
+	struct catalog cat;
+	struct advisories adv;
+	int has_adv;
+	struct pf_strv signers;		/* distinct trusted key ids that signed catalog.yaml */
+	char *where;			/* the directory or URL it was read from */
+};
+
+/*
+ * Open the catalog at where (a directory or an http(s) URL) for c: the trust
+ * store from the global options (cli_trust_store), narrowed to the image's
+ * trust pin when im has one (keys + threshold), then signature, threshold,
+ * expiry and rollback checks, and the rollback state raised. advisories.yaml
+ * beside it is verified the same way when present (absent is fine; a bad one
+ * is refused). Fills c->err and returns a negative code on failure. Release
+ * with cli_catalog_release() (also safe after a failure).
+ */
+int cli_catalog_open(struct cli *c, const char *where, const struct image *im, struct cli_catalog *out);
+void cli_catalog_release(struct cli_catalog *cc);
+
+#endif
