@@ -301,6 +301,20 @@ static int parse_pkg(struct catalog *c, struct pf_ydoc *d, const struct pf_ynode
 	return 0;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Another package (not index skip) whose artifact has this file name: mirrors key artifacts by name. */
+static const struct catalog_pkg *file_user(const struct catalog *c, const char *file, size_t skip)
+{
+	for (size_t i = 0; i < c->npkgs; i++)
+		if (i != skip && !strcmp(c->pkgs[i].artifact.file, file))
+			return &c->pkgs[i];
+	return NULL;
+}
+
 int catalog_parse(struct catalog *c, const char *file, const char *data, size_t len, struct pf_err *e)
 {
 	struct pf_ydoc d;
@@ -331,6 +345,22 @@ int catalog_parse(struct catalog *c, const char *file, const char *data, size_t 
 		if (!pkg_cmp(&c->pkgs[i - 1], &c->pkgs[i])) {
 			rc = pf_y_fail(&d, pkgs, e, PF_EFORMAT, "package %s:%s %s is listed twice",
 				       c->pkgs[i].ecosystem, c->pkgs[i].name, c->pkgs[i].version);
+			goto out;
+		}
+	}
+	if (c->npkgs > 1) {
+		const char **files = pf_xmalloc(c->npkgs * sizeof *files);
+		const char *dupf = NULL;
+
+		for (size_t i = 0; i < c->npkgs; i++)
+			files[i] = c->pkgs[i].artifact.file;
+		qsort(files, c->npkgs, sizeof *files, str_cmp);
+		for (size_t i = 1; i < c->npkgs && !dupf; i++)
+			if (!strcmp(files[i - 1], files[i]))
+				dupf = files[i];
+		free(files);
+		if (dupf) {
+			rc = pf_y_fail(&d, pkgs, e, PF_EFORMAT, "artifact file '%s' is used by two packages", dupf);
 			goto out;
 		}
 	}
@@ -447,9 +477,20 @@ int catalog_add(struct catalog *c, const struct catalog_pkg *p, struct pf_err *e
 					"package %s:%s %s: already in the catalog with another artifact "
 					"(sha256 %s, not %s); a published version never changes its bytes",
 					p->ecosystem, p->name, p->version, o->artifact.sha256, p->artifact.sha256);
+		if (file_user(c, p->artifact.file, i))
+			return pf_error(e, PF_EEXIST, "package %s:%s %s: artifact file '%s' is already used by "
+					"%s:%s %s", p->ecosystem, p->name, p->version, p->artifact.file,
+					file_user(c, p->artifact.file, i)->ecosystem, file_user(c, p->artifact.file, i)->name,
+					file_user(c, p->artifact.file, i)->version);
 		/* The same bytes again: refresh the review data. */
 		pkg_copy(c, &c->pkgs[i], p);
 		return 0;
+	}
+	if (file_user(c, p->artifact.file, (size_t)-1)) {
+		const struct catalog_pkg *o = file_user(c, p->artifact.file, (size_t)-1);
+
+		return pf_error(e, PF_EEXIST, "package %s:%s %s: artifact file '%s' is already used by %s:%s %s",
+				p->ecosystem, p->name, p->version, p->artifact.file, o->ecosystem, o->name, o->version);
 	}
 	PF_GROW(c->pkgs, c->npkgs + 1, c->cap);
 	memmove(&c->pkgs[i + 1], &c->pkgs[i], (c->npkgs - i) * sizeof *c->pkgs);

@@ -133,6 +133,13 @@ static void test_parse_errors(void)
 		ok(parse(&c, twice, &e) == -PF_EFORMAT && strstr(e.msg, "listed twice"), "same package twice refused (%s)",
 		   e.msg);
 		free(twice);
+		twice = pf_xasprintf("%s%s", good,
+				     "  - ecosystem: npm\n    name: is-number\n    version: 7.0.1\n"
+				     "    published: 2018-07-04\n"
+				     "    artifact: {file: is-number-7.0.0.tgz, format: npm, size: 1, sha256: " SHA_A "}\n");
+		ok(parse(&c, twice, &e) == -PF_EFORMAT && strstr(e.msg, "used by two packages"),
+		   "one artifact file for two packages refused (%s)", e.msg);
+		free(twice);
 	}
 	{
 		struct catalog c;
@@ -166,6 +173,10 @@ static void test_edit(void)
 	memset(&e, 0, sizeof e);
 	ok(catalog_add(&c, &p, &e) == 0 && c.npkgs == 2, "same version with the same hash replaces");
 	p.version = "2.33.0";
+	memset(&e, 0, sizeof e);
+	ok(catalog_add(&c, &p, &e) == -PF_EEXIST && strstr(e.msg, "already used"),
+	   "another version with the same artifact file name refused (%s)", e.msg);
+	p.artifact.file = "requests-2.33.0.whl";
 	p.depends = deps;
 	p.ndepends = 1;
 	ok(catalog_add(&c, &p, &e) == 0 && c.npkgs == 3, "a new version is added");
