@@ -252,19 +252,36 @@ static const char py_pth[] = "import _pinfold_guard\n";
  * Sourced by bin/activate with the environment's root in $PINFOLD_ENV (or
  * $VIRTUAL_ENV). Environment variables beat the user's own pip and npm
  * configuration, so settings such as PIP_FIND_LINKS cannot reopen installs.
+ * _pf_deactivate_constraints (called by bin/activate's deactivate when it
+ * exists) restores what the shell had.
  */
+#define PF_CONSTRAINT_VARS "PIP_CONSTRAINT PIP_NO_INDEX PIP_REQUIRE_HASHES PIP_FIND_LINKS PIP_INDEX_URL " \
+	"PIP_EXTRA_INDEX_URL npm_config_globalconfig npm_config_offline npm_config_yes npm_config_registry"
 static const char activate_constraints[] =
 	"# pinfold: install constraints for this environment (sourced by bin/activate).\n"
 	"# Removed by 'pinfold unlock ENV --reason TEXT'.\n"
 	"pf_root=${PINFOLD_ENV:-${VIRTUAL_ENV:-}}\n"
-	"if [ -n \"$pf_root\" ]; then\n"
+	"if [ -n \"$pf_root\" ] && [ -z \"${_PF_CONSTRAINTS_ON:-}\" ]; then\n"
+	"\t# Keep what the shell had so that deactivate can put it back.\n"
+	"\t_PF_CONSTRAINTS_ON=1\n"
+	"\tfor pf_v in " PF_CONSTRAINT_VARS "; do\n"
+	"\t\teval \"[ -z \\\"\\${$pf_v+x}\\\" ] || _PF_SAVED_$pf_v=\\$$pf_v\"\n"
+	"\tdone\n"
+	"\t_pf_deactivate_constraints() {\n"
+	"\t\tfor pf_v in " PF_CONSTRAINT_VARS "; do\n"
+	"\t\t\tunset $pf_v\n"
+	"\t\t\teval \"[ -z \\\"\\${_PF_SAVED_$pf_v+x}\\\" ] || { $pf_v=\\$_PF_SAVED_$pf_v; export $pf_v; }\"\n"
+	"\t\t\tunset _PF_SAVED_$pf_v\n"
+	"\t\tdone\n"
+	"\t\tunset _PF_CONSTRAINTS_ON pf_v\n"
+	"\t\tunset -f _pf_deactivate_constraints\n"
+	"\t}\n"
 	"\texport PIP_CONSTRAINT=\"$pf_root/.pinfold/constraints.txt\" PIP_NO_INDEX=1 PIP_REQUIRE_HASHES=1\n"
 	"\tunset PIP_FIND_LINKS PIP_INDEX_URL PIP_EXTRA_INDEX_URL\n"
-	"\texport npm_config_globalconfig=\"$pf_root/etc/npmrc\"\n"
-	"\texport npm_config_offline=true npm_config_yes=false\n"
+	"\texport npm_config_globalconfig=\"$pf_root/etc/npmrc\" npm_config_offline=true npm_config_yes=false\n"
 	"\texport npm_config_registry=https://vetted-packages-only.invalid/\n"
 	"fi\n"
-	"unset pf_root\n";
+	"unset pf_root pf_v\n";
 
 /*
  * Sourced by bin/activate: warns about packages of this environment that
