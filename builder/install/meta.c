@@ -224,6 +224,44 @@ static int is_wheel_metadata(const char *name)
 	return slash && n > 10 && !strcmp(slash, "/METADATA") && !memcmp(slash - 10, ".dist-info", 10);
 }
 
+/* PEP 503-style normalisation: lowercase, runs of "-_." become "_". */
+static void norm(const char *s, size_t n, struct pf_buf *out)
+{
+	int run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (ch == '-' || ch == '_' || ch == '.') {
+			run = 1;
+			continue;
+		}
+		if (run)
+			pf_buf_addc(out, '_');
+		run = 0;
+		pf_buf_addc(out, (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch));
+	}
+	pf_buf_cstr(out);
+}
+
+/* A wheel whose file name disagrees with its METADATA is suspicious: warn the curator. */
+static void wheel_name_check(const char *path, const struct install_meta *m, struct pf_err *e)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	const char *d1 = strchr(base, '-'), *d2 = d1 ? strchr(d1 + 1, '-') : NULL;
+	struct pf_buf a = PF_BUF_INIT, b = PF_BUF_INIT;
+
+	if (!m->name || !m->version || !d1 || !d2)
+		return;
+	norm(base, (size_t)(d1 - base), &a);
+	norm(m->name, strlen(m->name), &b);
+	if (strcmp(a.p, b.p) || strncmp(d1 + 1, m->version, (size_t)(d2 - d1 - 1)) ||
+	    strlen(m->version) != (size_t)(d2 - d1 - 1))
+		pf_warn(e, "'%s': file name does not match its METADATA (%s %s)", path, m->name, m->version);
+	pf_buf_release(&a);
+	pf_buf_release(&b);
+}
+
 static int read_wheel(const char *path, struct install_meta *m, struct pf_err *e)
 {
 	struct archive *a = reader(F_ZIP);
@@ -244,6 +282,7 @@ static int read_wheel(const char *path, struct install_meta *m, struct pf_err *e
 	rc = headers(m, what, b.p, wheel_field, e);
 	if (rc)
 		goto out;
+	wheel_name_check(path, m, e);
 	extras = m->conflicts;
 	nextras = m->nconflicts;
 	m->conflicts = NULL;

@@ -45,6 +45,10 @@ check "size recorded" "grep -q \"size: $(stat -c %s "$WHEELS"/pip-*.whl)\" cat/c
 check "vetted recorded" 'grep -q "by: sec-team" cat/catalog.yaml'
 ok "adding the same artifact again is fine" pf catalog add cat "$WHEELS"/pip-*.whl --published 2023-01-10
 cp "$WHEELS"/pip-*.whl .
+cp "$WHEELS"/pip-*.whl pipx-23.0.1-py3-none-any.whl
+pf catalog add cat14 pipx-23.0.1-py3-none-any.whl --published 2020-01-01 >/dev/null 2>warn.out
+check "a wheel whose file name disagrees with METADATA is warned about" 'grep -q "does not match its METADATA" warn.out'
+pf catalog remove cat14 pypi:pip 23.0.1 >/dev/null
 pipw=$(basename "$WHEELS"/pip-*.whl)
 printf 'x' >>"$pipw"
 expect 3 "another artifact" "same version with a different hash refused" -- pf catalog add cat "$pipw" --published 2023-01-10
