@@ -96,6 +96,8 @@ int cmd_unlock(struct cli *c, int argc, char **argv)
 			cli_warn(c, "'%s/%s' was already missing", env, s.missing.v[i]);
 		cli_info(c, "unlocked '%s': removed %zu constraint files; recorded in %s/%s", env,
 			 s.removed.n, env, INSTALL_UNLOCKED_PATH);
+		cli_info(c, "the guards are gone: 'pip', 'npm' and 'npx' on PATH are now whatever comes next "
+			 "(use '%s/bin/python3 -m pip' for this environment's pip)", env);
 	}
 	rc = 0;
 out:

@@ -222,7 +222,7 @@ static void test_guards(void)
 
 	if (have_pip) {
 		/* pip inside the venv: the wheel is run by the venv's python, so sys.prefix is the venv. */
-		is_int(run("cd / && '%s/bin/python3' " PIP_WHEEL "/pip install requests", r), 1,
+		is_int(run("cd / && PYTHONPATH=" PIP_WHEEL " '%s/bin/python3' -m pip install requests", r), 1,
 		       "python -m pip install refused (pth hook)");
 		ok(out_has("pinfold: refused: 'python -m pip install requests'"), "hook says what was refused");
 		ok(out_has("Only vetted packages are allowed in this environment"), "hook says why");
