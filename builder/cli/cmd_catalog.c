@@ -373,9 +373,28 @@ static int cat_list(struct cli *c, int argc, char **argv)
 	rc = load_working(c, argv[optind], &cat);
 	if (rc)
 		return cli_fail(c, rc);
-	for (size_t i = 0; i < cat.npkgs; i++)
-		cli_out(c, "%s:%s %s %s", cat.pkgs[i].ecosystem, cat.pkgs[i].name, cat.pkgs[i].version,
-			cat.pkgs[i].artifact.sha256);
+	if (c->json) {
+		fputs("[", stdout);
+		for (size_t i = 0; i < cat.npkgs; i++) {
+			const struct catalog_pkg *p = &cat.pkgs[i];
+
+			fputs(i ? ",\n {\"ecosystem\": " : "{\"ecosystem\": ", stdout);
+			cli_json_str(stdout, p->ecosystem);
+			fputs(", \"name\": ", stdout);
+			cli_json_str(stdout, p->name);
+			fputs(", \"version\": ", stdout);
+			cli_json_str(stdout, p->version);
+			fputs(", \"file\": ", stdout);
+			cli_json_str(stdout, p->artifact.file);
+			printf(", \"size\": %llu, \"sha256\": \"%s\"}", (unsigned long long)p->artifact.size,
+			       p->artifact.sha256);
+		}
+		fputs("]\n", stdout);
+	} else {
+		for (size_t i = 0; i < cat.npkgs; i++)
+			cli_out(c, "%s:%s %s %s", cat.pkgs[i].ecosystem, cat.pkgs[i].name, cat.pkgs[i].version,
+				cat.pkgs[i].artifact.sha256);
+	}
 	catalog_release(&cat);
 	return 0;
 }
@@ -618,6 +637,22 @@ static int cat_verify(struct cli *c, int argc, char **argv)
 		rc = check_artifacts(c, &cat, mirror);
 		if (rc)
 			goto out;
+	}
+	if (c->json) {
+		fputs("{\"catalog\": ", stdout);
+		cli_json_str(stdout, cat.name);
+		printf(", \"version\": %lld, \"expires\": \"%s\", \"packages\": %zu, \"signers\": [", cat.version,
+		       cat.expires, cat.npkgs);
+		for (size_t i = 0; i < signers.n; i++)
+			printf("%s\"%s\"", i ? ", " : "", signers.v[i]);
+		fputs("]", stdout);
+		if (have_adv)
+			printf(", \"advisories\": {\"version\": %lld, \"expires\": \"%s\", \"count\": %zu}",
+			       adv.version, adv.expires, adv.n);
+		if (mirror)
+			printf(", \"artifacts_ok\": %zu", cat.npkgs);
+		fputs("}\n", stdout);
+		goto out;
 	}
 	ids = join_ids(&signers);
 	cli_out(c, "catalog '%s' version %lld: ok, %zu packages, expires %s, signed by %s", cat.name, cat.version,

@@ -255,4 +255,10 @@ expect 1 "does not verify" "an edited signed catalog fails until signed again" -
 ok "signed again it verifies" sh -c "'$PINFOLD' --now $NOW catalog sign cat --key '$A' >/dev/null && '$PINFOLD' --now $NOW --state-dir '$T/st-adv4' --trust '$A.pub' catalog verify cat"
 expect 2 "" "sign with a public key is refused" -- pf catalog sign cat --key "$A.pub"
 
+# --json
+check "list --json is valid JSON with one object per package" \
+	'[ "$(pf --json catalog list cat | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")" = "$(pf catalog list cat | wc -l)" ]'
+check "verify --json names the signer" \
+	'pf --json --state-dir "$T/st-json" --trust "$A.pub" catalog verify cat | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"signers\"] == [\"$ida\"] and d[\"catalog\"] == \"demo\" else 1)"'
+
 done_testing
