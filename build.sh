@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# README's main command: from a fresh clone on Debian 12 to agent-default.tar.zst.
+# Installs what is missing, builds pinfold, fetches the vetted artifacts with the ordinary
+# clients, verifies them against the signed catalog, checks the lock and builds the environment.
+set -eu
+cd "$(dirname "$0")"
+image=${1:-agent-default}
+tools/install-deps
+[ -f build/build.ninja ] || meson setup build >/dev/null
+ninja -C build >/dev/null
+pf=./build/pinfold
+echo "== fetching vetted artifacts into mirror/"
+catalog/fetch-artifacts mirror
+echo "== checking the signed catalog and lockfiles/$image.lock"
+$pf catalog verify catalog
+$pf lock --check "images/$image.yaml"
+echo "== building $image.tar.zst"
+$pf build "lockfiles/$image.lock" -o "$image.tar.zst" --mirror mirror
+$pf verify "$image.tar.zst" --lock "lockfiles/$image.lock"
+cat <<MSG
+
+$image.tar.zst is ready (sha256 $(cut -d' ' -f1 "$image.tar.zst.sha256")).
+Use it inside a sandbox or VM:
+    mkdir env && tar --zstd -xf $image.tar.zst -C env
+    . env/bin/activate
+    python3 -c 'import requests'; node -e 'require("axios")'
+Installs of unvetted packages are refused inside it until 'pinfold unlock env --reason ...'.
+MSG
