@@ -173,9 +173,10 @@ static Id atom_id(struct solve_pool *sp, const struct dep_atom *a, int *nmatch)
 
 	if (nmatch)
 		*nmatch = -1;
-	if (!*a->spec)
-		return name;
 	eco_of_pool_name(a->name, eco, sizeof eco);
+	/* Debian has no pre-release rule: an unconstrained atom is the plain name (and its provides) */
+	if (!*a->spec && strcmp(eco, "pypi") && strcmp(eco, "npm"))
+		return name;
 	if (vrange_parse(eco, a->spec, &r, NULL) < 0)
 		return pool_rel2id(pool, name, pool_str2id(pool, "unmatched", 1), REL_EQ, 1);
 	c = cands_of(sp, name, &n);
@@ -192,8 +193,13 @@ static Id atom_id(struct solve_pool *sp, const struct dep_atom *a, int *nmatch)
 		}
 		if (nmatch)
 			*nmatch = count;
-		/* PEP 440: pre-releases are fine when nothing final matches */
-		if (strcmp(eco, "pypi"))
+		/* an unconstrained atom matching every version is just the name */
+		if (!*a->spec && (size_t)count == n) {
+			vrange_free(r);
+			return name;
+		}
+		/* PEP 440 (and a bare npm name): pre-releases only when nothing final matches */
+		if (strcmp(eco, "pypi") && *a->spec)
 			break;
 	}
 	vrange_free(r);
@@ -533,8 +539,10 @@ static int build_pool(struct solve_pool *sp, const struct catalog *cat, const st
 			return pf_error(e, PF_EFORMAT, "catalog: %s %s %s: %s", k->eco, k->name, k->version, msg);
 		}
 	}
+	/* attribute strings move when repodata is internalized again: look everything up anew */
 	repodata_internalize(data);
 	load_spkgs(sp);
+	build_index(sp);
 	return 0;
 }
 
@@ -858,6 +866,8 @@ static char *rule_text(struct run *rn, Solver *solv, Id rid, int *kind)
 		return pf_xasprintf("only one version of a package can be installed: %s and %s",
 				    pretty(sp, from, a, sizeof a), pretty(sp, to, b, sizeof b));
 	case SOLVER_RULE_PKG_NOT_INSTALLABLE:
+		if (spkg_of(sp, from) && rn->excluded[from - sp->start])
+			return pf_xstrdup(rn->excluded[from - sp->start]);
 		return pf_xasprintf("%s cannot be installed", pretty(sp, from, a, sizeof a));
 	case SOLVER_RULE_PKG_SELF_CONFLICT:
 		return pf_xasprintf("%s conflicts with itself", pretty(sp, from, a, sizeof a));
