@@ -327,7 +327,7 @@ static const char activate_advisories_tail[] =
 	"if [ \"$pf_rc\" -eq 1 ] && [ -n \"$pf_out\" ]; then\n"
 	"\techo \"pinfold: warning: this environment contains packages that signed advisories revoke:\" >&2\n"
 	"\tprintf '%s\\n' \"$pf_out\" | sed 's/^/pinfold: warning:   /' >&2\n"
-	"\techo \"pinfold: warning: run 'pinfold audit $pf_root' for the advice\" >&2\n"
+	"\techo \"pinfold: warning: run 'pinfold audit $pf_root' for details\" >&2\n"
 	"fi\n"
 	"unset pf_root pf_state pf_out pf_rc\n";
 
