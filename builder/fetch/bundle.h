@@ -84,6 +84,11 @@ struct fetch_bundle_contents {
  * of the bundled catalog bytes, every locked artifact in the catalog); exactly
  * one artifact entry per locked package and no other entry; with
  * check_artifacts, every artifact's size and SHA-256 against the lock.
+ * The lock has no signature of its own, so what can be derived is bound to
+ * the catalog: source_date_epoch is the newest publication date of its
+ * packages and the bytes are exactly what lock_write() gives. Callers that
+ * hold the lock from elsewhere (git) compare it with fetch_bundle_same_lock().
+ * The rollback state is raised (o->record) only after every check passed.
  * Errors: PF_EBADSIG/PF_EUNTRUSTED/PF_EEXPIRED/PF_EROLLBACK from the checks,
  * PF_EDIGEST for bytes that do not match, PF_ECHECK for a lock that does not
  * match the catalog or entries that do not match the lock.
@@ -91,6 +96,8 @@ struct fetch_bundle_contents {
 int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int check_artifacts,
 		      struct fetch_bundle_contents *out, struct pf_err *e);
 void fetch_bundle_contents_release(struct fetch_bundle_contents *c);
+/* PF_ECHECK unless the file at lock_path holds exactly the bundled lock's bytes. */
+int fetch_bundle_same_lock(const struct fetch_bundle_contents *c, const char *lock_path, struct pf_err *e);
 
 struct fetch_bundle_spec {
 	const char *lock_path;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/time.h"
 #include "core/yaml.h"
 #include "fetch/bundle.h"
 #include "fetch/fetch_int.h"
@@ -24,6 +25,18 @@ void fetch_bundle_contents_release(struct fetch_bundle_contents *c)
 	advisories_release(&c->advisories);
 	pf_strv_release(&c->adv_signers);
 	memset(c, 0, sizeof *c);
+}
+
+int fetch_bundle_same_lock(const struct fetch_bundle_contents *c, const char *lock_path, struct pf_err *e)
+{
+	struct pf_buf mine = PF_BUF_INIT;
+	int rc = pf_read_file(lock_path, PF_MAX_SMALL, &mine, e);
+
+	if (!rc && (mine.len != c->lock_bytes.len || memcmp(mine.p, c->lock_bytes.p, mine.len)))
+		rc = pf_error(e, PF_ECHECK, "'%s': the bundle holds a different lock (sha256 %s); refused",
+			      lock_path, c->lock.sha256);
+	pf_buf_release(&mine);
+	return rc;
 }
 
 static int hash_entry(struct fetch_bundle *b, const struct fetch_bundle_entry *en, char hex[PF_SHA256_HEX],
@@ -52,9 +65,40 @@ static int hash_entry(struct fetch_bundle *b, const struct fetch_bundle_entry *e
 	return rc;
 }
 
+/* The lock holds nothing signed of its own: bind every field that can be derived to the catalog. */
+static int lock_derived(struct fetch_bundle *b, struct fetch_bundle_contents *out, struct pf_err *e)
+{
+	struct pf_buf canon = PF_BUF_INIT;
+	time_t newest = 0;
+	int same;
+
+	for (size_t i = 0; i < out->lock.npkgs; i++) {
+		const struct lock_pkg *p = &out->lock.pkgs[i];
+		const struct catalog_pkg *cp = catalog_find(&out->catalog, p->ecosystem, p->name, p->version);
+		time_t pub;
+
+		if (cp && cp->published && pf_date_parse(cp->published, &pub) == 0 && pub > newest)
+			newest = pub;
+	}
+	if (out->lock.source_date_epoch != (long long)newest)
+		return pf_error(e, PF_ECHECK, "bundle '%s': the lock's source_date_epoch %lld is not the newest "
+				"publication date of its packages (%lld); refused", b->path,
+				out->lock.source_date_epoch, (long long)newest);
+	lock_write(&out->lock, &canon);
+	same = canon.len == out->lock_bytes.len && !memcmp(canon.p, out->lock_bytes.p, canon.len);
+	pf_buf_release(&canon);
+	if (!same)
+		return pf_error(e, PF_ECHECK, "bundle '%s': the lock is not as 'pinfold lock' writes it (edited?); "
+				"refused", b->path);
+	return 0;
+}
+
 int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int check_artifacts,
 		      struct fetch_bundle_contents *out, struct pf_err *e)
 {
+	static const char *const required[] = {
+		BUNDLE_LOCK, BUNDLE_CATALOG_PREFIX CATALOG_FILE, BUNDLE_CATALOG_PREFIX CATALOG_SIG, NULL,
+	};
 	struct pf_buf sig = PF_BUF_INIT, adv = PF_BUF_INIT, advsig = PF_BUF_INIT;
 	struct verify_opts vo = *o, ao = *o;
 	char *label = NULL, hex[PF_SHA256_HEX];
@@ -62,6 +106,13 @@ int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int c
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	for (size_t i = 0; required[i]; i++)
+		if (!fetch_bundle_find(b, required[i]))
+			return pf_error(e, PF_ECHECK, "bundle '%s': no '%s'; refused", b->path, required[i]);
+	if (!fetch_bundle_find(b, BUNDLE_CATALOG_PREFIX ADVISORIES_FILE) !=
+	    !fetch_bundle_find(b, BUNDLE_CATALOG_PREFIX ADVISORIES_SIG))
+		return pf_error(e, PF_ECHECK, "bundle '%s': advisories.yaml and its signature must come together; "
+				"refused", b->path);
 	/* rollback state is raised only once the whole bundle checks out */
 	vo.record = ao.record = 0;
 	/* the lock first: its image pin can only narrow which keys count */
@@ -161,6 +212,9 @@ int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int c
 			      out->lock.npkgs);
 		goto out;
 	}
+	rc = lock_derived(b, out, e);
+	if (rc)
+		goto out;
 	if (o->record && o->state_dir) {
 		rc = trust_state_record(o->state_dir, "catalog", out->catalog.name, out->catalog.version,
 					out->catalog.sha256, e);
