@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/* Finding and verifying the advisories that apply to a lock, for audit and build. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/verified.h"
+#include "cli/advisories.h"
+#include "core/file.h"
+#include "core/time.h"
+#include "fetch/fetch.h"
+#include "lock/audit.h"
+#include "lock/lock.h"
+#include "trust/trust.h"
+
+/* 1 when src cannot be reached at all (as opposed to a file in it being bad). */
+static int unreachable(const char *src, int rc)
+{
+	return rc == -PF_ENET || (!fetch_is_url(src) && !pf_is_dir(src));
+}
+
+static int from_catalog(struct cli *c, const char *src, const struct verify_opts *o, struct cli_adv *x)
+{
+	struct pf_buf data = PF_BUF_INIT, sig = PF_BUF_INIT;
+	char *label = fetch_is_url(src) ? pf_xasprintf("%s/%s", src, ADVISORIES_FILE) : pf_path_join(src, ADVISORIES_FILE);
+	int rc;
+
+	rc = fetch_small(src, ADVISORIES_FILE, PF_MAX_CATALOG, &data, &c->err);
+	if (rc == -PF_ENOTFOUND && !unreachable(src, rc)) {
+		pf_err_clear(&c->err);
+		x->none = 1;
+		x->where = pf_xstrdup(src);
+		rc = 0;
+		goto out;
+	}
+	if (rc)
+		goto out;
+	rc = fetch_small(src, ADVISORIES_SIG, PF_MAX_SMALL, &sig, &c->err);
+	if (rc == -PF_ENOTFOUND) {
+		pf_err_clear(&c->err);
+		rc = pf_error(&c->err, PF_EBADSIG, "'%s': not signed (%s is missing)", label, ADVISORIES_SIG);
+	}
+	if (rc)
+		goto out;
+	rc = advisories_verify_bytes(label, data.p, data.len, sig.p, sig.len, o, &x->a, NULL, &c->err);
+	if (rc)
+		goto out;
+	x->where = pf_xstrdup(src);
+	/* Keep what verified for offline audits and the activation check. */
+	if (lock_audit_save(c->state_dir, &x->a, data.p, data.len, sig.p, sig.len, &c->err)) {
+		cli_warn(c, "cannot save the verified advisories: %s", c->err.msg);
+		pf_err_clear(&c->err);
+	}
+out:
+	free(label);
+	pf_buf_release(&data);
+	pf_buf_release(&sig);
+	return rc;
+}
+
+static void warn_age(struct cli *c, const struct cli_adv *x)
+{
+	char when[PF_TIME_STR];
+	long long days = (long long)(pf_now() - x->saved_at) / 86400;
+
+	if (x->saved_at) {
+		pf_time_format(x->saved_at, when);
+		cli_warn(c, "using the advisories '%s' version %lld last verified at %s (%lld day%s old)",
+			 x->a.name, x->a.version, when, days, days == 1 ? "" : "s");
+	} else {
+		cli_warn(c, "using the saved advisories '%s' version %lld (age unknown)", x->a.name, x->a.version);
+	}
+	if (x->expired)
+		cli_warn(c, "advisories '%s' expired at %s; newer advisories may exist", x->a.name,
+			 x->a.expires ? x->a.expires : "?");
+}
+
+static char *lock_source(const struct lockfile *l, const char *lockdir)
+{
+	const char *s = l->catalog_source;
+
+	if (!s || !*s)
+		return NULL;
+	if (fetch_is_url(s) || s[0] == '/')
+		return pf_xstrdup(s);
+	return lockdir ? pf_path_join(lockdir, s) : NULL;
+}
+
+int cli_advisories_open(struct cli *c, const struct lockfile *l, const char *lockdir, const char *catalog,
+			int offline, struct cli_adv *x)
+{
+	struct trust_store *store = NULL;
+	struct verify_opts o;
+	char *src = NULL, *saved = NULL;
+	int rc;
+
+	memset(x, 0, sizeof *x);
+	rc = cli_trust_store(c, &store);
+	if (rc)
+		return rc;
+	cli_verify_opts(c, store, 1, &o);
+	if (!offline)
+		src = catalog ? pf_xstrdup(catalog) : lock_source(l, lockdir);
+	if (src) {
+		cli_debug(c, "reading advisories from '%s'", src);
+		rc = from_catalog(c, src, &o, x);
+		if (rc && unreachable(src, rc)) {
+			cli_warn(c, "%s", c->err.code ? c->err.msg : pf_strerror(rc));
+			cli_warn(c, "'%s' cannot be reached; falling back to the saved advisories", src);
+			pf_err_clear(&c->err);
+			free(src);
+			src = NULL;
+			rc = 0;
+		}
+		if (rc)
+			goto out;
+	}
+	if (l->catalog_name && catalog_name_ok(l->catalog_name))
+		saved = pf_xasprintf("%s/" LOCK_AUDIT_SAVED "/%s", c->state_dir, l->catalog_name);
+	if (src && x->none) {
+		char *f = saved ? pf_path_join(saved, ADVISORIES_FILE) : NULL;
+
+		/* Advisories were published before: a catalog without them now would hide revocations. */
+		if (f && pf_exists(f))
+			rc = pf_error(&c->err, PF_EROLLBACK, "'%s': has no %s, but advisories '%s' were verified "
+				      "before; refusing to treat the catalog as clean", src, ADVISORIES_FILE,
+				      l->catalog_name);
+		free(f);
+		goto out;
+	}
+	if (src)
+		goto out;
+	if (!saved) {
+		rc = pf_error(&c->err, PF_ENOTFOUND, "the lock names no usable catalog for its advisories");
+		goto out;
+	}
+	rc = lock_audit_load_saved(c->state_dir, l->catalog_name, store, &o.policy, &x->a, &x->saved_at,
+				   &x->expired, &c->err);
+	if (rc == -PF_ENOTFOUND) {
+		pf_err_clear(&c->err);
+		rc = pf_error(&c->err, PF_ENOTFOUND, "no reachable catalog and no saved advisories for catalog "
+			      "'%s' (check once with --catalog DIR|URL)", l->catalog_name);
+	}
+	if (rc)
+		goto out;
+	x->where = saved;
+	saved = NULL;
+	x->saved = 1;
+	warn_age(c, x);
+out:
+	if (rc)
+		cli_adv_release(x);
+	free(src);
+	free(saved);
+	trust_store_free(store);
+	return rc;
+}
+
+void cli_adv_release(struct cli_adv *x)
+{
+	if (!x)
+		return;
+	advisories_release(&x->a);
+	free(x->where);
+	memset(x, 0, sizeof *x);
+}
