@@ -10,11 +10,13 @@
 #include "cli/progress.h"
 #include "core/digest.h"
 #include "core/file.h"
+#include "fetch/bundle.h"
 #include "fetch/fetch.h"
 #include "install/constraints.h"
 #include "install/install.h"
 #include "lock/lock.h"
 #include "pack/pack.h"
+#include "trust/trust.h"
 
 static int parse_size(const char *s, uint64_t *out)
 {
@@ -46,6 +48,8 @@ static void help(void)
 	fputs("\nOptions:\n"
 	      "  -o, --output OUT.tar.zst     the environment tarball (also writes OUT.sha256)\n"
 	      "  --mirror DIR|URL             where artifacts are found by file name (repeatable, in order)\n"
+	      "  --bundle FILE.pfb            take the lock, the signed catalog and the artifacts from a bundle\n"
+	      "                               (verified first; LOCKFILE may then be omitted, or must match)\n"
 	      "  --cache DIR                  content-addressed cache (default $XDG_CACHE_HOME/pinfold)\n"
 	      "  --jobs N                     parallel fetches (the output never depends on it)\n"
 	      "  --max-unpacked-size BYTES    refuse to unpack more (default 2G; K, M, G suffixes)\n", stdout);
@@ -95,13 +99,14 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 
 int cmd_build(struct cli *c, int argc, char **argv)
 {
-	enum { OPT_MIRROR = 256, OPT_CACHE, OPT_JOBS, OPT_MAX };
+	enum { OPT_MIRROR = 256, OPT_CACHE, OPT_JOBS, OPT_MAX, OPT_BUNDLE };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "mirror", required_argument, NULL, OPT_MIRROR },
 		{ "cache", required_argument, NULL, OPT_CACHE },
 		{ "jobs", required_argument, NULL, OPT_JOBS },
 		{ "max-unpacked-size", required_argument, NULL, OPT_MAX },
+		{ "bundle", required_argument, NULL, OPT_BUNDLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -111,18 +116,23 @@ int cmd_build(struct cli *c, int argc, char **argv)
 	struct pack_result res;
 	const struct catalog_artifact **arts = NULL;
 	char **paths = NULL, *cache = NULL, *outdir = NULL, *staging = NULL, *shafile = NULL, *line = NULL;
-	const char *out = NULL, *lockpath;
+	const char *out = NULL, *lockpath, *bundle = NULL;
+	struct fetch_bundle *fb = NULL;
+	struct fetch_bundle_contents bc;
+	struct trust_store *store = NULL;
 	uint64_t max_unpacked = INSTALL_DEFAULT_MAX_UNPACKED;
 	size_t npaths = 0;
 	int opt, rc = 0, status, have_lock = 0, jobs = 1, wrote_out = 0;
 	char hex[PF_SHA256_HEX];
 
 	memset(&f, 0, sizeof f);
+	memset(&bc, 0, sizeof bc);
 	while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case OPT_MIRROR: pf_strv_push(&f.mirrors, optarg); break;
 		case OPT_CACHE: free(cache); cache = pf_xstrdup(optarg); break;
+		case OPT_BUNDLE: bundle = optarg; break;
 		case OPT_JOBS: {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -149,11 +159,17 @@ int cmd_build(struct cli *c, int argc, char **argv)
 			goto done;
 		}
 	}
+	if (bundle && optind == argc && out) {
+		lockpath = NULL;
+		goto from_bundle;
+	}
 	if (optind != argc - 1 || !out) {
 		status = cli_usage(c, "build", optind != argc - 1 ? "expected one LOCKFILE" : "-o OUT.tar.zst is required");
 		goto done;
 	}
 	lockpath = argv[optind];
+	if (bundle)
+		goto from_bundle;
 
 	rc = lock_load(&l, lockpath, &c->err);
 	if (rc)
@@ -166,6 +182,29 @@ int cmd_build(struct cli *c, int argc, char **argv)
 		rc = pf_error(&c->err, PF_EIO, "'%s': changed while it was read", lockpath);
 	if (rc)
 		goto fail;
+	goto have_lockbytes;
+from_bundle:
+	/* The bundle's catalog is verified (signature, expiry, rollback) and its lock bound to it. */
+	rc = cli_trust_store(c, &store);
+	if (!rc)
+		rc = fetch_bundle_open(bundle, &fb, &c->err);
+	if (!rc) {
+		struct verify_opts vo;
+
+		cli_verify_opts(c, store, 1, &vo);
+		rc = fetch_bundle_load(fb, &vo, 0, &bc, &c->err);
+	}
+	if (!rc && lockpath)
+		rc = fetch_bundle_same_lock(&bc, lockpath, &c->err);
+	if (rc)
+		goto fail;
+	l = bc.lock;
+	memset(&bc.lock, 0, sizeof bc.lock);
+	have_lock = 1;
+	lockbytes = bc.lock_bytes;
+	memset(&bc.lock_bytes, 0, sizeof bc.lock_bytes);
+	f.bundle = fb;
+have_lockbytes:
 	outdir = pf_dirname(out);
 	if (!pf_is_dir(outdir)) {
 		rc = pf_error(&c->err, PF_ENOTFOUND, "'%s': output directory does not exist", outdir);
@@ -227,6 +266,9 @@ done:
 	free(arts);
 	if (have_lock)
 		lock_release(&l);
+	fetch_bundle_contents_release(&bc);
+	fetch_bundle_close(fb);
+	trust_store_free(store);
 	pf_strv_release(&f.mirrors);
 	pf_buf_release(&lockbytes);
 	free(cache);
