@@ -142,16 +142,30 @@ if ! pf build --help 2>/dev/null | grep -q -- '--bundle'; then
 else
 	expect 0 "" "build from mirrors" -- pf $TRUST build lockfiles/t.lock -o mirror.tar.zst --mirror site/mirror --cache cache-m
 	echo "# mirror build sha256 $(sha256sum mirror.tar.zst | cut -c1-64)"
-	expect 1 "" "build from a tampered bundle is refused" -- \
+	expect 3 "not a pinfold bundle" "build from something that is not a bundle fails" -- \
 		pf $TRUST build --bundle x.pfb -o bad.tar.zst --cache cache-x
-	check "... and nothing is written" "[ ! -e bad.tar.zst ] && ! ls | grep -q 'bad.tar.zst.tmp'"
+	t flip-reindex catalog/catalog.yaml
+	expect 1 "signature" "build from a bundle with a tampered catalog is refused" -- \
+		pf $TRUST build --bundle x.pfb -o bad.tar.zst --cache cache-x
+	check "... and nothing is written" "[ ! -e bad.tar.zst ] && ! ls -a | grep -q 'bad.tar.zst.tmp\|pinfold-build'"
+	t edit pinfold.lock "source_date_epoch: " "source_date_epoch: 1"
+	expect 1 "source_date_epoch" "build from a bundle with a tampered lock is refused" -- \
+		pf $TRUST build --bundle x.pfb -o bad.tar.zst --cache cache-x
 	t flip-reindex "artifacts/$W1"
-	expect 1 "" "build from a bundle with a tampered artifact is refused" -- \
+	expect 1 "" "build from a bundle with a tampered artifact (index fixed) is refused" -- \
 		pf $TRUST build --bundle x.pfb -o bad.tar.zst --cache cache-y
+	t flip "artifacts/$W1"
+	expect 1 "wrong sha256" "build from a bundle with tampered artifact bytes is refused while fetching" -- \
+		pf $TRUST build --bundle x.pfb -o bad.tar.zst --cache cache-z
+	check "... and nothing is written" "[ ! -e bad.tar.zst ] && ! ls -a | grep -q 'bad.tar.zst.tmp\|pinfold-build'"
+	expect 1 "different lock" "build --bundle with a LOCKFILE that differs is refused" -- \
+		pf $TRUST build other.lock --bundle a.pfb -o bad.tar.zst --cache cache-z
+	expect 1 "trusted key" "build --bundle without the catalog key is refused" -- \
+		pf build --bundle a.pfb -o bad.tar.zst --cache cache-z
 	check "... and nothing is written" "[ ! -e bad.tar.zst ]"
 	if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
 		expect 0 "" "build from the bundle inside unshare -n (no network), fresh cache" -- \
-			unshare -n "$PINFOLD" --now "$NOW" $TRUST build --bundle a.pfb -o bundle.tar.zst --cache cache-n
+			unshare -n "$PINFOLD" --now "$NOW" $TRUST build lockfiles/t.lock --bundle a.pfb -o bundle.tar.zst --cache cache-n
 		check "no network in there (the HTTP mirror is unreachable)" \
 			"! unshare -n python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $PORT), 2)' 2>/dev/null"
 	else
