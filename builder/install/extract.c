@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "core/mem.h"
 #include "install/extract.h"
@@ -95,6 +98,8 @@ int install_name_ok(const char *s, size_t len)
 	return 0;
 }
 
+static char *printable(const char *s);
+
 static int vfail(struct install_reader *r, struct pf_err *e, const char *fmt, va_list ap)
 {
 	char what[1024];
@@ -151,6 +156,145 @@ static void setup(struct install_reader *r, const struct install_reader_opts *o)
 		archive_read_support_filter_zstd(r->a);
 }
 
+/* Little-endian fields of zip headers. */
+static uint32_t le(const unsigned char *p, int n)
+{
+	uint32_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	return (uint64_t)le(p, 4) | (uint64_t)le(p + 4, 4) << 32;
+}
+
+static int pread_all(int fd, void *buf, size_t n, uint64_t off)
+{
+	char *p = buf;
+
+	while (n) {
+		ssize_t r = pread(fd, p, n, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+/*
+ * libarchive turns '\' into '/' in zip names and reads some unix file types
+ * (FIFOs) as regular files, so the central directory is checked first, raw:
+ * names with backslashes, special file types and the entry count are refused
+ * before anything is unpacked.
+ */
+static int zip_prescan(struct install_reader *r, const char *path, struct pf_err *e)
+{
+	unsigned char tail[65557], *cd = NULL, *eocd = NULL;
+	uint64_t size, tl, cd_off, cd_size, count;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		rc = FAIL("cannot open: %s", strerror(errno));
+		goto out;
+	}
+	size = (uint64_t)st.st_size;
+	tl = size < sizeof tail ? size : sizeof tail;
+	if (tl < 22 || pread_all(fd, tail, (size_t)tl, size - tl) < 0) {
+		rc = FAIL("not a zip archive");
+		goto out;
+	}
+	for (size_t i = (size_t)tl - 22 + 1; i-- > 0;) {
+		if (le(tail + i, 4) == 0x06054b50 && i + 22 + le(tail + i + 20, 2) == tl) {
+			eocd = tail + i;
+			break;
+		}
+	}
+	if (!eocd) {
+		rc = FAIL("not a zip archive (no end of central directory)");
+		goto out;
+	}
+	count = le(eocd + 10, 2);
+	cd_size = le(eocd + 12, 4);
+	cd_off = le(eocd + 16, 4);
+	if (count == 0xffff || cd_size == 0xffffffff || cd_off == 0xffffffff) {
+		unsigned char z[56];
+		size_t li = (size_t)(eocd - tail);
+
+		if (li < 20 || le(eocd - 20, 4) != 0x07064b50 ||
+		    pread_all(fd, z, sizeof z, le64(eocd - 20 + 8)) < 0 || le(z, 4) != 0x06064b50) {
+			rc = FAIL("bad zip64 end of central directory");
+			goto out;
+		}
+		count = le64(z + 32);
+		cd_size = le64(z + 40);
+		cd_off = le64(z + 48);
+	}
+	if (count > r->max_entries) {
+		rc = FAIL("more than %llu entries", (unsigned long long)r->max_entries);
+		goto out;
+	}
+	if (cd_size > ((uint64_t)64 << 20) || cd_off > size || cd_size > size - cd_off) {
+		rc = FAIL("bad or oversized central directory");
+		goto out;
+	}
+	cd = pf_xmalloc(cd_size ? (size_t)cd_size : 1);
+	if (pread_all(fd, cd, (size_t)cd_size, cd_off) < 0) {
+		rc = FAIL("cannot read the central directory");
+		goto out;
+	}
+	for (size_t off = 0, n = 0; n < count; n++) {
+		size_t nl, xl, cl;
+		unsigned sys, type;
+		char *name;
+
+		if (off + 46 > cd_size || le(cd + off, 4) != 0x02014b50) {
+			rc = FAIL("bad central directory entry %zu", n);
+			break;
+		}
+		nl = le(cd + off + 28, 2);
+		xl = le(cd + off + 30, 2);
+		cl = le(cd + off + 32, 2);
+		if (off + 46 + nl + xl + cl > cd_size) {
+			rc = FAIL("bad central directory entry %zu", n);
+			break;
+		}
+		sys = cd[off + 5];
+		type = (le(cd + off + 38, 4) >> 16) & 0170000;
+		name = pf_xstrndup((const char *)cd + off + 46, nl);
+		free(r->raw);
+		r->raw = printable(name);
+		if (memchr(cd + off + 46, '\\', nl))
+			rc = FAIL("backslash in path");
+		else if (strlen(name) != nl)
+			rc = FAIL("NUL in path");
+		else if (sys == 3 && type && type != 0100000 && type != 0040000 && type != 0120000)
+			rc = FAIL("%s", type == 0010000 ? "FIFO" : type == 0020000 || type == 0060000 ? "device node" :
+				  type == 0140000 ? "socket" : "unsupported entry type");
+		free(name);
+		if (rc)
+			break;
+		off += 46 + nl + xl + cl;
+	}
+	if (!rc) {
+		free(r->raw);
+		r->raw = NULL;
+	}
+out:
+	free(cd);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 int install_reader_open(struct install_reader **out, const char *path, const struct install_reader_opts *o,
 			struct pf_err *e)
 {
@@ -159,6 +303,14 @@ int install_reader_open(struct install_reader **out, const char *path, const str
 
 	*out = NULL;
 	setup(r, o);
+	if (r->flags & INSTALL_FMT_ZIP) {
+		int rc = zip_prescan(r, path, e);
+
+		if (rc) {
+			install_reader_close(r);
+			return rc;
+		}
+	}
 	WITH_UTF8(st = archive_read_open_filename(r->a, path, 65536));
 	if (st != ARCHIVE_OK) {
 		int rc = la_fail(r, e, "cannot open");
