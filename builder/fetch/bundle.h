@@ -88,7 +88,8 @@ struct fetch_bundle_contents {
  * the catalog: source_date_epoch is the newest publication date of its
  * packages and the bytes are exactly what lock_write() gives. Callers that
  * hold the lock from elsewhere (git) compare it with fetch_bundle_same_lock().
- * The rollback state is raised (o->record) only after every check passed.
+ * The rollback state is raised (o->record) only after every check passed,
+ * and then the advisories are saved for offline audits (lock_audit_save).
  * Errors: PF_EBADSIG/PF_EUNTRUSTED/PF_EEXPIRED/PF_EROLLBACK from the checks,
  * PF_EDIGEST for bytes that do not match, PF_ECHECK for a lock that does not
  * match the catalog or entries that do not match the lock.

@@ -11,6 +11,7 @@
 #include "core/yaml.h"
 #include "fetch/bundle.h"
 #include "fetch/fetch_int.h"
+#include "lock/audit.h"
 #include "trust/trust.h"
 
 void fetch_bundle_contents_release(struct fetch_bundle_contents *c)
@@ -221,6 +222,9 @@ int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int c
 		if (!rc && out->has_advisories)
 			rc = trust_state_record(o->state_dir, "advisories", out->advisories.name,
 						out->advisories.version, out->advisories.sha256, e);
+		/* kept for `pinfold audit --offline` and the environment's activation check */
+		if (!rc && out->has_advisories)
+			rc = lock_audit_save(o->state_dir, &out->advisories, adv.p, adv.len, advsig.p, advsig.len, e);
 	}
 out:
 	pf_buf_release(&sig);

@@ -163,18 +163,30 @@ else
 	expect 1 "trusted key" "build --bundle without the catalog key is refused" -- \
 		pf build --bundle a.pfb -o bad.tar.zst --cache cache-z
 	check "... and nothing is written" "[ ! -e bad.tar.zst ]"
+	# the air-gapped side has its own state: it has seen nothing but the bundle
+	GAP="$T/gap-state"
+	check "air-gapped side: no advisories saved before the bundle" \
+		"! PINFOLD_STATE_DIR='$GAP' '$PINFOLD' --now $NOW $TRUST audit lockfiles/t.lock --offline >/dev/null 2>&1"
 	if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+		NONET="unshare -n"
 		expect 0 "" "build from the bundle inside unshare -n (no network), fresh cache" -- \
-			unshare -n "$PINFOLD" --now "$NOW" $TRUST build lockfiles/t.lock --bundle a.pfb -o bundle.tar.zst --cache cache-n
+			env PINFOLD_STATE_DIR="$GAP" unshare -n "$PINFOLD" --now "$NOW" $TRUST build lockfiles/t.lock \
+			--bundle a.pfb -o bundle.tar.zst --cache cache-n
 		check "no network in there (the HTTP mirror is unreachable)" \
 			"! unshare -n python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $PORT), 2)' 2>/dev/null"
 	else
 		echo "ok $((n + 1)) # SKIP unshare -n not permitted here; building from the bundle without it"; n=$((n + 1))
+		NONET=
 		kill $HTTP_PID $HOSTILE_PID 2>/dev/null
 		expect 0 "" "build from the bundle, servers stopped, fresh cache" -- \
-			pf $TRUST build --bundle a.pfb -o bundle.tar.zst --cache cache-n
+			env PINFOLD_STATE_DIR="$GAP" "$PINFOLD" --now "$NOW" $TRUST build --bundle a.pfb -o bundle.tar.zst \
+			--cache cache-n
 	fi
 	echo "# bundle build sha256 $(sha256sum bundle.tar.zst 2>/dev/null | cut -c1-64)"
 	check "the bundle build is byte-identical to the mirror build" "cmp -s mirror.tar.zst bundle.tar.zst"
+	expect 0 "" "air-gapped side: audit --offline works from the bundle's advisories" -- \
+		env PINFOLD_STATE_DIR="$GAP" $NONET "$PINFOLD" --now "$NOW" $TRUST audit bundle.tar.zst --offline
+	expect 0 "" "air-gapped side: verify works offline" -- \
+		env PINFOLD_STATE_DIR="$GAP" $NONET "$PINFOLD" --now "$NOW" $TRUST verify bundle.tar.zst --lock lockfiles/t.lock
 fi
 done_testing
