@@ -64,6 +64,17 @@ check "re-creating gives the same bytes" "cmp -s a.pfb b.pfb"
 BUNDLE_SHA=$(sha256sum a.pfb | cut -c1-64)
 echo "# bundle sha256 $BUNDLE_SHA ($(wc -c <a.pfb) bytes)"
 
+# --- an image whose catalog is a URL: locked, then bundled from the URL the lock records
+sed "s|^catalog: .*|catalog: $URL/catalog|" images/t.yaml >images/u.yaml
+expect 0 "" "lock an image whose catalog is a URL" -- pf $TRUST lock images/u.yaml -o lockfiles/u.lock
+check "the lock records the URL" "grep -q 'source: \"*$URL/catalog' lockfiles/u.lock"
+check "and resolves the same packages" "[ \"\$(grep -A3 '^  - ecosystem' lockfiles/u.lock)\" = \"\$(grep -A3 '^  - ecosystem' lockfiles/t.lock)\" ]"
+expect 0 "" "bundle create takes the catalog from the lock's URL" -- \
+	pf bundle create lockfiles/u.lock -o u.pfb --mirror "$URL/mirror/" --cache cache-u
+expect 0 "" "... and it verifies" -- pf $TRUST bundle verify u.pfb --lock lockfiles/u.lock
+expect 3 "HTTP 404" "a catalog URL that does not exist: HTTP 404" -- \
+	pf bundle create lockfiles/u.lock -o v.pfb --catalog "$URL/nowhere/" --mirror "$URL/mirror/" --cache cache-u
+
 # --- hostile mirrors in front of the good one: warnings, same bytes
 expect 0 "trying the next place" "wrong bytes over HTTP fall through to the good mirror, with a warning" -- \
 	pf bundle create lockfiles/t.lock -o c.pfb --mirror "$HURL/wrong/" --mirror "$URL/mirror/" --cache cache-c
@@ -91,6 +102,19 @@ check "... with bytes and packages done of total" "grep -q '$npkgs/$npkgs packag
 expect 0 "" "--progress=never: nothing on stderr" -- \
 	pf --progress=never bundle create lockfiles/t.lock -o g.pfb --mirror site/mirror --cache cache-h
 check "... really nothing" "[ ! -s '$T/.stderr' ]"
+
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$PINFOLD' --now $NOW bundle create lockfiles/t.lock -o tty.pfb --mirror site/mirror --cache cache-tty" \
+		/dev/null >tty.out 2>&1 </dev/null
+	check "on a terminal (auto) the bar is drawn" "grep -q 'fetching \\[' tty.out && grep -q 'packages' tty.out"
+	check "... and erased before the result line" "grep -q \"\$(printf '\\033')\\[Kwrote tty.pfb\" tty.out"
+	script -qec "'$PINFOLD' --now $NOW -q bundle create lockfiles/t.lock -o tty.pfb --mirror site/mirror --cache cache-tty2" \
+		/dev/null >tty.out 2>&1 </dev/null
+	check "-q on a terminal: no bar, no result line" "[ ! -s tty.out ]"
+	check "the bundle made on a terminal is the same" "cmp -s a.pfb tty.pfb"
+else
+	echo "ok $((n + 1)) # SKIP script(1) is not available for the terminal test"; n=$((n + 1))
+fi
 
 # --- verify
 expect 0 "ok: signatures, lock and every artifact check out" "bundle verify with the curator key" -- pf $TRUST bundle verify a.pfb
