@@ -26,3 +26,36 @@ no_leftovers() {
 	[ ! -e "$1/out.tar.zst" ] && [ ! -e "$1/out.tar.zst.sha256" ] &&
 		! ls -a "$1" | grep -q '^\.pinfold-build-' && ! ls -a "$1" | grep -q 'tmp-'
 }
+
+# real_artifacts DIR: Debian's wheels and small real npm packages (npm pack, cached under
+# $BUILDDIR so later runs need no network) into DIR; sets REAL_SPECS for mklock.
+# A deb (python3-six via apt-get download) is added when it can be had; HAVE_DEB says so.
+real_artifacts() {
+	_cache="$BUILDDIR/test-cache/build"
+	mkdir -p "$_cache" "$1"
+	for _p in semver@7.6.3 is-number@7.0.0 @isaacs/string-locale-compare@1.1.0; do
+		_f=$(echo "$_p" | sed 's/^@//; s|/|-|; s/@/-/').tgz
+		if [ ! -s "$_cache/$_f" ]; then
+			(cd "$_cache" && npm pack --silent "$_p" >/dev/null 2>&1) || true
+		fi
+	done
+	if [ ! -s "$_cache/python3-six_1.16.0-4_all.deb" ]; then
+		(cd "$_cache" && apt-get download python3-six=1.16.0-4 >/dev/null 2>&1) || true
+	fi
+	W=/usr/share/python-wheels
+	cp "$W/pip-23.0.1-py3-none-any.whl" "$W/setuptools-66.1.1-py3-none-any.whl" \
+		"$W/wheel-0.38.4-py3-none-any.whl" "$_cache"/*.tgz "$1"/
+	REAL_SPECS="pypi:pip:23.0.1:wheel:$1/pip-23.0.1-py3-none-any.whl
+pypi:setuptools:66.1.1:wheel:$1/setuptools-66.1.1-py3-none-any.whl
+pypi:wheel:0.38.4:wheel:$1/wheel-0.38.4-py3-none-any.whl
+npm:semver:7.6.3:npm:$1/semver-7.6.3.tgz
+npm:is-number:7.0.0:npm:$1/is-number-7.0.0.tgz
+npm:@isaacs/string-locale-compare:1.1.0:npm:$1/isaacs-string-locale-compare-1.1.0.tgz"
+	HAVE_DEB=0
+	if [ -s "$_cache/python3-six_1.16.0-4_all.deb" ]; then
+		cp "$_cache/python3-six_1.16.0-4_all.deb" "$1"/
+		REAL_SPECS="$REAL_SPECS
+deb:python3-six:1.16.0-4:deb:$1/python3-six_1.16.0-4_all.deb"
+		HAVE_DEB=1
+	fi
+}
