@@ -79,6 +79,32 @@ static int parse_pkg(struct lockfile *l, struct pf_ydoc *d, const struct pf_ynod
 	return pf_y_strlist(d, m, "requested_by", &p->requested_by, &p->nrequested_by, e);
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+	const struct lock_pkg *x = *(const struct lock_pkg *const *)a, *y = *(const struct lock_pkg *const *)b;
+	int c = strcmp(x->ecosystem, y->ecosystem);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* Each (ecosystem, name) at most once; sorted copy so big locks stay fast. */
+static int check_unique(const struct lockfile *l, const struct pf_ydoc *d, const struct pf_ynode *seq,
+			struct pf_err *e)
+{
+	const struct lock_pkg **v = pf_xcalloc(l->npkgs + 1, sizeof *v);
+	int rc = 0;
+
+	for (size_t i = 0; i < l->npkgs; i++)
+		v[i] = &l->pkgs[i];
+	qsort(v, l->npkgs, sizeof *v, name_cmp);
+	for (size_t i = 1; i < l->npkgs && !rc; i++)
+		if (!name_cmp(&v[i - 1], &v[i]))
+			rc = pf_y_fail(d, seq, e, PF_EFORMAT, "package %s:%s is listed twice", v[i]->ecosystem,
+				       v[i]->name);
+	free(v);
+	return rc;
+}
+
 static int parse_lock(struct lockfile *l, struct pf_ydoc *d, struct pf_err *e)
 {
 	const struct pf_ynode *root = d->root, *m, *seq;
@@ -158,14 +184,10 @@ static int parse_lock(struct lockfile *l, struct pf_ydoc *d, struct pf_err *e)
 		rc = parse_pkg(l, d, seq->vals[i], &p, e);
 		if (rc)
 			return rc;
-		for (size_t j = 0; j < l->npkgs; j++)
-			if (!strcmp(l->pkgs[j].ecosystem, p.ecosystem) && !strcmp(l->pkgs[j].name, p.name))
-				return pf_y_fail(d, seq->vals[i], e, PF_EFORMAT, "package %s:%s is listed twice",
-						 p.ecosystem, p.name);
 		PF_GROW(l->pkgs, l->npkgs + 1, l->cap);
 		l->pkgs[l->npkgs++] = p;
 	}
-	return 0;
+	return check_unique(l, d, seq, e);
 }
 
 int lock_parse(struct lockfile *l, const char *file, const char *data, size_t len, struct pf_err *e)

@@ -31,13 +31,14 @@ struct spkg {
 	unsigned long long size;
 	const char *extra;		/* pypi extra this pseudo-package enables, or NULL */
 	int host;			/* provided by the target, not installed by us */
-	int pre;			/* a pre-release */
+	int loaded;			/* attributes looked up (lazily: big pools, few used) */
 };
 
 /* One candidate a constraint can match: a package (or a versioned provide) of a name. */
 struct cand {
 	Id name, evr, p;
-	const char *version;
+	int own;			/* the package's own name (else a versioned provide) */
+	const char *version;		/* provides: the evr; own: NULL, see cand_version() */
 };
 
 struct solve_pool {
@@ -48,16 +49,24 @@ struct solve_pool {
 	struct cand *cands;
 	size_t ncands;
 	struct marker_env env;
+	int nhost;			/* host solvables: the last nhost of the repo */
 	Id k_eco, k_name, k_version, k_published, k_file, k_format, k_sha256, k_size, k_extra, k_host,
 	   k_depends, k_conflicts;
 	int from_cache;
 };
 
+static void spkg_load(struct solve_pool *sp, Id p, struct spkg *k);
+
 static struct spkg *spkg_of(struct solve_pool *sp, Id p)
 {
+	struct spkg *k;
+
 	if (p < sp->start || p >= sp->end)
 		return NULL;
-	return &sp->pk[p - sp->start];
+	k = &sp->pk[p - sp->start];
+	if (!k->loaded)
+		spkg_load(sp, p, k);
+	return k;
 }
 
 static void init_keys(struct solve_pool *sp)
@@ -98,12 +107,9 @@ static void build_index(struct solve_pool *sp)
 	sp->ncands = 0;
 	for (Id p = sp->start; p < sp->end; p++) {
 		Solvable *s = pool_id2solvable(pool, p);
-		struct spkg *k = spkg_of(sp, p);
-
 		if (s->provides) {
 			for (Id *pp = s->repo->idarraydata + s->provides; *pp; pp++) {
 				Id name = *pp, evr = 0;
-				const char *ver = NULL;
 
 				if (ISRELDEP(*pp)) {
 					Reldep *rd = GETRELDEP(pool, *pp);
@@ -112,7 +118,6 @@ static void build_index(struct solve_pool *sp)
 						continue;
 					name = rd->name;
 					evr = rd->evr;
-					ver = rd->name == s->name ? k->version : NULL;
 				}
 				if (!evr)
 					continue;	/* unversioned provides match only unversioned deps */
@@ -120,7 +125,8 @@ static void build_index(struct solve_pool *sp)
 				sp->cands[sp->ncands].name = name;
 				sp->cands[sp->ncands].evr = evr;
 				sp->cands[sp->ncands].p = p;
-				sp->cands[sp->ncands].version = ver ? ver : pool_id2str(pool, evr);
+				sp->cands[sp->ncands].own = name == s->name;
+				sp->cands[sp->ncands].version = name == s->name ? NULL : pool_id2str(pool, evr);
 				sp->ncands++;
 			}
 		}
@@ -144,6 +150,11 @@ static struct cand *cands_of(struct solve_pool *sp, Id name, size_t *n)
 	while (lo + *n < sp->ncands && sp->cands[lo + *n].name == name)
 		(*n)++;
 	return *n ? &sp->cands[lo] : NULL;
+}
+
+static const char *cand_version(struct solve_pool *sp, const struct cand *c)
+{
+	return c->own ? spkg_of(sp, c->p)->version : c->version;
 }
 
 static const char *eco_of_pool_name(const char *name, char *buf, size_t n)
@@ -184,7 +195,7 @@ static Id atom_id(struct solve_pool *sp, const struct dep_atom *a, int *nmatch)
 		int count = 0;
 
 		for (size_t i = 0; i < n; i++) {
-			if (vrange_match(r, c[i].version, rules) == 1) {
+			if (vrange_match(r, cand_version(sp, &c[i]), rules) == 1) {
 				Id one = pool_rel2id(pool, name, c[i].evr, REL_EQ, 1);
 
 				out = out ? pool_rel2id(pool, out, one, REL_OR, 1) : one;
@@ -325,33 +336,36 @@ static void add_strlist(Pool *pool, Repodata *data, Id sid, Id key, const char *
 		repodata_add_idarray(data, sid, key, pool_str2id(pool, v[i], 1));
 }
 
+static void spkg_load(struct solve_pool *sp, Id p, struct spkg *k)
+{
+	Solvable *s = pool_id2solvable(sp->pool, p);
+
+	k->eco = solvable_lookup_str(s, sp->k_eco);
+	k->name = solvable_lookup_str(s, sp->k_name);
+	k->version = solvable_lookup_str(s, sp->k_version);
+	k->published = solvable_lookup_str(s, sp->k_published);
+	k->file = solvable_lookup_str(s, sp->k_file);
+	k->format = solvable_lookup_str(s, sp->k_format);
+	k->sha256 = solvable_lookup_str(s, sp->k_sha256);
+	k->size = solvable_lookup_num(s, sp->k_size, 0);
+	k->extra = solvable_lookup_str(s, sp->k_extra);
+	k->host = (int)solvable_lookup_num(s, sp->k_host, 0);
+	if (!k->eco)
+		k->eco = "generic";
+	if (!k->name)
+		k->name = "";
+	if (!k->version)
+		k->version = "";
+	k->loaded = 1;
+}
+
+/* (Re)start the lazy per-solvable records; needed after repodata changes. */
 static void load_spkgs(struct solve_pool *sp)
 {
-	Pool *pool = sp->pool;
-
 	sp->start = sp->repo->start;
 	sp->end = sp->repo->end;
 	free(sp->pk);
 	sp->pk = pf_xcalloc((size_t)(sp->end - sp->start) + 1, sizeof *sp->pk);
-	for (Id p = sp->start; p < sp->end; p++) {
-		struct spkg *k = &sp->pk[p - sp->start];
-
-		k->eco = solvable_lookup_str(pool_id2solvable(pool, p), sp->k_eco);
-		k->name = solvable_lookup_str(pool_id2solvable(pool, p), sp->k_name);
-		k->version = solvable_lookup_str(pool_id2solvable(pool, p), sp->k_version);
-		k->published = solvable_lookup_str(pool_id2solvable(pool, p), sp->k_published);
-		k->file = solvable_lookup_str(pool_id2solvable(pool, p), sp->k_file);
-		k->format = solvable_lookup_str(pool_id2solvable(pool, p), sp->k_format);
-		k->sha256 = solvable_lookup_str(pool_id2solvable(pool, p), sp->k_sha256);
-		k->size = solvable_lookup_num(pool_id2solvable(pool, p), sp->k_size, 0);
-		k->extra = solvable_lookup_str(pool_id2solvable(pool, p), sp->k_extra);
-		k->host = (int)solvable_lookup_num(pool_id2solvable(pool, p), sp->k_host, 0);
-		if (!k->eco)
-			k->eco = "generic";
-		if (!k->version)
-			k->version = "";
-		k->pre = version_is_pre(k->eco, k->version);
-	}
 }
 
 /* The cache key: the catalog bytes and everything the translation depends on. */
@@ -579,6 +593,7 @@ int solve_pool_new(const struct catalog *cat, const struct solve_target *t, cons
 	pool_setarch(sp->pool, "noarch");
 	init_keys(sp);
 	set_env(sp, t);
+	sp->nhost = t ? (int)t->nhost : 0;
 	sp->repo = repo_create(sp->pool, "catalog");
 	cache_key(cat, t, key);
 	if (cache_dir && cat->sha256[0]) {
@@ -807,6 +822,7 @@ struct run {
 	const struct solve_request *req;
 	Map considered;
 	char **excluded;		/* per solvable: why policy excludes it, or NULL */
+	int no_policy;			/* check_request: skip the eligibility check */
 	Id *req_dep;			/* per request: its dependency id */
 	struct pf_strv *problems;
 };
@@ -1003,7 +1019,7 @@ static Id check_request(struct run *rn, const char *text, struct pf_err *e, int 
 				struct cand *c = cands_of(sp, nid, &n);
 
 				for (size_t k = 0; k < n; k++)
-					pf_buf_addf(&vs, "%s%s", k ? ", " : "", c[k].version);
+					pf_buf_addf(&vs, "%s%s", k ? ", " : "", cand_version(sp, &c[k]));
 				pf_strv_push_owned(rn->problems,
 						   pf_xasprintf("%s: no vetted version matches '%s' (vetted: %s)", a->name,
 								a->spec, pf_buf_cstr(&vs)));
@@ -1019,7 +1035,7 @@ static Id check_request(struct run *rn, const char *text, struct pf_err *e, int 
 				for (pp = pool_whatprovides_ptr(pool, one); *pp; pp++)
 					if (MAPTST(&rn->considered, *pp))
 						eligible = 1;
-				if (!eligible) {
+				if (!eligible && !rn->no_policy) {
 					explain_exclusions(rn, one, rn->problems);
 					*bad = 1;
 				}
@@ -1049,11 +1065,11 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Duplicates are dropped after sorting (sort_requesters). */
 static void add_requester(struct solve_pick *k, const char *who)
 {
-	for (size_t i = 0; i < k->nrequested_by; i++)
-		if (!strcmp(k->requested_by[i], who))
-			return;
+	if (k->nrequested_by && !strcmp(k->requested_by[k->nrequested_by - 1], who))
+		return;
 	k->requested_by = pf_xrealloc(k->requested_by, (k->nrequested_by + 1) * sizeof *k->requested_by);
 	k->requested_by[k->nrequested_by++] = pf_xstrdup(who);
 }
@@ -1074,10 +1090,13 @@ static void collect(struct run *rn, Solver *solv, struct solve_result *r)
 			MAPSET(&picked, dq.elements[i]);
 	slot = pf_xcalloc((size_t)pool->nsolvables, sizeof *slot);
 	for (Id p = sp->start; p < sp->end; p++) {
-		struct spkg *k = spkg_of(sp, p);
+		struct spkg *k;
 		struct solve_pick *pk;
 
-		if (!MAPTST(&picked, p) || k->host || k->extra)
+		if (!MAPTST(&picked, p))
+			continue;
+		k = spkg_of(sp, p);
+		if (k->host || k->extra)
 			continue;
 		r->picks = pf_xrealloc(r->picks, (r->npicks + 1) * sizeof *r->picks);
 		pk = &r->picks[r->npicks];
@@ -1104,10 +1123,14 @@ static void collect(struct run *rn, Solver *solv, struct solve_result *r)
 				continue;
 			if (k && k->extra) {
 				/* "pypi:requests[socks]" stands for requests itself */
-				for (Id q = sp->start; q < sp->end; q++)
-					if (slot[q] && !strcmp(spkg_of(sp, q)->name, k->name) &&
-					    !strcmp(spkg_of(sp, q)->eco, k->eco))
-						add_requester(&r->picks[slot[q] - 1], "image");
+				char *bn = dep_pool_name(k->eco, k->name);
+				Id base = pool_rel2id(pool, pool_str2id(pool, bn, 1), pool_id2solvable(pool, p)->evr,
+						      REL_EQ, 1);
+
+				free(bn);
+				for (Id *bp = pool_whatprovides_ptr(pool, base); *bp; bp++)
+					if (slot[*bp])
+						add_requester(&r->picks[slot[*bp] - 1], "image");
 			} else if (slot[p]) {
 				add_requester(&r->picks[slot[p] - 1], "image");
 			}
@@ -1115,10 +1138,13 @@ static void collect(struct run *rn, Solver *solv, struct solve_result *r)
 	}
 	for (Id q = sp->start; q < sp->end; q++) {
 		Solvable *s = pool_id2solvable(pool, q);
-		struct spkg *kq = spkg_of(sp, q);
+		struct spkg *kq;
 		char who[512];
 
-		if (!MAPTST(&picked, q) || !s->requires || kq->host)
+		if (!MAPTST(&picked, q) || !s->requires)
+			continue;
+		kq = spkg_of(sp, q);
+		if (kq->host)
 			continue;
 		snprintf(who, sizeof who, "%s:%s%s%s%s %s", kq->eco, kq->name, kq->extra ? "[" : "",
 			 kq->extra ? kq->extra : "", kq->extra ? "]" : "", kq->version);
@@ -1136,8 +1162,19 @@ static void collect(struct run *rn, Solver *solv, struct solve_result *r)
 			}
 		}
 	}
-	for (size_t i = 0; i < r->npicks; i++)
-		qsort(r->picks[i].requested_by, r->picks[i].nrequested_by, sizeof(char *), str_cmp);
+	for (size_t i = 0; i < r->npicks; i++) {
+		struct solve_pick *k = &r->picks[i];
+		size_t m = 0;
+
+		qsort(k->requested_by, k->nrequested_by, sizeof(char *), str_cmp);
+		for (size_t j = 0; j < k->nrequested_by; j++) {
+			if (m && !strcmp(k->requested_by[m - 1], k->requested_by[j]))
+				free(k->requested_by[j]);
+			else
+				k->requested_by[m++] = k->requested_by[j];
+		}
+		k->nrequested_by = m;
+	}
 	qsort(r->picks, r->npicks, sizeof *r->picks, pick_cmp);
 	free(slot);
 	map_free(&picked);
@@ -1165,20 +1202,58 @@ int solve_run(struct solve_pool *sp, const struct solve_policy *pol, const struc
 	rn.excluded = pf_xcalloc((size_t)(sp->end - sp->start) + 1, sizeof *rn.excluded);
 	for (Id p = 1; p < pool->nsolvables; p++)
 		MAPSET(&rn.considered, p);
-	for (Id p = sp->start; p < sp->end; p++) {
-		struct spkg *k = spkg_of(sp, p);
-		char *why;
-
-		if (k->host)
-			continue;
-		why = exclusion(pol, k->eco, k->name, k->version, k->published);
-		if (why) {
-			MAPCLR(&rn.considered, p);
-			rn.excluded[p - sp->start] = why;
-		}
-	}
 	pool->considered = &rn.considered;
 	rn.req_dep = pf_xcalloc(req->nrequests + 1, sizeof *rn.req_dep);
+	{
+		/*
+		 * Only what the requests can reach can be installed, so policy is
+		 * evaluated there: a first pass finds the requests' dependencies.
+		 */
+		struct pf_strv scratch = PF_STRV_INIT;
+		struct pf_err quiet = { 0 };
+		Map seen;
+		Queue todo;
+
+		rn.problems = &scratch;
+		rn.no_policy = 1;
+		for (size_t i = 0; i < req->nrequests; i++)
+			rn.req_dep[i] = check_request(&rn, req->requests[i], &quiet, &bad);
+		bad = 0;
+		rn.problems = &r->problems;
+		rn.no_policy = 0;
+		pf_strv_release(&scratch);
+		map_init(&seen, pool->nsolvables);
+		queue_init(&todo);
+		for (size_t i = 0; i < req->nrequests; i++)
+			for (Id *pp = rn.req_dep[i] ? pool_whatprovides_ptr(pool, rn.req_dep[i]) : NULL; pp && *pp; pp++)
+				queue_push(&todo, *pp);
+		while (todo.count) {
+			Id p = queue_pop(&todo);
+			Solvable *s = pool_id2solvable(pool, p);
+			struct spkg *k;
+			char *why;
+
+			if (MAPTST(&seen, p))
+				continue;
+			MAPSET(&seen, p);
+			k = spkg_of(sp, p);
+			if (!k || k->host)
+				continue;
+			why = exclusion(pol, k->eco, k->name, k->version, k->published);
+			if (why) {
+				MAPCLR(&rn.considered, p);
+				rn.excluded[p - sp->start] = why;
+			}
+			if (s->requires)
+				for (Id *dp = s->repo->idarraydata + s->requires; *dp; dp++)
+					if (*dp != SOLVABLE_PREREQMARKER)
+						for (Id *pp = pool_whatprovides_ptr(pool, *dp); *pp; pp++)
+							if (!MAPTST(&seen, *pp))
+								queue_push(&todo, *pp);
+		}
+		queue_free(&todo);
+		map_free(&seen);
+	}
 	for (size_t i = 0; i < req->nrequests; i++) {
 		rn.req_dep[i] = check_request(&rn, req->requests[i], e, &bad);
 		if (rn.req_dep[i])
@@ -1188,9 +1263,8 @@ int solve_run(struct solve_pool *sp, const struct solve_policy *pol, const struc
 		rc = pf_error(e, PF_EUNSOLVABLE, "the image cannot be resolved against the vetted catalog");
 		goto out;
 	}
-	for (Id p = sp->start; p < sp->end; p++)
-		if (spkg_of(sp, p)->host)
-			queue_push2(&jobs, SOLVER_INSTALL | SOLVER_SOLVABLE, p);
+	for (Id p = sp->end - sp->nhost; p < sp->end; p++)
+		queue_push2(&jobs, SOLVER_INSTALL | SOLVER_SOLVABLE, p);
 	/* Pins: favour what the lock has, unless asked to upgrade it. */
 	for (size_t i = 0; i < req->npins && !req->upgrade_all; i++) {
 		const struct solve_pin *pin = &req->pins[i];
@@ -1216,7 +1290,7 @@ int solve_run(struct solve_pool *sp, const struct solve_policy *pol, const struc
 			struct cand *c = nid ? cands_of(sp, nid, &n) : NULL;
 
 			for (size_t k = 0; k < n; k++)
-				if (c[k].version == spkg_of(sp, c[k].p)->version && !strcmp(c[k].version, pin->version) &&
+				if (c[k].own && !strcmp(cand_version(sp, &c[k]), pin->version) &&
 				    MAPTST(&rn.considered, c[k].p) && !spkg_of(sp, c[k].p)->extra)
 					queue_push2(&jobs, SOLVER_FAVOR | SOLVER_SOLVABLE, c[k].p);
 		}
