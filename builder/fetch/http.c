@@ -221,7 +221,7 @@ void fetch_from_http(struct fetch_run *r, const char *base)
 	left = nx;
 	while (left && !r->e->code) {
 		long long now = now_ms(), wait = 1000;
-		int active = 0, running, msgs;
+		int active = 0, running, msgs, finished;
 		CURLMsg *msg;
 
 		for (size_t i = 0; i < nx; i++)
@@ -242,6 +242,7 @@ void fetch_from_http(struct fetch_run *r, const char *base)
 			pf_error(r->e, PF_EINTERNAL, "libcurl: transfer loop failed");
 			goto out;
 		}
+		finished = 0;
 		while ((msg = curl_multi_info_read(m, &msgs))) {
 			struct xfer *x = NULL;
 
@@ -249,9 +250,13 @@ void fetch_from_http(struct fetch_run *r, const char *base)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 			finish(x, m, msg->data.result);
+			finished++;
 			if (x->state == X_DONE)
 				left--;
 		}
+		/* a slot came free: start the next transfer now rather than after a poll */
+		if (finished)
+			continue;
 		if (left && curl_multi_poll(m, NULL, 0, (int)(wait > 0 ? wait : 1), NULL) != CURLM_OK) {
 			pf_error(r->e, PF_EINTERNAL, "libcurl: poll failed");
 			goto out;

@@ -12,6 +12,7 @@
 #   /404/NAME       404                     /500/NAME      500
 #   /loop/NAME      redirects to itself     /redir/NAME    redirects to /good/NAME
 #   /ftp/NAME       redirects to a file:// URL
+#   /slow/NAME      the file after a one-second pause (parallelism)
 import http.server
 import os
 import socketserver
@@ -47,6 +48,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         data = open(path, "rb").read()
         try:
             if route == "good":
+                self.send(200, data)
+            elif route == "slow":
+                time.sleep(1)
                 self.send(200, data)
             elif route == "wrong":
                 self.send(200, bytes(b ^ 0x55 for b in data))

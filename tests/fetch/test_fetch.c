@@ -450,6 +450,33 @@ static void test_http(void)
 		free(u);
 	}
 
+	/* parallel: 5 artifacts that each take a second, with 5 jobs and with 1 */
+	for (int jobs = 5; jobs > 0; jobs -= 4) {
+		char name[32], *c4, *u = pf_xasprintf("%s/slow/", host_url);
+		struct timespec a, b;
+
+		snprintf(name, sizeof name, "hcache-jobs%d", jobs);
+		c4 = tpath("%s", name);
+		ctx_init(&f, c4);
+		f.jobs = jobs;
+		pf_strv_push(&f.mirrors, u);
+		reset(&e);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		rc = fetch_all(&f, arts + 1, 5, paths, &e);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+		is_int(rc, 0, "http slow server: every artifact arrives");
+		if (jobs > 1)
+			ok(secs < 3.5, "http --jobs 5: five one-second downloads overlap (%.1f s)", secs);
+		else
+			ok(secs >= 4.5, "http --jobs 1: one at a time (%.1f s)", secs);
+		for (int i = 0; !rc && i < 5; i++)
+			free(paths[i]);
+		pf_strv_release(&f.mirrors);
+		free(c4);
+		free(u);
+	}
+
 	/* connection refused: a port nobody listens on */
 	{
 		char *c3 = tpath("%s", "hcache-refused");
