@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/advisories.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "core/digest.h"
@@ -14,6 +15,7 @@
 #include "fetch/fetch.h"
 #include "install/constraints.h"
 #include "install/install.h"
+#include "lock/audit.h"
 #include "lock/lock.h"
 #include "pack/pack.h"
 #include "trust/trust.h"
@@ -50,9 +52,67 @@ static void help(void)
 	      "  --mirror DIR|URL             where artifacts are found by file name (repeatable, in order)\n"
 	      "  --bundle FILE.pfb            take the lock, the signed catalog and the artifacts from a bundle\n"
 	      "                               (verified first; LOCKFILE may then be omitted, or must match)\n"
+	      "  --catalog DIR|URL            check the lock against this catalog's advisories (default: the\n"
+	      "                               catalog recorded in the lock, else the saved verified copy)\n"
+	      "  --allow-revoked              build even when advisories revoke a locked version (warns per package)\n"
 	      "  --cache DIR                  content-addressed cache (default $XDG_CACHE_HOME/pinfold)\n"
 	      "  --jobs N                     parallel fetches (the output never depends on it)\n"
 	      "  --max-unpacked-size BYTES    refuse to unpack more (default 2G; K, M, G suffixes)\n", stdout);
+}
+
+/*
+ * Refuse a lock that contains a version the verified advisories revoke,
+ * unless allow (then warn per package). bundled: the advisories a bundle
+ * carried (already verified), used unless --catalog names another catalog.
+ * When no advisories can be found at all, the lock is built with a warning.
+ */
+static int check_revoked(struct cli *c, const struct lockfile *l, const char *lockpath,
+			 const struct advisories *bundled, const char *catalog, int allow)
+{
+	struct cli_adv adv;
+	const struct advisories *a = bundled;
+	struct audit_finding *f = NULL;
+	char *lockdir = lockpath ? pf_dirname(lockpath) : NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	memset(&adv, 0, sizeof adv);
+	if (!a || catalog) {
+		rc = cli_advisories_open(c, l, lockdir, catalog, 0, &adv);
+		if (rc == -PF_ENOTFOUND && !catalog) {
+			/* Loud only when the lock names a catalog that is gone; hand-made locks name none. */
+			if (l->catalog_source)
+				cli_warn(c, "the lock was not checked against advisories: %s", c->err.msg);
+			else
+				cli_debug(c, "the lock was not checked against advisories: %s", c->err.msg);
+			pf_err_clear(&c->err);
+			rc = 0;
+			goto out;
+		}
+		if (rc || adv.none)
+			goto out;
+		a = &adv.a;
+	}
+	rc = lock_audit(l, a, &f, &n, &c->err);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		cli_warn(c, "%s:%s %s is revoked by %s (%s): %s%s%s", f[i].pkg->ecosystem, f[i].pkg->name,
+			 f[i].pkg->version, f[i].adv->id, f[i].adv->severity ? f[i].adv->severity : "unrated",
+			 f[i].adv->reason ? f[i].adv->reason : "", f[i].adv->advice ? "; advice: " : "",
+			 f[i].adv->advice ? f[i].adv->advice : "");
+	if (n && allow)
+		cli_warn(c, "building with %zu revoked package%s because of --allow-revoked", n, n == 1 ? "" : "s");
+	else if (n)
+		rc = pf_error(&c->err, PF_EREVOKED, "'%s': %zu locked package%s revoked by advisories '%s' "
+			      "(first: %s:%s %s); lock again to move off %s, or pass --allow-revoked",
+			      lockpath ? lockpath : "bundle", n, n == 1 ? " is" : "s are", a->name,
+			      f[0].pkg->ecosystem, f[0].pkg->name, f[0].pkg->version, n == 1 ? "it" : "them");
+out:
+	free(f);
+	free(lockdir);
+	cli_adv_release(&adv);
+	return rc;
 }
 
 /* Everything between the lock and the tarball; the staging tree is the caller's to remove. */
@@ -99,7 +159,7 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 
 int cmd_build(struct cli *c, int argc, char **argv)
 {
-	enum { OPT_MIRROR = 256, OPT_CACHE, OPT_JOBS, OPT_MAX, OPT_BUNDLE };
+	enum { OPT_MIRROR = 256, OPT_CACHE, OPT_JOBS, OPT_MAX, OPT_BUNDLE, OPT_CATALOG, OPT_ALLOW_REVOKED };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "mirror", required_argument, NULL, OPT_MIRROR },
@@ -107,6 +167,8 @@ int cmd_build(struct cli *c, int argc, char **argv)
 		{ "jobs", required_argument, NULL, OPT_JOBS },
 		{ "max-unpacked-size", required_argument, NULL, OPT_MAX },
 		{ "bundle", required_argument, NULL, OPT_BUNDLE },
+		{ "catalog", required_argument, NULL, OPT_CATALOG },
+		{ "allow-revoked", no_argument, NULL, OPT_ALLOW_REVOKED },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -116,13 +178,13 @@ int cmd_build(struct cli *c, int argc, char **argv)
 	struct pack_result res;
 	const struct catalog_artifact **arts = NULL;
 	char **paths = NULL, *cache = NULL, *outdir = NULL, *staging = NULL, *shafile = NULL, *line = NULL;
-	const char *out = NULL, *lockpath, *bundle = NULL;
+	const char *out = NULL, *lockpath, *bundle = NULL, *catalog = NULL;
 	struct fetch_bundle *fb = NULL;
 	struct fetch_bundle_contents bc;
 	struct trust_store *store = NULL;
 	uint64_t max_unpacked = INSTALL_DEFAULT_MAX_UNPACKED;
 	size_t npaths = 0;
-	int opt, rc = 0, status, have_lock = 0, jobs = 1, wrote_out = 0;
+	int opt, rc = 0, status, have_lock = 0, jobs = 1, wrote_out = 0, allow_revoked = 0;
 	char hex[PF_SHA256_HEX];
 
 	memset(&f, 0, sizeof f);
@@ -133,6 +195,8 @@ int cmd_build(struct cli *c, int argc, char **argv)
 		case OPT_MIRROR: pf_strv_push(&f.mirrors, optarg); break;
 		case OPT_CACHE: free(cache); cache = pf_xstrdup(optarg); break;
 		case OPT_BUNDLE: bundle = optarg; break;
+		case OPT_CATALOG: catalog = optarg; break;
+		case OPT_ALLOW_REVOKED: allow_revoked = 1; break;
 		case OPT_JOBS: {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -205,6 +269,9 @@ from_bundle:
 	memset(&bc.lock_bytes, 0, sizeof bc.lock_bytes);
 	f.bundle = fb;
 have_lockbytes:
+	rc = check_revoked(c, &l, lockpath, bc.has_advisories ? &bc.advisories : NULL, catalog, allow_revoked);
+	if (rc)
+		goto fail;
 	outdir = pf_dirname(out);
 	if (!pf_is_dir(outdir)) {
 		rc = pf_error(&c->err, PF_ENOTFOUND, "'%s': output directory does not exist", outdir);

@@ -93,6 +93,14 @@ ok "revoke wheel 0.38.4" pf catalog revoke cat pypi:wheel 0.38.4 --id PF-TEST-9 
 ok "sign the advisories" pf catalog sign cat --key "$KEY"
 expect 1 "pypi:wheel 0.38.4: revoked by PF-TEST-9 (critical)" "audit of the tarball flags it" -- \
 	pf $TR audit t.tar.zst --catalog cat
+expect 1 "pypi:wheel 0.38.4 is revoked by PF-TEST-9 (critical)" "build refuses a lock with a revoked version" -- \
+	pf $TR build t.lock -o t2.tar.zst --mirror mirror
+check "names the way out" 'grep -q "pass --allow-revoked" "$T/.stderr"'
+check "nothing written" '[ ! -e t2.tar.zst ]'
+expect 0 "because of --allow-revoked" "build --allow-revoked warns and builds" -- \
+	pf $TR build t.lock -o t2.tar.zst --mirror mirror --allow-revoked
+check "per-package warning" 'grep -q "pinfold: warning: pypi:wheel 0.38.4 is revoked by PF-TEST-9" "$T/.stderr"'
+same_text "the same lock gives the same bytes" t.tar.zst t2.tar.zst
 mkdir pbin
 printf '#!/bin/sh\nexec "%s" --trust "%s" --now "%s" "$@"\n' "$PINFOLD" "$KEY.pub" "$NOW" >pbin/pinfold
 chmod 755 pbin/pinfold
