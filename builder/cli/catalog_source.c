@@ -7,7 +7,10 @@
 #include "cli/source.h"
 #include "core/file.h"
 #include "fetch/fetch.h"
+#include "core/digest.h"
+#include "core/time.h"
 #include "lock/lock.h"
+#include "solve/solve.h"
 #include "trust/trust.h"
 
 static int open_url(struct cli *c, const char *url, const struct verify_opts *o, struct cli_catalog *cc)
@@ -76,6 +79,97 @@ int cli_catalog_open(struct cli *c, const char *where, const struct image *im, s
 	if (!rc)
 		cli_debug(c, "catalog '%s' version %lld verified (%zu signer%s)%s", out->cat.name, out->cat.version,
 			  out->signers.n, out->signers.n == 1 ? "" : "s", out->has_adv ? " with advisories" : "");
+	trust_store_free(store);
+	return rc;
+}
+
+int cli_catalog_open_cached(struct cli *c, const char *where, const struct image *im, const char *cache_dir,
+			    const struct solve_target *t, struct cli_catalog *out)
+{
+	struct trust_store *store = NULL;
+	struct verify_opts o;
+	struct pf_buf data = PF_BUF_INIT, sig = PF_BUF_INIT;
+	struct solve_cache_meta m;
+	char sha[PF_SHA256_HEX], now[PF_TIME_STR];
+	char *label = NULL, *sigpath = NULL;
+	const char *src;
+	time_t exp;
+	int rc;
+
+	if (fetch_is_url(where) || !cache_dir)
+		return cli_catalog_open(c, where, im, out);
+	memset(out, 0, sizeof *out);
+	out->where = pf_xstrdup(where);
+	rc = cli_trust_store(c, &store);
+	if (rc)
+		return rc;
+	cli_verify_opts(c, store, im && im->trust_threshold ? im->trust_threshold : 1, &o);
+	if (im && im->ntrust_keys) {
+		o.policy.pin = im->trust_keys;
+		o.policy.npin = im->ntrust_keys;
+	}
+	label = pf_path_join(where, CATALOG_FILE);
+	sigpath = pf_path_join(where, CATALOG_SIG);
+	if (trust_store_key_in_dir(store, where, &src)) {
+		rc = pf_error(&c->err, PF_EUNTRUSTED, "'%s': the trusted key '%s' lies inside the catalog's own "
+			      "directory; trust must come from elsewhere", label, src);
+		goto out;
+	}
+	rc = pf_read_file(label, PF_MAX_CATALOG, &data, &c->err);
+	if (rc)
+		goto out;
+	pf_sha256_hex(data.p ? data.p : "", data.len, sha);
+	if (solve_cache_peek(cache_dir, sha, t, &m) < 0 || pf_time_parse(m.expires, &exp) < 0) {
+		/* no pool for these bytes yet: the full path parses them */
+		cli_catalog_release(out);
+		rc = cli_catalog_open(c, where, im, out);
+		goto out;
+	}
+	rc = pf_read_file(sigpath, PF_MAX_SMALL, &sig, &c->err);
+	if (rc == -PF_ENOTFOUND) {
+		pf_err_clear(&c->err);
+		rc = pf_error(&c->err, PF_EBADSIG, "'%s': not signed ('%s' is missing; run 'pinfold catalog sign')",
+			      label, sigpath);
+	}
+	if (rc)
+		goto out;
+	rc = trust_verify(store, label, CATALOG_PAYLOAD_TYPE, data.p ? data.p : "", data.len, sig.p ? sig.p : "",
+			  sig.len, &o.policy, &out->signers, &c->err);
+	if (rc)
+		goto out;
+	pf_time_format(pf_now(), now);
+	if (pf_now() >= exp) {
+		rc = pf_error(&c->err, PF_EEXPIRED, "'%s': catalog '%s' version %lld expired at %s (now %s); ask its "
+			      "curator for a freshly signed copy", label, m.name, m.version, m.expires, now);
+		goto out;
+	}
+	rc = trust_state_check(o.state_dir, "catalog", m.name, m.version, sha, &c->err);
+	if (!rc && o.record)
+		rc = trust_state_record(o.state_dir, "catalog", m.name, m.version, sha, &c->err);
+	if (rc)
+		goto out;
+	out->header_only = 1;
+	out->cat.name = pf_arena_strdup(&out->cat.arena, m.name);
+	out->cat.version = m.version;
+	out->cat.expires = pf_arena_strdup(&out->cat.arena, m.expires);
+	out->cat.expires_t = exp;
+	out->cat.min_age_days = m.min_age_days;
+	memcpy(out->cat.sha256, sha, PF_SHA256_HEX);
+	rc = advisories_open_dir(where, &o, &out->adv, NULL, &c->err);
+	if (rc == -PF_ENOTFOUND) {
+		pf_err_clear(&c->err);
+		rc = 0;
+	} else if (!rc) {
+		out->has_adv = 1;
+	}
+	if (!rc)
+		cli_debug(c, "catalog '%s' version %lld verified; its pool comes from the solver cache", m.name,
+			  m.version);
+out:
+	pf_buf_release(&data);
+	pf_buf_release(&sig);
+	free(label);
+	free(sigpath);
 	trust_store_free(store);
 	return rc;
 }

@@ -262,7 +262,15 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 	rc = image_load(&im, argv[optind], &c->err);
 	if (rc)
 		goto out;
-	rc = cli_catalog_open(c, im.catalog_resolved, &im, &cc);
+	{
+		struct solve_target t = { im.target_python, im.target_platform,
+					  (const char *const *)im.host_provides, im.nhost_provides };
+
+		cdir = cache_dir();
+		/* --check compares with the parsed catalog; a plain lock may reuse the solver cache */
+		rc = check ? cli_catalog_open(c, im.catalog_resolved, &im, &cc)
+			   : cli_catalog_open_cached(c, im.catalog_resolved, &im, cdir, &t, &cc);
+	}
 	if (rc)
 		goto out;
 	min_age = im.min_age_days >= 0 ? im.min_age_days : cc.cat.min_age_days;
@@ -303,8 +311,15 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 		/* Day granularity: published dates are days, and a lock made twice on one day is the same. */
 		today = pf_now() - pf_now() % 86400;
 		pol.now = today;
-		cdir = cache_dir();
-		rc = solve_pool_new(&cc.cat, &t, cdir, &sp, &c->err);
+		if (cc.header_only && solve_pool_load_cache(cc.cat.sha256, &t, cdir, &sp) < 0) {
+			/* the cache went bad after its header was read: parse the catalog after all */
+			cli_catalog_release(&cc);
+			rc = cli_catalog_open(c, im.catalog_resolved, &im, &cc);
+			if (rc)
+				goto out;
+		}
+		if (!sp)
+			rc = solve_pool_new(&cc.cat, &t, cdir, &sp, &c->err);
 		if (rc)
 			goto out;
 		if (have_old && old.catalog_name && !strcmp(old.catalog_name, cc.cat.name)) {

@@ -16,6 +16,7 @@ struct cli_catalog {
 	int has_adv;
 	struct pf_strv signers;		/* distinct trusted key ids that signed catalog.yaml */
 	char *where;			/* the directory or URL it was read from */
+	int header_only;		/* cat has its header fields only (cli_catalog_open_cached) */
 };
 
 /*
@@ -29,5 +30,17 @@ struct cli_catalog {
  */
 int cli_catalog_open(struct cli *c, const char *where, const struct image *im, struct cli_catalog *out);
 void cli_catalog_release(struct cli_catalog *cc);
+
+/*
+ * The same checks, for `pinfold lock`, without parsing the catalog again when
+ * the solver cache under cache_dir holds a pool built from exactly these
+ * bytes for target t: the signature is verified over the bytes as always,
+ * then expiry and rollback use the header stored with the cache (bound to
+ * the bytes by their SHA-256). out->header_only is then 1 and out->cat has
+ * no packages; if the cache turns out to be unusable, call cli_catalog_open.
+ */
+struct solve_target;
+int cli_catalog_open_cached(struct cli *c, const char *where, const struct image *im, const char *cache_dir,
+			    const struct solve_target *t, struct cli_catalog *out);
 
 #endif

@@ -82,6 +82,33 @@ struct solve_pool;
 int solve_pool_new(const struct catalog *cat, const struct solve_target *t, const char *cache_dir,
 		   struct solve_pool **out, struct pf_err *e);
 void solve_pool_free(struct solve_pool *p);
+/* 1 when p was loaded from a cache file rather than built from cat. */
+int solve_pool_from_cache(const struct solve_pool *p);
+/*
+ * Only the cache: the pool for (catalog SHA-256, target) when a cache file
+ * with matching key and digest exists, else -PF_ENOTFOUND (nothing built).
+ */
+int solve_pool_load_cache(const char *catalog_sha256, const struct solve_target *t, const char *cache_dir,
+			  struct solve_pool **out);
+
+/*
+ * The catalog header stored in a cache file, so that a warm run can verify
+ * the catalog's signature over its bytes without parsing them again.
+ */
+struct solve_cache_meta {
+	char name[128];
+	long long version;
+	char expires[32];
+	int min_age_days;
+};
+/*
+ * Read the header of the cache file for (catalog SHA-256, target) without
+ * checking its digest (solve_pool_new does that; a bad file is rebuilt
+ * there, and a header-only catalog must then be parsed after all).
+ * 0 when present, -1 otherwise.
+ */
+int solve_cache_peek(const char *cache_dir, const char *catalog_sha256, const struct solve_target *t,
+		     struct solve_cache_meta *m);
 
 /* A locked version to keep (favoured) unless its name is in upgrade. */
 struct solve_pin {

@@ -369,11 +369,11 @@ static void load_spkgs(struct solve_pool *sp)
 }
 
 /* The cache key: the catalog bytes and everything the translation depends on. */
-static void cache_key(const struct catalog *cat, const struct solve_target *t, char out[PF_SHA256_HEX])
+static void cache_key(const char *catalog_sha256, const struct solve_target *t, char out[PF_SHA256_HEX])
 {
 	struct pf_buf b = PF_BUF_INIT;
 
-	pf_buf_addf(&b, "%s %s\n%s\n%s\n%s\n", SOLV_MAGIC, SOLV_SCHEMA, cat->sha256,
+	pf_buf_addf(&b, "%s %s\n%s\n%s\n%s\n", SOLV_MAGIC, SOLV_SCHEMA, catalog_sha256,
 		    t && t->python ? t->python : "", t && t->platform ? t->platform : "");
 	for (size_t i = 0; t && i < t->nhost; i++)
 		pf_buf_addf(&b, "%s\n", t->host[i]);
@@ -382,9 +382,56 @@ static void cache_key(const struct catalog *cat, const struct solve_target *t, c
 }
 
 /*
- * A cache file is "pinfold-solv/1 <key> <sha256 of the rest>\n" then libsolv's
- * bytes. It is used only when both digests match; anything else is rebuilt.
+ * A cache file is "pinfold-solv/1 <key> <sha256 of the rest>\n", then
+ * "catalog <name> <version> <expires> <min_age_days>\n", then libsolv's bytes.
+ * It is used only when both digests match; anything else is rebuilt.
  */
+static int parse_meta(const char *line, size_t n, struct solve_cache_meta *m)
+{
+	char buf[512];
+
+	if (n >= sizeof buf)
+		return -1;
+	memcpy(buf, line, n);
+	buf[n] = 0;
+	memset(m, 0, sizeof *m);
+	if (sscanf(buf, "catalog %127s %lld %31s %d", m->name, &m->version, m->expires, &m->min_age_days) != 4)
+		return -1;
+	return 0;
+}
+
+int solve_cache_peek(const char *cache_dir, const char *catalog_sha256, const struct solve_target *t,
+		     struct solve_cache_meta *m)
+{
+	char key[PF_SHA256_HEX], hdr[1024], k[PF_SHA256_HEX], d[PF_SHA256_HEX];
+	char *path;
+	FILE *f;
+	size_t n;
+	char *nl, *nl2;
+
+	if (!cache_dir)
+		return -1;
+	cache_key(catalog_sha256, t, key);
+	path = pf_xasprintf("%s/%s.solv", cache_dir, key);
+	f = fopen(path, "rb");
+	free(path);
+	if (!f)
+		return -1;
+	n = fread(hdr, 1, sizeof hdr - 1, f);
+	fclose(f);
+	hdr[n] = 0;
+	nl = memchr(hdr, '\n', n);
+	nl2 = nl ? memchr(nl + 1, '\n', n - (size_t)(nl + 1 - hdr)) : NULL;
+	if (!nl2 || sscanf(hdr, SOLV_MAGIC " %64s %64s", k, d) != 2 || strcmp(k, key))
+		return -1;
+	return parse_meta(nl + 1, (size_t)(nl2 - nl - 1), m);
+}
+
+int solve_pool_from_cache(const struct solve_pool *p)
+{
+	return p->from_cache;
+}
+
 static int cache_load(struct solve_pool *sp, const char *path, const char *key)
 {
 	struct pf_buf b = PF_BUF_INIT;
@@ -402,9 +449,18 @@ static int cache_load(struct solve_pool *sp, const char *path, const char *key)
 	hdr[nl - b.p] = 0;
 	if (sscanf(hdr, SOLV_MAGIC " %64s %64s", k, want) != 2 || strcmp(k, key))
 		goto out;
-	pf_sha256_hex(nl + 1, b.len - (size_t)(nl + 1 - b.p), got);
+	pf_sha256_hex(nl + 1, b.len - (size_t)(nl + 1 - b.p), got);	/* the catalog line and libsolv's bytes */
 	if (strcmp(got, want))
 		goto out;
+	{
+		/* skip the catalog line */
+		const char *nl2 = memchr(nl + 1, '\n', b.len - (size_t)(nl + 1 - b.p));
+		struct solve_cache_meta m;
+
+		if (!nl2 || parse_meta(nl + 1, (size_t)(nl2 - nl - 1), &m) < 0)
+			goto out;
+		nl = nl2;
+	}
 	f = fmemopen((void *)(nl + 1), b.len - (size_t)(nl + 1 - b.p), "r");
 	if (!f)
 		goto out;
@@ -417,9 +473,10 @@ out:
 	return ok;
 }
 
-static void cache_save(struct solve_pool *sp, const char *dir, const char *path, const char *key)
+static void cache_save(struct solve_pool *sp, const struct catalog *cat, const char *dir, const char *path,
+		       const char *key)
 {
-	char *mem = NULL;
+	char *mem = NULL, *meta;
 	size_t len = 0;
 	FILE *f = open_memstream(&mem, &len);
 	struct pf_buf b = PF_BUF_INIT;
@@ -433,8 +490,18 @@ static void cache_save(struct solve_pool *sp, const char *dir, const char *path,
 		return;
 	}
 	fclose(f);
-	pf_sha256_hex(mem, len, digest);
-	pf_buf_addf(&b, "%s %s %s\n", SOLV_MAGIC, key, digest);
+	meta = pf_xasprintf("catalog %s %lld %s %d\n", cat->name, cat->version, cat->expires ? cat->expires : "-",
+			    cat->min_age_days);
+	{
+		struct pf_sha256 h;
+
+		pf_sha256_init(&h);
+		pf_sha256_update(&h, meta, strlen(meta));
+		pf_sha256_update(&h, mem, len);
+		pf_sha256_final(&h, digest);
+	}
+	pf_buf_addf(&b, "%s %s %s\n%s", SOLV_MAGIC, key, digest, meta);
+	free(meta);
 	pf_buf_add(&b, mem, len);
 	/* A cache that cannot be written only costs time next run. */
 	if (pf_mkdir_p(dir, 0700, NULL) == 0)
@@ -579,13 +646,9 @@ static void set_env(struct solve_pool *sp, const struct solve_target *t)
 	sp->env.machine = machine[0] ? machine : NULL;
 }
 
-int solve_pool_new(const struct catalog *cat, const struct solve_target *t, const char *cache_dir,
-		   struct solve_pool **out, struct pf_err *e)
+static struct solve_pool *pool_alloc(const struct solve_target *t)
 {
 	struct solve_pool *sp = pf_xcalloc(1, sizeof *sp);
-	char key[PF_SHA256_HEX];
-	char *path = NULL;
-	int rc = 0;
 
 	sp->pool = pool_create();
 	/* Debian semantics: an unversioned provide never satisfies a versioned dependency. */
@@ -595,32 +658,75 @@ int solve_pool_new(const struct catalog *cat, const struct solve_target *t, cons
 	set_env(sp, t);
 	sp->nhost = t ? (int)t->nhost : 0;
 	sp->repo = repo_create(sp->pool, "catalog");
-	cache_key(cat, t, key);
-	if (cache_dir && cat->sha256[0]) {
-		path = pf_xasprintf("%s/%s.solv", cache_dir, key);
-		if (cache_load(sp, path, key)) {
-			sp->from_cache = 1;
-			load_spkgs(sp);
-			build_index(sp);
-		} else {
-			repo_empty(sp->repo, 1);
-		}
+	return sp;
+}
+
+static int try_cache(struct solve_pool *sp, const char *catalog_sha256, const struct solve_target *t,
+		     const char *cache_dir)
+{
+	char key[PF_SHA256_HEX];
+	char *path;
+	int ok;
+
+	cache_key(catalog_sha256, t, key);
+	path = pf_xasprintf("%s/%s.solv", cache_dir, key);
+	ok = cache_load(sp, path, key);
+	free(path);
+	if (!ok) {
+		repo_empty(sp->repo, 1);
+		return 0;
 	}
-	if (!sp->from_cache) {
-		rc = build_pool(sp, cat, t, e);
-		if (rc)
-			goto out;
-		if (path)
-			cache_save(sp, cache_dir, path, key);
-	}
+	sp->from_cache = 1;
+	load_spkgs(sp);
+	build_index(sp);
 	pool_addfileprovides(sp->pool);
 	pool_createwhatprovides(sp->pool);
-out:
-	free(path);
+	return 1;
+}
+
+int solve_pool_load_cache(const char *catalog_sha256, const struct solve_target *t, const char *cache_dir,
+			  struct solve_pool **out)
+{
+	struct solve_pool *sp;
+
+	*out = NULL;
+	if (!cache_dir || !catalog_sha256 || !*catalog_sha256)
+		return -PF_ENOTFOUND;
+	sp = pool_alloc(t);
+	if (!try_cache(sp, catalog_sha256, t, cache_dir)) {
+		solve_pool_free(sp);
+		return -PF_ENOTFOUND;
+	}
+	*out = sp;
+	return 0;
+}
+
+int solve_pool_new(const struct catalog *cat, const struct solve_target *t, const char *cache_dir,
+		   struct solve_pool **out, struct pf_err *e)
+{
+	struct solve_pool *sp = pool_alloc(t);
+	char key[PF_SHA256_HEX];
+	char *path = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (cache_dir && cat->sha256[0] && try_cache(sp, cat->sha256, t, cache_dir)) {
+		*out = sp;
+		return 0;
+	}
+	rc = build_pool(sp, cat, t, e);
 	if (rc) {
 		solve_pool_free(sp);
 		return rc;
 	}
+	if (cache_dir && cat->sha256[0]) {
+		cache_key(cat->sha256, t, key);
+		path = pf_xasprintf("%s/%s.solv", cache_dir, key);
+		cache_save(sp, cat, cache_dir, path, key);
+		free(path);
+	}
+	pool_addfileprovides(sp->pool);
+	pool_createwhatprovides(sp->pool);
 	*out = sp;
 	return 0;
 }
