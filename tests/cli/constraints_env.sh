@@ -108,6 +108,10 @@ chmod 755 pbin/pinfold
 check "activation warns, with pinfold on PATH" 'grep -q "pinfold: warning: .*pypi:wheel 0.38.4: revoked by PF-TEST-9 (critical)" act.err'
 check "activation is not blocked" 'grep -q "ACTIVE 0" act.out'
 check "the warning came from pinfold audit (it carries the advice)" 'grep -q "advice: rotate every credential" act.err'
+printf '#!/bin/sh\nexec "%s" --now "%s" "$@"\n' "$PINFOLD" "$NOW" >pbin/pinfold
+(cd "$T" && PATH=$T/pbin:$PATH dash -c '. ./fresh/bin/activate; echo "ACTIVE $?"') >act3.out 2>act3.err
+check "pinfold that does not trust the key: the index still warns" \
+	'grep -q "pinfold: warning: .*pypi:wheel 0.38.4: revoked by PF-TEST-9 (critical)" act3.err'
 (cd "$T" && PATH=/usr/bin:/bin dash -c '. ./fresh/bin/activate; echo "ACTIVE $?"') >act2.out 2>act2.err
 check "activation warns from the saved index without pinfold" \
 	'grep -q "pinfold: warning: .*pypi:wheel 0.38.4: revoked by PF-TEST-9 (critical)" act2.err'
