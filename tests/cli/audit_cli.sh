@@ -113,6 +113,20 @@ d = json.load(open(\"clean.json\"))
 assert d[\"clean\"] is True and d[\"affected\"] == [], d
 "'
 
+# A catalog named by URL (a local HTTP server), then the same URL unreachable.
+timeout 60 python3 "$SRCDIR/tests/fetch/hostile_httpd.py" cat http.port 60 >/dev/null 2>&1 &
+HTTP_PID=$!
+trap 'kill $HTTP_PID 2>/dev/null; rm -rf "$T"' EXIT
+i=0
+while [ ! -s http.port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+URL=http://127.0.0.1:$(cat http.port)
+expect 1 "pypi:wheel 0.38.4: revoked by PF-TEST-1" "--catalog URL" -- pf $TR audit env.tar.zst --catalog "$URL/good"
+expect 1 "signature" "tampered bytes over HTTP refused" -- pf $TR audit t.lock --catalog "$URL/wrong"
+kill $HTTP_PID 2>/dev/null
+wait $HTTP_PID 2>/dev/null
+expect 1 "cannot be reached" "unreachable URL: the saved copy" -- pf $TR audit t.lock --catalog "$URL/good"
+check "still lists the package" 'grep -q "revoked by PF-TEST-1" "$T/.stdout"'
+
 # Tampered advisories: refused, no fallback to the saved copy.
 cp cat/advisories.yaml adv.orig
 sed 's/published by attackers/published by a friend/' adv.orig >cat/advisories.yaml
