@@ -97,7 +97,12 @@ int cli_advisories_open(struct cli *c, const struct lockfile *l, const char *loc
 	rc = cli_trust_store(c, &store);
 	if (rc)
 		return rc;
-	cli_verify_opts(c, store, 1, &o);
+	/* The lock's image pin narrows who may sign, as it did for the catalog at lock time. */
+	cli_verify_opts(c, store, l->trust_threshold, &o);
+	if (l->ntrust_keys) {
+		o.policy.pin = l->trust_keys;
+		o.policy.npin = l->ntrust_keys;
+	}
 	if (!offline)
 		src = catalog ? pf_xstrdup(catalog) : lock_source(l, lockdir);
 	if (src) {

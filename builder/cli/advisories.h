@@ -24,7 +24,8 @@ struct cli_adv {
  * Verified advisories for lock l. src is where to read them: --catalog, else
  * the lock's catalog.source (relative to the lockfile's directory lockdir;
  * NULL for a lock read from an environment, where a relative source means
- * nothing), else nothing. Signature, expiry and rollback are checked before
+ * nothing), else nothing. Signature (trust store from the global options,
+ * narrowed to the lock's image trust pin), expiry and rollback are checked before
  * use; what verifies is saved in the state dir (lock_audit_save). When src is
  * NULL, offline, or cannot be reached (missing directory, network failure),
  * the saved copy for the lock's catalog name is used (warning how old it is);

@@ -143,6 +143,16 @@ newkey other
 expect 1 "" "advisories signed by an untrusted key refused" -- pf --trust "$T/keys/other.key.pub" audit t.lock
 check "error printed" 'grep -q "pinfold: error:" "$T/.stderr"'
 
+# The lock's image trust pin narrows who may sign the advisories too.
+oid=$(pf key id "$T/keys/other.key")
+sed "s/^policy:/trust:\n  keys: [\"$oid\"]\n  threshold: 1\npolicy:/" t.lock >pinned-other.lock
+sed "s/^policy:/trust:\n  keys: [\"$kid\"]\n  threshold: 1\npolicy:/" t.lock >pinned-cur.lock
+expect 1 "" "advisories not signed by the lock's pinned key refused" -- \
+	pf $TR --trust "$T/keys/other.key.pub" audit pinned-other.lock
+check "refused, not listed" 'grep -q "pinfold: error:" "$T/.stderr" && ! grep -q "revoked by" "$T/.stdout"'
+expect 1 "revoked by PF-TEST-1" "signed by the pinned key: listed" -- \
+	pf $TR --trust "$T/keys/other.key.pub" audit pinned-cur.lock
+
 # Rolled back: a newer version was seen, the older one is refused.
 cp cat/advisories.yaml v1.yaml
 cp cat/advisories.yaml.sig v1.sig
