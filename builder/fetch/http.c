@@ -161,6 +161,10 @@ static void finish(struct xfer *x, CURLM *m, CURLcode res)
 	} else if (res == CURLE_TOO_MANY_REDIRECTS) {
 		snprintf(why, sizeof why, "more than %ld redirects", MAX_REDIRS);
 		fail(x, PF_ENET, 0, why);
+	} else if (res == CURLE_PEER_FAILED_VERIFICATION) {
+		/* asking again will not make the certificate trustworthy */
+		snprintf(why, sizeof why, "%s", x->err[0] ? x->err : curl_easy_strerror(res));
+		fail(x, PF_ENET, 0, why);
 	} else if (res == CURLE_UNSUPPORTED_PROTOCOL) {
 		snprintf(why, sizeof why, "redirect to a protocol other than http/https refused");
 		fail(x, PF_ENET, 0, why);

@@ -95,6 +95,22 @@ expect 3 "not found" "nobody has it: exit 3, every place named" -- \
 	pf bundle create lockfiles/t.lock -o f.pfb --mirror "$HURL/404/" --mirror nowhere --cache cache-f
 check "... both places named" "grep -q \"mirror 'nowhere'\" '$T/.stderr' && grep -q 'HTTP 404' '$T/.stderr'"
 
+# --- HTTPS: certificate verification stays on (a self-signed server is refused)
+if command -v openssl >/dev/null 2>&1 && openssl req -x509 -newkey ed25519 -nodes -keyout tls.key -out tls.crt \
+	-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1; then
+	timeout 60 python3 "$FETCHDIR/hostile_httpd.py" site/mirror tls.port 60 tls.crt tls.key >tls.log 2>&1 &
+	TLS_PID=$!
+	i=0; while [ ! -s tls.port ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+	expect 3 "certificate" "an HTTPS mirror with an untrusted certificate is refused" -- \
+		pf bundle create lockfiles/t.lock -o tls.pfb --mirror "https://127.0.0.1:$(cat tls.port)/good/" --cache cache-tls
+	expect 0 "" "... and the next mirror is used" -- \
+		pf bundle create lockfiles/t.lock -o tls.pfb --mirror "https://127.0.0.1:$(cat tls.port)/good/" \
+		--mirror site/mirror --cache cache-tls
+	kill $TLS_PID 2>/dev/null
+else
+	echo "ok $((n + 1)) # SKIP openssl cannot make a test certificate"; n=$((n + 1))
+fi
+
 # --- progress
 expect 0 "packages" "--progress=always draws a bar on stderr" -- \
 	pf --progress=always bundle create lockfiles/t.lock -o g.pfb --mirror site/mirror --cache cache-g

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # A deliberately hostile HTTP mirror for pinfold's fetch tests (127.0.0.1, stops by itself).
-# usage: hostile_httpd.py DIR PORTFILE [LIFETIME_SECONDS]
+# usage: hostile_httpd.py DIR PORTFILE [LIFETIME_SECONDS [CERT KEY]]   (CERT KEY: serve HTTPS)
 # Routes, each for a file NAME in DIR:
 #   /good/NAME      the file                /wrong/NAME    same length, other bytes
 #   /trunc/NAME     Content-Length of the whole file, half the body, then close
@@ -100,6 +100,12 @@ def main():
     lifetime = float(sys.argv[3]) if len(sys.argv) > 3 else 120
     srv = Server(("127.0.0.1", 0), Handler)
     srv.root = root
+    if len(sys.argv) > 5:
+        import ssl
+
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[4], sys.argv[5])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     tmp = portfile + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % srv.server_address[1])
