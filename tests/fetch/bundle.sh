@@ -229,4 +229,11 @@ else
 	expect 0 "" "air-gapped side: verify works offline" -- \
 		env PINFOLD_STATE_DIR="$GAP" $NONET "$PINFOLD" --now "$NOW" $TRUST verify bundle.tar.zst --lock lockfiles/t.lock
 fi
+# --- freshness and rollback apply to bundled catalogs too (kept last: this re-signs the catalog)
+expect 1 "expired" "a bundle whose catalog has expired is refused" -- \
+	"$PINFOLD" --now 2040-01-01T00:00:00Z $TRUST bundle verify a.pfb
+pf catalog sign site/catalog --key "$T/keys/cur.key" --expires-in 3650 >/dev/null
+expect 0 "" "the curator publishes catalog version 2 and this machine sees it" -- pf $TRUST catalog verify site/catalog
+expect 1 "" "an older bundle (catalog version 1) is then a rollback, refused" -- pf $TRUST bundle verify a.pfb
+check "... said as such" "grep -qi 'rollback\|older\|version 1' '$T/.stderr'"
 done_testing
