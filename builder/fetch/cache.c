@@ -208,6 +208,13 @@ static long env_long(const char *name, long def, long min, long max)
 	return v;
 }
 
+void fetch_env_limits(long *connect_timeout, long *low_speed_time, long *low_speed_limit)
+{
+	*connect_timeout = env_long("PINFOLD_CONNECT_TIMEOUT", 30, 1, 3600);
+	*low_speed_time = env_long("PINFOLD_LOW_SPEED_TIME", 30, 1, 3600);
+	*low_speed_limit = env_long("PINFOLD_LOW_SPEED_LIMIT", 1024, 1, 1L << 30);
+}
+
 static int todo(const struct fetch_run *r)
 {
 	for (size_t i = 0; i < r->n; i++)
@@ -228,12 +235,13 @@ int fetch_all(struct fetch_ctx *f, const struct catalog_artifact *const *arts, s
 	r.e = e;
 	r.n = n;
 	r.items = pf_xcalloc(n ? n : 1, sizeof *r.items);
-	r.connect_timeout = f->connect_timeout > 0 ? f->connect_timeout :
-		env_long("PINFOLD_CONNECT_TIMEOUT", 30, 1, 3600);
-	r.low_speed_time = f->low_speed_time > 0 ? f->low_speed_time :
-		env_long("PINFOLD_LOW_SPEED_TIME", 30, 1, 3600);
-	r.low_speed_limit = f->low_speed_limit > 0 ? f->low_speed_limit :
-		env_long("PINFOLD_LOW_SPEED_LIMIT", 1024, 1, 1L << 30);
+	fetch_env_limits(&r.connect_timeout, &r.low_speed_time, &r.low_speed_limit);
+	if (f->connect_timeout > 0)
+		r.connect_timeout = f->connect_timeout;
+	if (f->low_speed_time > 0)
+		r.low_speed_time = f->low_speed_time;
+	if (f->low_speed_limit > 0)
+		r.low_speed_limit = f->low_speed_limit;
 	r.retries = f->retries > 0 ? f->retries : f->retries < 0 ? 0 :
 		(int)env_long("PINFOLD_FETCH_RETRIES", 2, 0, 10);
 	r.jobs = f->jobs > 0 ? f->jobs : 4;

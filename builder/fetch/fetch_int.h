@@ -68,6 +68,9 @@ void fetch_from_bundle(struct fetch_run *r, struct fetch_bundle *b);
 /* Copy exactly n bytes at off of fd into the sink; -1 on read errors (why filled). */
 int fetch_copy_range(int fd, uint64_t off, uint64_t n, struct fetch_sink *s, char *why, size_t whylen);
 
+/* Connect timeout, low-speed time and limit: the environment's values, else the defaults. */
+void fetch_env_limits(long *connect_timeout, long *low_speed_time, long *low_speed_limit);
+
 /* pread exactly n bytes at off: 0, or -1 on errors and early end of file. */
 int fetch_read_at(int fd, uint64_t off, void *buf, size_t n);
 

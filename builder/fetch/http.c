@@ -309,7 +309,7 @@ static int small_http(const char *base, const char *name, size_t max, struct pf_
 	char err[CURL_ERROR_SIZE] = "";
 	char *url;
 	CURLcode res;
-	long code;
+	long code, ct, lst, lsl;
 	int rc = 0;
 
 	global_init();
@@ -317,7 +317,8 @@ static int small_http(const char *base, const char *name, size_t max, struct pf_
 	if (!s.h)
 		pf_xmalloc((size_t)-1);
 	url = join_url(s.h, base, name);
-	setup(s.h, url, 30, 30, 1024);
+	fetch_env_limits(&ct, &lst, &lsl);
+	setup(s.h, url, ct, lst, lsl);
 	curl_easy_setopt(s.h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
 	curl_easy_setopt(s.h, CURLOPT_WRITEFUNCTION, on_small);
 	curl_easy_setopt(s.h, CURLOPT_WRITEDATA, &s);

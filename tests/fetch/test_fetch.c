@@ -512,6 +512,20 @@ static void test_http(void)
 			is_int(rc, -PF_ETOOBIG, "fetch_small: an endless body is cut at the cap");
 			free(u);
 		}
+		{
+			char *u = pf_xasprintf("%s/drip/", host_url);
+			struct timespec a, t2;
+
+			setenv("PINFOLD_LOW_SPEED_TIME", "2", 1);
+			reset(&e);
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			rc = fetch_small(u, art[1].file, 100000, &b, &e);
+			clock_gettime(CLOCK_MONOTONIC, &t2);
+			ok(rc == -PF_ENET && t2.tv_sec - a.tv_sec < 6,
+			   "fetch_small: a drip fails within PINFOLD_LOW_SPEED_TIME (%ld s)", (long)(t2.tv_sec - a.tv_sec));
+			unsetenv("PINFOLD_LOW_SPEED_TIME");
+			free(u);
+		}
 		reset(&e);
 		rc = fetch_small(good_url, "../x", 1000, &b, &e);
 		is_int(rc, -PF_EUNSAFE, "fetch_small: unsafe names refused");
