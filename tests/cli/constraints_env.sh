@@ -55,6 +55,32 @@ if command -v npm >/dev/null 2>&1; then
 	check "npm sees offline=true" 'in_env npm config get offline | grep -qx true'
 fi
 
+# An npm package with a command: npx runs it from the environment, never fetches.
+cache=$BUILDDIR/test-cache
+mkdir -p "$cache"
+if [ ! -f "$cache/semver-5.7.2.tgz" ]; then
+	(cd "$cache" && timeout 120 npm pack semver@5.7.2 >/dev/null 2>&1) || rm -f "$cache/semver-5.7.2.tgz"
+fi
+if [ -f "$cache/semver-5.7.2.tgz" ]; then
+	ok "catalog add semver (npm pack)" pf catalog add cat "$cache/semver-5.7.2.tgz" --published 2023-07-10
+	ok "catalog sign" pf catalog sign cat --key "$KEY"
+	cp "$cache/semver-5.7.2.tgz" mirror/
+	printf 'name: n\ncatalog: ../cat\ntarget: {platform: linux-x86_64}\npackages: ["npm:semver"]\n' >images/n.yaml
+	ok "lock the npm image" pf $TR lock images/n.yaml -o n.lock
+	ok "build the npm image" pf $TR build n.lock -o n.tar.zst --mirror mirror
+	mkdir nenv
+	tar -C nenv --zstd -xf n.tar.zst
+	in_nenv() { (cd "$T" && dash -c '. ./nenv/bin/activate && "$@"' sh "$@"); }
+	expect 0 "1.2.4" "npx runs the environment's own command" -- in_nenv npx semver 1.2.4
+	expect 0 "3.0.0" "npx with options before the command" -- in_nenv npx -q semver -r ">=2" 1.2.4 3.0.0
+	expect 1 "pinfold: refused: 'npx semver@7 1.0.0'" "npx NAME@VERSION refused" -- in_nenv npx semver@7 1.0.0
+	expect 1 "pinfold: refused: 'npm install semver'" "npm install refused in an npm environment" -- \
+		in_nenv npm install semver
+	expect 1 "pinfold: refused: 'npm i -g left-pad'" "npm i -g refused" -- in_nenv npm i -g left-pad
+else
+	n=$((n + 1)); echo "ok $n # skip npm pack semver@5.7.2 failed (no network?)"
+fi
+
 # Tampering: a guard deleted by hand is a difference, not an unlock.
 cp -a env tampered
 rm tampered/bin/pip
