@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/advisories.h"
 #include "cli/cli.h"
@@ -13,8 +12,9 @@
 #include "install/envfile.h"
 #include "lock/audit.h"
 #include "lock/lock.h"
+#include "pack/pack.h"
 
-#define ENV_LOCK ".pinfold/lock"
+#define ENV_LOCK PACK_LOCK
 
 static void usage(FILE *f)
 {
