@@ -141,6 +141,10 @@ expect 1 "trusted key" "bundle verify without the key (built-in anchor only) is 
 newkey other
 expect 1 "" "bundle verify with an unrelated key is refused" -- pf --trust "$T/keys/other.key.pub" bundle verify a.pfb
 
+pf --json $TRUST bundle verify a.pfb >verify.json 2>&1
+check "bundle verify --json is JSON with every package" \
+	"python3 -c 'import json,sys; d=json.load(open(\"verify.json\")); sys.exit(len(d[\"packages\"]) != $npkgs or d[\"sha256\"] != \"$BUNDLE_SHA\")'"
+
 t() {	# t MODE ENTRY... : tamper a.pfb into x.pfb
 	rm -f x.pfb
 	python3 "$FETCHDIR/tamper_bundle.py" a.pfb x.pfb "$@" || echo "# tamper_bundle.py $* failed"
