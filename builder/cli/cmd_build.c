@@ -115,16 +115,22 @@ out:
 	return rc;
 }
 
-/* Everything between the lock and the tarball; the staging tree is the caller's to remove. */
-static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbytes, char **paths, const char *root,
-		 uint64_t max_unpacked, const char *out, struct pack_result *res, size_t *npaths)
+/*
+ * Everything between the lock and the tarball, inside staging (the caller
+ * removes it): the environment root staging/env and install's spool.
+ */
+static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbytes, char **paths,
+		 const char *staging, uint64_t max_unpacked, const char *out, struct pack_result *res, size_t *npaths)
 {
-	struct install_opts io = { l->target_python, max_unpacked, 0 };
+	struct install_opts io = { staging, l->target_python, max_unpacked, 0 };
 	struct install_ctx *x = NULL;
 	struct cli_bar bar;
-	char *p;
+	char *root = pf_path_join(staging, "env"), *p;
 	int rc;
 
+	rc = pf_mkdir_p(root, 0755, &c->err);
+	if (rc)
+		goto out;
 	cli_bar_init(&bar, c, "installing");
 	rc = install_new(&x, root, &io, &c->err);
 	for (size_t i = 0; !rc && i < l->npkgs; i++) {
@@ -140,9 +146,8 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 		rc = install_finish(x, &c->err);
 	if (!rc)
 		cli_debug(c, "unpacked %llu bytes", (unsigned long long)install_unpacked(x));
-	install_free(x);
 	if (rc)
-		return rc;
+		goto out;
 	p = pf_path_join(root, PACK_LOCK);
 	rc = pf_write_file(p, lockbytes->p, lockbytes->len, 0644, &c->err);
 	free(p);
@@ -151,9 +156,12 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 	if (!rc)
 		rc = pack_write_build_info(root, l->source_date_epoch, &c->err);
 	if (!rc)
-		rc = pack_write_manifest(root, npaths, &c->err);
+		rc = pack_write_manifest(root, x, npaths, &c->err);
 	if (!rc)
-		rc = pack_tarball(root, out, l->source_date_epoch, res, &c->err);
+		rc = pack_tarball(root, x, out, l->source_date_epoch, res, &c->err);
+out:
+	install_free(x);
+	free(root);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/digest.h"
+#include "core/file.h"
 #include "install/stage.h"
 
 const char *stage_owner_name(const struct install_ctx *x)
@@ -40,8 +41,22 @@ int stage_lookup(struct install_ctx *x, const char *path, int *owner)
 	if (!s)
 		return 0;
 	if (owner)
-		*owner = s->val / 4;
-	return s->val % 4;
+		*owner = x->files[s->val].owner;
+	return (int)x->files[s->val].kind;
+}
+
+static int add_file(struct install_ctx *x, const char *path, enum stage_kind kind)
+{
+	struct install_file *f;
+
+	PF_GROW(x->files, x->nfiles + 1, x->fcap);
+	f = &x->files[x->nfiles];
+	memset(f, 0, sizeof *f);
+	f->path = pf_xstrdup(path);
+	f->kind = (enum install_kind)kind;
+	f->owner = x->owner;
+	f->mode = kind == STAGE_LINK ? 0777 : 0755;
+	return (int)x->nfiles++;
 }
 
 int stage_claim(struct install_ctx *x, const char *path, enum stage_kind kind, struct pf_err *e)
@@ -57,187 +72,99 @@ int stage_claim(struct install_ctx *x, const char *path, enum stage_kind kind, s
 	for (char *q = p; (q = strchr(q, '/')); q++) {
 		*q = '\0';
 		s = install_map_put(&x->owners, p, &created);
-		if (created)
-			s->val = x->owner * 4 + STAGE_DIR;
-		else if (s->val % 4 != STAGE_DIR)
+		if (created) {
+			s->val = add_file(x, p, STAGE_DIR);
+		} else if (x->files[s->val].kind != INSTALL_DIR) {
+			const struct install_file *f = &x->files[s->val];
+
 			rc = pf_error(e, PF_EUNSAFE, "'%s': '%s' would be written through %s '%s' of '%s'",
-				      stage_owner_name(x), path, kind_name(s->val % 4), p,
-				      x->owner_names.v[s->val / 4]);
+				      stage_owner_name(x), path, kind_name((int)f->kind), p,
+				      x->owner_names.v[f->owner]);
+		}
 		*q = '/';
 		if (rc)
 			goto out;
 	}
 	s = install_map_put(&x->owners, p, &created);
 	if (created) {
-		s->val = x->owner * 4 + (int)kind;
-	} else if (!(kind == STAGE_DIR && s->val % 4 == STAGE_DIR) &&
-		   !(x->owner == 0 && s->val / 4 == 0 && s->val % 4 == (int)kind)) {
-		const char *other = x->owner_names.v[s->val / 4];
+		s->val = add_file(x, p, kind);
+		rc = s->val;
+	} else {
+		const struct install_file *f = &x->files[s->val];
 
-		if (s->val / 4 == x->owner)
-			rc = pf_error(e, PF_EUNSAFE, "'%s': '%s' is written twice", other, path);
-		else
-			rc = pf_error(e, PF_EUNSAFE, "'%s' is installed by both '%s' and '%s'", path, other,
-				      stage_owner_name(x));
+		if ((kind == STAGE_DIR && f->kind == INSTALL_DIR) ||
+		    (x->owner == 0 && f->owner == 0 && (int)f->kind == (int)kind)) {
+			rc = s->val;
+		} else if (f->owner == x->owner) {
+			rc = pf_error(e, PF_EUNSAFE, "'%s': '%s' is written twice", stage_owner_name(x), path);
+		} else {
+			rc = pf_error(e, PF_EUNSAFE, "'%s' is installed by both '%s' and '%s'", path,
+				      x->owner_names.v[f->owner], stage_owner_name(x));
+		}
 	}
 out:
 	free(p);
 	return rc;
 }
 
-/* An fd for directory dir (relative to root; "" is the root), created 0755 as needed, never via symlinks. */
-static int dir_fd(struct install_ctx *x, const char *dir, struct pf_err *e)
-{
-	char *p;
-	int fd;
-
-	if (!*dir)
-		return x->rootfd;
-	if (x->dcache && !strcmp(x->dcache, dir))
-		return x->dcachefd;
-	if (x->dcache) {
-		close(x->dcachefd);
-		free(x->dcache);
-		x->dcache = NULL;
-	}
-	p = pf_xstrdup(dir);
-	fd = dup(x->rootfd);
-	for (char *c = p; fd >= 0 && c;) {
-		char *s = strchr(c, '/');
-		int nfd;
-
-		if (s)
-			*s = '\0';
-		nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0 && errno == ENOENT) {
-			if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST) {
-				nfd = -1;
-			} else {
-				nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-				if (nfd >= 0)
-					fchmod(nfd, 0755);	/* whatever the umask */
-			}
-		}
-		if (nfd < 0) {
-			pf_error(e, PF_EIO, "'%s': cannot create directory '%s' in the staging tree: %s",
-				 stage_owner_name(x), dir, strerror(errno));
-			close(fd);
-			free(p);
-			return -1;
-		}
-		close(fd);
-		fd = nfd;
-		c = s ? s + 1 : NULL;
-	}
-	free(p);
-	x->dcache = pf_xstrdup(dir);
-	x->dcachefd = fd;
-	return fd;
-}
-
-/* Split path into its directory fd and base name. */
-static int parent_fd(struct install_ctx *x, const char *path, const char **base, struct pf_err *e)
-{
-	const char *s = strrchr(path, '/');
-	char *dir;
-	int fd;
-
-	*base = s ? s + 1 : path;
-	dir = s ? pf_xstrndup(path, (size_t)(s - path)) : pf_xstrdup("");
-	fd = dir_fd(x, dir, e);
-	free(dir);
-	return fd;
-}
-
 int stage_mkdir(struct install_ctx *x, const char *path, struct pf_err *e)
 {
-	int rc = stage_claim(x, path, STAGE_DIR, e);
+	int i = stage_claim(x, path, STAGE_DIR, e);
 
-	if (rc)
-		return rc;
-	return dir_fd(x, path, e) < 0 ? -PF_EIO : 0;
+	return i < 0 ? i : 0;
 }
 
 int stage_symlink(struct install_ctx *x, const char *path, const char *target, struct pf_err *e)
 {
-	const char *base;
-	int rc = stage_claim(x, path, STAGE_LINK, e), dfd;
+	int i = stage_claim(x, path, STAGE_LINK, e);
 
-	if (rc)
-		return rc;
-	dfd = parent_fd(x, path, &base, e);
-	if (dfd < 0)
-		return -PF_EIO;
-	if (symlinkat(target, dfd, base) < 0)
-		return pf_error(e, PF_EIO, "'%s': cannot create symlink '%s': %s", stage_owner_name(x), path,
-				strerror(errno));
+	if (i < 0)
+		return i;
+	free(x->files[i].target);
+	x->files[i].target = pf_xstrdup(target);
+	x->files[i].mode = 0777;
 	return 0;
 }
 
-static int open_new(struct install_ctx *x, const char *path, unsigned mode, struct pf_err *e)
-{
-	const char *base;
-	int rc = stage_claim(x, path, STAGE_FILE, e), dfd, fd;
-
-	if (rc)
-		return rc;
-	dfd = parent_fd(x, path, &base, e);
-	if (dfd < 0)
-		return -PF_EIO;
-	fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || fchmod(fd, mode) < 0) {
-		rc = pf_error(e, PF_EIO, "'%s': cannot create '%s': %s", stage_owner_name(x), path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return rc;
-	}
-	return fd;
-}
-
-static int write_all(int fd, const void *data, size_t n)
+static int spool_add(struct install_ctx *x, const void *data, size_t n, struct pf_err *e)
 {
 	const char *p = data;
 
 	while (n) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = write(x->spoolfd, p, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
-			return -1;
+			return pf_error(e, PF_EIO, "'%s': cannot write the staging spool: %s", stage_owner_name(x),
+					strerror(errno));
 		p += w;
 		n -= (size_t)w;
+		x->spool_end += (uint64_t)w;
 	}
-	return 0;
-}
-
-static int close_file(struct install_ctx *x, int fd, const char *path, int werr, struct pf_err *e)
-{
-	if (close(fd) < 0 && !werr)
-		werr = errno;
-	if (werr)
-		return pf_error(e, PF_EIO, "'%s': cannot write '%s': %s", stage_owner_name(x), path, strerror(werr));
 	return 0;
 }
 
 int stage_write(struct install_ctx *x, const char *path, unsigned mode, const void *data, size_t n,
 		unsigned char sha[32], struct pf_err *e)
 {
-	int fd = open_new(x, path, mode, e);
-	int werr = 0;
+	int i = stage_claim(x, path, STAGE_FILE, e), rc;
+	struct install_file *f;
+	struct pf_sha256 s;
 
-	if (fd < 0)
-		return fd;
-	if (write_all(fd, data, n) < 0)
-		werr = errno;
-	if (sha) {
-		struct pf_sha256 s;
-
-		pf_sha256_init(&s);
-		pf_sha256_update(&s, data, n);
-		pf_sha256_final_raw(&s, sha);
-	}
-	return close_file(x, fd, path, werr, e);
+	if (i < 0)
+		return i;
+	f = &x->files[i];
+	f->mode = mode;
+	f->off = x->spool_end;
+	f->size = n;
+	pf_sha256_init(&s);
+	pf_sha256_update(&s, data, n);
+	pf_sha256_final_raw(&s, f->sha);
+	if (sha)
+		memcpy(sha, f->sha, 32);
+	rc = spool_add(x, data, n, e);
+	return rc;
 }
 
 #define PYSHEBANG "#!/usr/bin/env python3"
@@ -249,12 +176,12 @@ int stage_extract(struct install_ctx *x, struct install_reader *r, const char *p
 	struct pf_buf head = PF_BUF_INIT;
 	const void *buf;
 	size_t n;
-	uint64_t total = 0;
-	int fd, rc = 0, werr = 0;
+	uint64_t off = x->spool_end;
+	int i, rc = 0;
 
-	fd = open_new(x, path, mode, e);
-	if (fd < 0)
-		return fd;
+	i = stage_claim(x, path, STAGE_FILE, e);
+	if (i < 0)
+		return i;
 	pf_sha256_init(&s);
 	if (shebang) {
 		/* Collect the first line (up to 4 KiB) to rewrite "#!python". */
@@ -273,88 +200,63 @@ int stage_extract(struct install_ctx *x, struct install_reader *r, const char *p
 			pf_buf_release(&head);
 			head = nb;
 		}
-		if (head.len && write_all(fd, head.p, head.len) < 0)
-			werr = errno;
+		if (head.len && (rc = spool_add(x, head.p, head.len, e)) < 0)
+			goto fail;
 		pf_sha256_update(&s, head.p ? head.p : "", head.len);
-		total += head.len;
 	}
 	while ((rc = install_reader_block(r, &buf, &n, e)) > 0) {
-		if (!werr && write_all(fd, buf, n) < 0)
-			werr = errno;
+		if ((rc = spool_add(x, buf, n, e)) < 0)
+			goto fail;
 		pf_sha256_update(&s, buf, n);
-		total += n;
 	}
 	if (rc < 0)
 		goto fail;
 	pf_buf_release(&head);
+	x->files[i].mode = mode;
+	x->files[i].off = off;
+	x->files[i].size = x->spool_end - off;
+	pf_sha256_final_raw(&s, x->files[i].sha);
 	if (sha)
-		pf_sha256_final_raw(&s, sha);
-	else
-		pf_sha256_final_raw(&s, (unsigned char[32]){ 0 });
+		memcpy(sha, x->files[i].sha, 32);
 	if (size)
-		*size = total;
-	return close_file(x, fd, path, werr, e);
+		*size = x->files[i].size;
+	return 0;
 fail:
 	pf_buf_release(&head);
-	pf_sha256_final_raw(&s, (unsigned char[32]){ 0 });
-	close(fd);
+	pf_sha256_final_raw(&s, x->files[i].sha);
 	return rc;
 }
 
 int stage_copy(struct install_ctx *x, const char *from, const char *to, unsigned mode, struct pf_err *e)
 {
-	const char *base;
-	int dfd, in, out, rc = 0;
-	char buf[65536];
-	ssize_t n;
+	struct install_map_slot *s = install_map_get(&x->owners, from);
+	int i;
 
-	dfd = parent_fd(x, from, &base, e);
-	if (dfd < 0)
-		return -PF_EIO;
-	in = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (in < 0)
-		return pf_error(e, PF_EIO, "'%s': cannot read '%s': %s", stage_owner_name(x), from, strerror(errno));
-	out = open_new(x, to, mode, e);
-	if (out < 0) {
-		close(in);
-		return out;
-	}
-	while ((n = read(in, buf, sizeof buf)) > 0) {
-		x->unpacked += (uint64_t)n;
-		if (x->unpacked > x->max_unpacked) {
-			rc = pf_error(e, PF_EUNSAFE, "'%s': '%s': unpacked size exceeds %llu bytes (--max-unpacked-size)",
-				      stage_owner_name(x), to, (unsigned long long)x->max_unpacked);
-			break;
-		}
-		if (write_all(out, buf, (size_t)n) < 0) {
-			rc = pf_error(e, PF_EIO, "'%s': cannot write '%s': %s", stage_owner_name(x), to, strerror(errno));
-			break;
-		}
-	}
-	if (n < 0 && !rc)
-		rc = pf_error(e, PF_EIO, "'%s': cannot read '%s': %s", stage_owner_name(x), from, strerror(errno));
-	close(in);
-	if (close(out) < 0 && !rc)
-		rc = pf_error(e, PF_EIO, "'%s': cannot write '%s': %s", stage_owner_name(x), to, strerror(errno));
-	return rc;
+	if (!s || x->files[s->val].kind != INSTALL_FILE)
+		return pf_error(e, PF_EUNSAFE, "'%s': '%s' is not a staged file", stage_owner_name(x), from);
+	i = stage_claim(x, to, STAGE_FILE, e);
+	if (i < 0)
+		return i;
+	s = install_map_get(&x->owners, from);	/* files may have moved */
+	x->files[i].off = x->files[s->val].off;
+	x->files[i].size = x->files[s->val].size;
+	memcpy(x->files[i].sha, x->files[s->val].sha, 32);
+	x->files[i].mode = mode;
+	/* A copy costs unpacked bytes like any file (hardlink bombs). */
+	x->unpacked += x->files[i].size;
+	if (x->unpacked > x->max_unpacked)
+		return pf_error(e, PF_EUNSAFE, "'%s': '%s': unpacked size exceeds %llu bytes (--max-unpacked-size)",
+				stage_owner_name(x), to, (unsigned long long)x->max_unpacked);
+	return 0;
 }
 
 int stage_chmod(struct install_ctx *x, const char *path, unsigned mode, struct pf_err *e)
 {
-	const char *base;
-	int dfd = parent_fd(x, path, &base, e), fd;
+	struct install_map_slot *s = install_map_get(&x->owners, path);
 
-	if (dfd < 0)
-		return -PF_EIO;
-	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fchmod(fd, mode) < 0) {
-		int rc = pf_error(e, PF_EIO, "'%s': cannot chmod '%s': %s", stage_owner_name(x), path, strerror(errno));
-
-		if (fd >= 0)
-			close(fd);
-		return rc;
-	}
-	close(fd);
+	if (!s || x->files[s->val].kind != INSTALL_FILE)
+		return pf_error(e, PF_EUNSAFE, "'%s': '%s' is not a staged file", stage_owner_name(x), path);
+	x->files[s->val].mode = mode;
 	return 0;
 }
 
@@ -374,23 +276,54 @@ int stage_entry(struct install_ctx *x, struct install_reader *r, const struct in
 	return stage_extract(x, r, dest, ent->mode, 0, NULL, NULL, e);
 }
 
+static int open_spool(struct install_ctx *x, const char *dir, struct pf_err *e)
+{
+	char *t;
+
+	x->spoolfd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	if (x->spoolfd >= 0)
+		return 0;
+	t = pf_xasprintf("%s/.pinfold-spool-XXXXXX", dir);
+	x->spoolfd = mkostemp(t, O_CLOEXEC);
+	if (x->spoolfd >= 0)
+		unlink(t);
+	free(t);
+	if (x->spoolfd < 0)
+		return pf_error(e, PF_EIO, "'%s': cannot create the staging spool: %s", dir, strerror(errno));
+	return 0;
+}
+
+/* A real directory under root (for the steps that write files after install). */
+static int real_dir(struct install_ctx *x, const char *rel, struct pf_err *e)
+{
+	char *p = pf_path_join(x->root, rel);
+	int rc = pf_mkdir_p(p, 0755, e);
+
+	free(p);
+	return rc ? rc : stage_mkdir(x, rel, e);
+}
+
 int install_new(struct install_ctx **out, const char *root, const struct install_opts *o, struct pf_err *e)
 {
 	struct install_ctx *x = pf_xcalloc(1, sizeof *x);
+	char *dir;
 	int rc = 0;
 
 	*out = NULL;
-	x->dcachefd = -1;
+	x->spoolfd = -1;
 	x->root = pf_xstrdup(root);
 	x->max_unpacked = o && o->max_unpacked ? o->max_unpacked : INSTALL_DEFAULT_MAX_UNPACKED;
 	x->max_entries = o && o->max_entries ? o->max_entries : INSTALL_DEFAULT_MAX_ENTRIES;
 	pf_strv_push(&x->owner_names, "pinfold");
-	x->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (x->rootfd < 0) {
-		rc = pf_error(e, PF_EIO, "'%s': %s", root, strerror(errno));
-		install_free(x);
-		return rc;
+	if (!pf_is_dir(root)) {
+		rc = pf_error(e, PF_EIO, "'%s': not a directory", root);
+		goto out;
 	}
+	dir = o && o->spool_dir ? pf_xstrdup(o->spool_dir) : pf_dirname(root);
+	rc = open_spool(x, dir, e);
+	free(dir);
+	if (rc)
+		goto out;
 	if (o && o->python) {
 		const char *v = o->python;
 		size_t i = 0;
@@ -400,24 +333,27 @@ int install_new(struct install_ctx **out, const char *root, const struct install
 		if (!i || v[i] != '.' || !v[i + 1] || strspn(v + i + 1, "0123456789") != strlen(v + i + 1) ||
 		    strlen(v) > 8) {
 			rc = pf_error(e, PF_EFORMAT, "target python '%s': expected X.Y", v);
-			install_free(x);
-			return rc;
+			goto out;
 		}
 		x->python = pf_xstrdup(v);
 		x->site = pf_xasprintf("lib/python%s/site-packages", v);
 	}
 	/* What pinfold writes itself; a package that ships these paths conflicts with "pinfold". */
-	rc = stage_mkdir(x, "bin", e);
+	rc = real_dir(x, "bin", e);
 	if (!rc)
 		rc = stage_claim(x, "bin/activate", STAGE_FILE, e);
+	if (rc > 0)
+		rc = 0;
 	if (!rc)
-		rc = stage_mkdir(x, ".pinfold", e);
+		rc = real_dir(x, ".pinfold", e);
 	if (!rc && x->site) {
 		char *pyx = pf_xasprintf("bin/python%s", x->python);
 
-		rc = stage_mkdir(x, x->site, e);
+		rc = real_dir(x, x->site, e);
 		if (!rc)
 			rc = stage_claim(x, "pyvenv.cfg", STAGE_FILE, e);
+		if (rc > 0)
+			rc = 0;
 		if (!rc)
 			rc = stage_symlink(x, "bin/python3", "/usr/bin/python3", e);
 		if (!rc)
@@ -426,6 +362,7 @@ int install_new(struct install_ctx **out, const char *root, const struct install
 			rc = stage_symlink(x, pyx, "python3", e);
 		free(pyx);
 	}
+out:
 	if (rc) {
 		install_free(x);
 		return rc;
@@ -477,15 +414,32 @@ uint64_t install_unpacked(const struct install_ctx *x)
 	return x->unpacked;
 }
 
+size_t install_nfiles(const struct install_ctx *x)
+{
+	return x->nfiles;
+}
+
+const struct install_file *install_file_at(const struct install_ctx *x, size_t i)
+{
+	return &x->files[i];
+}
+
+int install_spool_fd(const struct install_ctx *x)
+{
+	return x->spoolfd;
+}
+
 void install_free(struct install_ctx *x)
 {
 	if (!x)
 		return;
-	if (x->dcache)
-		close(x->dcachefd);
-	if (x->rootfd >= 0)
-		close(x->rootfd);
-	free(x->dcache);
+	if (x->spoolfd >= 0)
+		close(x->spoolfd);
+	for (size_t i = 0; i < x->nfiles; i++) {
+		free(x->files[i].path);
+		free(x->files[i].target);
+	}
+	free(x->files);
 	free(x->root);
 	free(x->python);
 	free(x->site);

@@ -9,6 +9,7 @@
 #include "install/extract.h"
 
 struct install_opts {
+	const char *spool_dir;		/* where the spool file goes; NULL: root's parent directory */
 	const char *python;		/* target.python "X.Y"; NULL when the lock has none */
 	uint64_t max_unpacked;		/* bytes per build; 0: INSTALL_DEFAULT_MAX_UNPACKED */
 	uint64_t max_entries;		/* entries per archive; 0: INSTALL_DEFAULT_MAX_ENTRIES */
@@ -17,10 +18,31 @@ struct install_opts {
 struct install_ctx;
 
 /*
+ * Nothing from an archive is ever written to a real directory: the staged
+ * tree is an index of entries whose file bytes sit in one unlinked spool file
+ * (so staging costs one sequential write, not a file creation per entry).
+ * pack/ reads the index and the spool; files that pinfold's own steps later
+ * write into the real root (constraints, .pinfold/) take precedence.
+ */
+enum install_kind { INSTALL_DIR = 1, INSTALL_FILE, INSTALL_LINK };
+
+struct install_file {
+	char *path;			/* relative to the environment root */
+	enum install_kind kind;
+	int owner;			/* index into the owners ("pinfold" is 0) */
+	unsigned mode;			/* 0644/0755, dirs 0755, links 0777 */
+	uint64_t off, size;		/* bytes in the spool */
+	unsigned char sha[32];		/* files */
+	char *target;			/* links */
+};
+
+/*
  * Start installing into root, an existing empty directory that the caller
  * owns (and removes on failure). With a python version the root becomes a
  * venv over the host's /usr/bin/python3 (pyvenv.cfg, bin/python3,
- * lib/pythonX.Y/site-packages). Free with install_free().
+ * lib/pythonX.Y/site-packages; these directories, bin/ and .pinfold/ are also
+ * created for real so later steps can write into them). Free with
+ * install_free().
  */
 int install_new(struct install_ctx **out, const char *root, const struct install_opts *o, struct pf_err *e);
 
@@ -39,6 +61,11 @@ int install_artifact(struct install_ctx *x, const char *ecosystem, const char *n
  * and deb maintainer scripts that were present and not run).
  */
 int install_finish(struct install_ctx *x, struct pf_err *e);
+
+/* The staged entries (unsorted; borrowed until install_free) and the spool holding their bytes. */
+size_t install_nfiles(const struct install_ctx *x);
+const struct install_file *install_file_at(const struct install_ctx *x, size_t i);
+int install_spool_fd(const struct install_ctx *x);
 
 /* Bytes unpacked so far (all artifacts). */
 uint64_t install_unpacked(const struct install_ctx *x);

@@ -10,19 +10,20 @@
 #include "install/install.h"
 #include "install/map.h"
 
-enum stage_kind { STAGE_DIR = 1, STAGE_FILE, STAGE_LINK };
+enum stage_kind { STAGE_DIR = INSTALL_DIR, STAGE_FILE = INSTALL_FILE, STAGE_LINK = INSTALL_LINK };
 
 struct install_ctx {
 	char *root;
-	int rootfd;
+	int spoolfd;			/* unlinked spool file */
+	uint64_t spool_end;
+	struct install_file *files;	/* the staged tree */
+	size_t nfiles, fcap;
 	char *python;			/* "3.11" or NULL */
 	char *site;			/* "lib/python3.11/site-packages" or NULL */
 	uint64_t unpacked, max_unpacked, max_entries;
-	struct install_map owners;	/* staged path -> owner * 4 + kind */
+	struct install_map owners;	/* staged path -> index into files */
 	struct pf_strv owner_names;	/* [0] = "pinfold" */
 	int owner;			/* index of the package being installed */
-	char *dcache;			/* last directory opened, and its fd */
-	int dcachefd;
 	struct pf_strv npm_scripts;	/* "PKG\tscript,script" */
 	struct pf_strv deb_scripts;
 	int deb_python;			/* a deb installed usr/lib/python3/dist-packages */
@@ -31,7 +32,7 @@ struct install_ctx {
 /* Reader options for the current package. */
 void stage_reader_opts(struct install_ctx *x, struct install_reader_opts *o, const char *artifact,
 		       unsigned flags, int strip);
-/* Register path for the current owner; fails on a conflict naming both packages. */
+/* Register path for the current owner: its index, or negative on a conflict naming both packages. */
 int stage_claim(struct install_ctx *x, const char *path, enum stage_kind kind, struct pf_err *e);
 /* The kind and owner of a staged path (0 when unknown). */
 int stage_lookup(struct install_ctx *x, const char *path, int *owner);

@@ -18,6 +18,7 @@
 #include "pf_config.h"
 #include "core/file.h"
 #include "core/yaml.h"
+#include "install/install.h"
 #include "pack/pack.h"
 
 #define CHUNK ((size_t)256 << 10)
@@ -56,7 +57,64 @@ static struct pack_entry *push(struct pack_list *l)
 {
 	PF_GROW(l->v, l->n + 1, l->cap);
 	memset(&l->v[l->n], 0, sizeof l->v[l->n]);
+	l->v[l->n].spool_off = -1;
 	return &l->v[l->n++];
+}
+
+static const struct pack_entry *find(const struct pack_list *l, const char *path)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(l->v[mid].path, path);
+
+		if (!c)
+			return &l->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int pack_collect(const char *root, const struct install_ctx *x, int hash, struct pack_list *l, struct pf_err *e)
+{
+	size_t nreal;
+	int rc = pack_scan(root, hash, l, e);
+
+	if (rc || !x)
+		return rc;
+	nreal = l->n;
+	for (size_t i = 0; i < install_nfiles(x); i++) {
+		const struct install_file *f = install_file_at(x, i);
+		const struct pack_entry *r;
+		struct pack_entry *pe;
+		struct pack_list real = { l->v, nreal, nreal };
+		enum pack_type t = f->kind == INSTALL_DIR ? PACK_DIR : f->kind == INSTALL_LINK ? PACK_LINK : PACK_FILE;
+
+		r = find(&real, f->path);
+		if (r && r->type == PACK_DIR && t != PACK_DIR)
+			return pf_error(e, PF_EINTERNAL, "'%s': staged %s is a directory on disk", f->path,
+					t == PACK_LINK ? "symlink" : "file");
+		if (r)
+			continue;	/* written after install (constraints): the real file wins */
+		pe = push(l);
+		pe->path = pf_xstrdup(f->path);
+		pe->type = t;
+		pe->mode = f->mode;
+		pe->raw_mode = f->mode;
+		if (t == PACK_FILE) {
+			pe->size = f->size;
+			pe->spool_off = (int64_t)f->off;
+			pf_hex(f->sha, 32, pe->sha256);
+		} else if (t == PACK_LINK) {
+			pe->target = pf_xstrdup(f->target);
+		}
+	}
+	pack_list_sort(l);
+	return 0;
 }
 
 /* Open path below dirfd without following any symlink (openat2 when the kernel has it). */
@@ -281,12 +339,12 @@ int pack_write_build_info(const char *root, long long source_date_epoch, struct 
 	return rc;
 }
 
-int pack_write_manifest(const char *root, size_t *nfiles, struct pf_err *e)
+int pack_write_manifest(const char *root, const struct install_ctx *x, size_t *nfiles, struct pf_err *e)
 {
 	struct pack_list l = { NULL, 0, 0 };
 	struct pf_buf b = PF_BUF_INIT;
 	char *path = pf_path_join(root, PACK_MANIFEST);
-	int rc = pack_scan(root, 1, &l, e);
+	int rc = pack_collect(root, x, 1, &l, e);
 
 	for (size_t i = 0; !rc && i < l.n; i++)
 		if (l.v[i].type == PACK_OTHER)
@@ -361,7 +419,7 @@ static locale_t utf8_locale(void)
 	return loc;
 }
 
-static int write_entries(struct archive *a, int rootfd, const char *root, const struct pack_list *l,
+static int write_entries(struct archive *a, int rootfd, int spoolfd, const char *root, const struct pack_list *l,
 			 long long mtime, struct pf_err *e)
 {
 	struct archive_entry *ae = archive_entry_new();
@@ -391,6 +449,8 @@ static int write_entries(struct archive *a, int rootfd, const char *root, const 
 		case PACK_FILE:
 			archive_entry_set_filetype(ae, AE_IFREG);
 			archive_entry_set_size(ae, (la_int64_t)p->size);
+			if (p->spool_off >= 0)
+				break;
 			fd = open_beneath(rootfd, p->path);
 			if (fd < 0)
 				rc = pf_error(e, PF_EIO, "'%s/%s': %s", root, p->path, strerror(errno));
@@ -400,6 +460,26 @@ static int write_entries(struct archive *a, int rootfd, const char *root, const 
 		}
 		if (!rc && archive_write_header(a, ae) != ARCHIVE_OK)
 			rc = pf_error(e, PF_EIO, "'%s': cannot write tar header: %s", p->path, archive_error_string(a));
+		if (!rc && p->type == PACK_FILE && p->spool_off >= 0) {
+			uint64_t left = p->size, off = (uint64_t)p->spool_off;
+			ssize_t n;
+
+			while (!rc && left) {
+				n = pread(spoolfd, buf, left < CHUNK ? left : CHUNK, (off_t)off);
+				if (n < 0 && errno == EINTR)
+					continue;
+				if (n <= 0) {
+					rc = pf_error(e, PF_EIO, "'%s': cannot read the staging spool: %s", p->path,
+						      n < 0 ? strerror(errno) : "short read");
+					break;
+				}
+				if (archive_write_data(a, buf, (size_t)n) != n)
+					rc = pf_error(e, PF_EIO, "'%s': cannot write tar data: %s", p->path,
+						      archive_error_string(a));
+				left -= (uint64_t)n;
+				off += (uint64_t)n;
+			}
+		}
 		if (!rc && fd >= 0) {
 			uint64_t left = p->size;
 			ssize_t n;
@@ -429,8 +509,8 @@ static int write_entries(struct archive *a, int rootfd, const char *root, const 
 	return rc;
 }
 
-int pack_tarball(const char *root, const char *out, long long source_date_epoch, struct pack_result *res,
-		 struct pf_err *e)
+int pack_tarball(const char *root, const struct install_ctx *x, const char *out, long long source_date_epoch,
+		 struct pack_result *res, struct pf_err *e)
 {
 	struct pack_list l = { NULL, 0, 0 };
 	struct tw t;
@@ -441,7 +521,7 @@ int pack_tarball(const char *root, const char *out, long long source_date_epoch,
 	memset(&t, 0, sizeof t);
 	memset(res, 0, sizeof *res);
 	t.f.fd = -1;
-	rc = pack_scan(root, 0, &l, e);
+	rc = pack_collect(root, x, 0, &l, e);
 	if (rc)
 		goto out;
 	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -478,7 +558,7 @@ int pack_tarball(const char *root, const char *out, long long source_date_epoch,
 		rc = pf_error(e, PF_EINTERNAL, "'%s': libarchive: %s", out, archive_error_string(a));
 		goto out;
 	}
-	rc = write_entries(a, rootfd, root, &l, source_date_epoch, e);
+	rc = write_entries(a, rootfd, x ? install_spool_fd(x) : -1, root, &l, source_date_epoch, e);
 	if (!rc && archive_write_close(a) != ARCHIVE_OK)
 		rc = pf_error(e, PF_EIO, "'%s': %s", out, archive_error_string(a));
 	if (!rc && compress(&t, NULL, 0, ZSTD_e_end) < 0)

@@ -11,13 +11,16 @@
 #include "core/mem.h"
 
 /*
- * zstd is pinned: level 6 (about 3x faster than 19 at ~5% larger output on
- * environments) with 2 worker threads and the library's default job size.
- * zstd's multi-threaded output depends only on the parameters, never on
- * timing, so the bytes are the same on every machine with this libzstd
- * (whose version goes into .pinfold/build-info); --jobs never touches it.
+ * zstd is pinned: level 4 with 2 worker threads. Measured on a 240 MiB
+ * environment (bench/README.md): level 4 compresses as fast as level 3 and
+ * 1% smaller; level 5 and up cost 4-5x the CPU for 5-9% smaller output,
+ * which the build's throughput goal (>= 0.8x of tar | zstd -T2 -3) cannot
+ * afford. zstd's multi-threaded output depends only on the parameters, never
+ * on timing or on the number of CPUs, so the bytes are the same on every
+ * machine with this libzstd (its version goes into .pinfold/build-info);
+ * --jobs never touches it.
  */
-#define PACK_ZSTD_LEVEL		6
+#define PACK_ZSTD_LEVEL		4
 #define PACK_ZSTD_WORKERS	2
 
 #define PACK_MANIFEST		".pinfold/manifest"
@@ -36,6 +39,7 @@ struct pack_entry {
 	uint64_t size;			/* files */
 	char sha256[PF_SHA256_HEX];	/* files ("" when not hashed) */
 	char *target;			/* links */
+	int64_t spool_off;		/* >= 0: bytes in the install spool; -1: read from root/path */
 };
 
 struct pack_list {
@@ -52,10 +56,19 @@ void pack_manifest_text(const struct pack_list *l, struct pf_buf *out);
 /* Parse manifest text into l (sorted, strict); file names it in errors. */
 int pack_manifest_parse(const char *file, const char *text, size_t len, struct pack_list *l, struct pf_err *e);
 
+struct install_ctx;
+/*
+ * The environment as it will be packed: the entries install staged (bytes in
+ * its spool, hashes already known) merged with the real files under root
+ * (constraints, .pinfold/), which win over staged files of the same path.
+ * Sorted bytewise; real files hashed when hash is set.
+ */
+int pack_collect(const char *root, const struct install_ctx *x, int hash, struct pack_list *l, struct pf_err *e);
+
 /* Write root/.pinfold/build-info (pinfold, libzstd, libarchive versions, zstd settings). */
 int pack_write_build_info(const char *root, long long source_date_epoch, struct pf_err *e);
-/* Scan, hash and write root/.pinfold/manifest; *nfiles gets the number of paths when not NULL. */
-int pack_write_manifest(const char *root, size_t *nfiles, struct pf_err *e);
+/* Collect, hash and write root/.pinfold/manifest; *nfiles gets the number of paths when not NULL. */
+int pack_write_manifest(const char *root, const struct install_ctx *x, size_t *nfiles, struct pf_err *e);
 
 struct pack_result {
 	char sha256_out[PF_SHA256_HEX];	/* of OUT */
@@ -65,13 +78,13 @@ struct pack_result {
 };
 
 /*
- * Pack root into out (tar + zstd), reproducibly: entries built from scratch,
+ * Pack root merged with x's staged entries (x may be NULL) into out (tar + zstd), reproducibly: entries built from scratch,
  * sorted bytewise, pax restricted, uid/gid 0 with empty names, mtime =
  * source_date_epoch, normalised modes. Written to a temp file next to out
  * and renamed; nothing is left on failure. Files are streamed.
  */
-int pack_tarball(const char *root, const char *out, long long source_date_epoch, struct pack_result *res,
-		 struct pf_err *e);
+int pack_tarball(const char *root, const struct install_ctx *x, const char *out, long long source_date_epoch,
+		 struct pack_result *res, struct pf_err *e);
 
 /* The outcome of verify. */
 struct pack_verify {
