@@ -161,7 +161,7 @@ int advisories_parse(struct advisories *a, const char *file, const char *data, s
 	for (size_t i = 0; i < list->n; i++)
 		if ((rc = parse_adv(a, &d, list->vals[i], e)))
 			goto out;
-	qsort(a->items, a->n, sizeof *a->items, adv_cmp);
+	pf_qsort(a->items, a->n, sizeof *a->items, adv_cmp);
 	for (size_t i = 0; i < a->n; i++) {
 		for (size_t j = i + 1; j < a->n; j++) {
 			if (!strcmp(a->items[i].id, a->items[j].id)) {
@@ -235,6 +235,6 @@ int advisories_add(struct advisories *a, const struct advisory *adv, struct pf_e
 					a->name ? a->name : "");
 	PF_GROW(a->items, a->n + 1, a->cap);
 	adv_copy(a, &a->items[a->n++], adv);
-	qsort(a->items, a->n, sizeof *a->items, adv_cmp);
+	pf_qsort(a->items, a->n, sizeof *a->items, adv_cmp);
 	return 0;
 }

@@ -340,7 +340,7 @@ int catalog_parse(struct catalog *c, const char *file, const char *data, size_t 
 	for (size_t i = 0; i < pkgs->n; i++)
 		if ((rc = parse_pkg(c, &d, pkgs->vals[i], e)))
 			goto out;
-	qsort(c->pkgs, c->npkgs, sizeof *c->pkgs, pkg_cmp);
+	pf_qsort(c->pkgs, c->npkgs, sizeof *c->pkgs, pkg_cmp);
 	for (size_t i = 1; i < c->npkgs; i++) {
 		if (!pkg_cmp(&c->pkgs[i - 1], &c->pkgs[i])) {
 			rc = pf_y_fail(&d, pkgs, e, PF_EFORMAT, "package %s:%s %s is listed twice",
@@ -354,7 +354,7 @@ int catalog_parse(struct catalog *c, const char *file, const char *data, size_t 
 
 		for (size_t i = 0; i < c->npkgs; i++)
 			files[i] = c->pkgs[i].artifact.file;
-		qsort(files, c->npkgs, sizeof *files, str_cmp);
+		pf_qsort(files, c->npkgs, sizeof *files, str_cmp);
 		for (size_t i = 1; i < c->npkgs && !dupf; i++)
 			if (!strcmp(files[i - 1], files[i]))
 				dupf = files[i];

@@ -28,7 +28,7 @@ const struct command commands[] = {
 	{ "unlock", cmd_unlock, "lift an environment's install constraints, with a reason",
 	  "ENVDIR --reason TEXT" },
 	{ "bundle", cmd_bundle, "create or verify an air-gap bundle",
-	  "create LOCKFILE -o FILE.pfb | verify FILE.pfb" },
+	  "create LOCKFILE -o FILE.pfb [--mirror DIR|URL]... | verify FILE.pfb [--lock LOCKFILE]" },
 	{ "help", cmd_help, "show help for pinfold or a command", "[COMMAND]" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -158,6 +158,12 @@ void pf_strv_push(struct pf_strv *sv, const char *s)
 	pf_strv_push_owned(sv, pf_xstrdup(s));
 }
 
+void pf_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -165,8 +171,7 @@ static int cmp_str(const void *a, const void *b)
 
 void pf_strv_sort(struct pf_strv *sv)
 {
-	if (sv->n > 1)
-		qsort(sv->v, sv->n, sizeof *sv->v, cmp_str);
+	pf_qsort(sv->v, sv->n, sizeof *sv->v, cmp_str);
 }
 
 int pf_strv_contains(const struct pf_strv *sv, const char *s)

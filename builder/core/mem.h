@@ -24,6 +24,9 @@ char *pf_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 	} \
 } while (0)
 
+/* qsort that accepts an empty (possibly NULL) array. */
+void pf_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 /* A byte buffer, always NUL-terminated after the first append. */
 struct pf_buf {
 	char *p;
