@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for lock/: the lockfile round trip and strict reading, and strict image reading. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/file.h"
+#include "lock/lock.h"
+#include "tap.h"
+
+static const char *const H = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+static void make_lock(struct lockfile *l, struct lock_pkg *p)
+{
+	static const char *by[] = { "image" };
+	static const char *keys[] = { "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" };
+
+	memset(l, 0, sizeof *l);
+	memset(p, 0, 2 * sizeof *p);
+	l->image_name = "web";
+	memcpy(l->image_sha256, H, PF_SHA256_HEX);
+	l->catalog_name = "demo";
+	l->catalog_version = 3;
+	memcpy(l->catalog_sha256, H, PF_SHA256_HEX);
+	l->catalog_source = "../catalog";
+	l->catalog_keys = keys;
+	l->ncatalog_keys = 1;
+	l->min_age_days = 14;
+	l->age_cutoff = "2026-05-18T00:00:00Z";
+	l->target_python = "3.11";
+	l->source_date_epoch = 1768003200;
+	/* given out of order: the writer sorts */
+	p[0].ecosystem = "pypi", p[0].name = "requests", p[0].version = "2.32.3";
+	p[1].ecosystem = "npm", p[1].name = "axios", p[1].version = "1.13.6";
+	for (int i = 0; i < 2; i++) {
+		p[i].artifact.file = i ? "axios-1.13.6.tgz" : "requests-2.32.3-py3-none-any.whl";
+		p[i].artifact.format = i ? "npm" : "wheel";
+		p[i].artifact.size = 1000 + (uint64_t)i;
+		memcpy(p[i].artifact.sha256, H, PF_SHA256_HEX);
+		p[i].requested_by = by;
+		p[i].nrequested_by = 1;
+	}
+	l->pkgs = p;
+	l->npkgs = 2;
+}
+
+static int parse_text(const char *text, struct pf_err *e)
+{
+	struct lockfile l;
+	int rc;
+
+	memset(e, 0, sizeof *e);
+	rc = lock_parse(&l, "t.lock", text, strlen(text), e);
+	if (!rc)
+		lock_release(&l);
+	return rc;
+}
+
+/* Replace the first occurrence of from with to in s (caller frees). */
+static char *edit(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+	char *out;
+
+	if (!at)
+		return strdup(s);
+	out = pf_xasprintf("%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+	return out;
+}
+
+static int image_text(const char *text, struct pf_err *e)
+{
+	char path[] = "/tmp/pinfold-image-XXXXXX";
+	int fd = mkstemp(path);
+	struct image im;
+	int rc;
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return -999;
+	close(fd);
+	memset(e, 0, sizeof *e);
+	rc = image_load(&im, path, e);
+	if (!rc)
+		image_release(&im);
+	unlink(path);
+	return rc;
+}
+
+int main(void)
+{
+	struct lockfile l, back;
+	struct lock_pkg p[2];
+	struct pf_buf a = PF_BUF_INIT, b = PF_BUF_INIT;
+	struct pf_err e = { 0 };
+	char *t;
+
+	make_lock(&l, p);
+	lock_write(&l, &a);
+	ok(strstr(a.p, "format: pinfold-lock/1") != NULL, "writer emits the format");
+	ok(strstr(a.p, "ecosystem: npm") < strstr(a.p, "ecosystem: pypi"), "packages sorted by ecosystem");
+	ok(strstr(a.p, "age_cutoff: \"2026-05-18T00:00:00Z\"") != NULL, "absolute age cutoff written");
+	is_int(lock_parse(&back, "t.lock", a.p, a.len, &e), 0, "written lock parses");
+	lock_write(&back, &b);
+	is_str(b.p, a.p, "parse + write gives the same bytes");
+	ok(lock_find(&back, "npm", "axios") && !lock_find(&back, "npm", "nope"), "lock_find");
+	lock_release(&back);
+
+	t = edit(a.p, H, "1234");
+	ok(parse_text(t, &e) == -PF_EFORMAT && strstr(e.msg, "sha256 must be 64 lowercase hex"), "short image sha refused (%s)", e.msg);
+	free(t);
+	t = edit(a.p, "      sha256: aaaa", "      sha256: AAAA");
+	ok(parse_text(t, &e) == -PF_EFORMAT && strstr(e.msg, "package npm:axios 1.13.6"),
+	   "uppercase artifact sha256 refused naming the package (%s)", e.msg);
+	free(t);
+	t = edit(a.p, "      size: 1001\n", "");
+	ok(parse_text(t, &e) == -PF_EFORMAT && strstr(e.msg, "needs file, format, size and sha256") &&
+	   strstr(e.msg, "npm:axios"), "missing size refused naming the package (%s)", e.msg);
+	free(t);
+	t = edit(a.p, "format: npm", "format: exe");
+	ok(parse_text(t, &e) == -PF_EFORMAT && strstr(e.msg, "unknown artifact format 'exe'"), "unknown format refused (%s)", e.msg);
+	free(t);
+	t = edit(a.p, "file: axios-1.13.6.tgz", "file: ../evil.tgz");
+	ok(parse_text(t, &e) == -PF_EFORMAT && strstr(e.msg, "plain file name"), "file with '/' refused (%s)", e.msg);
+	free(t);
+	{
+		char *t1 = edit(a.p, "name: requests", "name: axios");
+
+		t = edit(t1, "ecosystem: pypi", "ecosystem: npm");
+		free(t1);
+	}
+	ok(parse_text(t, &e) == -PF_EFORMAT && strstr(e.msg, "listed twice"), "duplicate package refused (%s)", e.msg);
+	free(t);
+	t = edit(a.p, "format: pinfold-lock/1", "format: pinfold-lock/2");
+	ok(parse_text(t, &e) == -PF_EFORMAT, "other format refused (%s)", e.msg);
+	free(t);
+	t = edit(a.p, "source_date_epoch:", "surprise: 1\nsource_date_epoch:");
+	ok(parse_text(t, &e) == -PF_EFORMAT && strstr(e.msg, "surprise"), "unknown key refused (%s)", e.msg);
+	free(t);
+	t = edit(a.p, "age_cutoff: \"2026-05-18T00:00:00Z\"", "age_cutoff: yesterday");
+	ok(parse_text(t, &e) == -PF_EFORMAT && strstr(e.msg, "age_cutoff"), "bad cutoff refused (%s)", e.msg);
+	free(t);
+	ok(parse_text("", &e) == -PF_EFORMAT, "empty lock refused (%s)", e.msg);
+
+	is_int(image_text("name: a\ncatalog: ../c\npackages: [\"pypi:x\"]\n", &e), 0, "minimal image loads");
+	ok(image_text("name: a\ncatalog: ../c\npackages: []\n", &e) == -PF_EFORMAT, "empty packages refused (%s)", e.msg);
+	ok(image_text("name: a/b\ncatalog: ../c\npackages: [x]\n", &e) == -PF_EFORMAT, "bad name refused (%s)", e.msg);
+	ok(image_text("name: a\ncatalog: ../c\npackages: [x]\ntrust: {keys: [abc], threshold: 1}\n", &e) ==
+	   -PF_EFORMAT && strstr(e.msg, "not a key id"), "bad key id refused (%s)", e.msg);
+	ok(image_text("name: a\ncatalog: ../c\npackages: [x]\ntrust: {keys: [\"" "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\"], threshold: 2}\n", &e) ==
+	   -PF_EFORMAT && strstr(e.msg, "more than the 1 pinned"), "threshold above the keys refused (%s)", e.msg);
+	ok(image_text("name: a\ncatalog: ../c\npackages: [x]\npolicy: {min_age_days: -1}\n", &e) == -PF_EFORMAT,
+	   "negative min_age_days refused (%s)", e.msg);
+	ok(image_text("name: a\ncatalog: ../c\npackages: [x]\ntarget: {python: \"three\"}\n", &e) == -PF_EFORMAT,
+	   "bad python version refused (%s)", e.msg);
+	ok(image_text("name: a\ncatalog: ../c\npackages: [\"pip:x\"]\n", &e) == -PF_EFORMAT &&
+	   strstr(e.msg, "unknown ecosystem 'pip'"), "unknown ecosystem refused (%s)", e.msg);
+	pf_buf_release(&a);
+	pf_buf_release(&b);
+	return done_testing();
+}
