@@ -91,6 +91,7 @@ static const char pip_guard[] =
 	"\tfi\n"
 	"done\n"
 	"real=$(pf_real \"$tool\") || exit 127\n"
+	"echo \"pinfold: note: this environment has no pip of its own; running $real\" >&2\n"
 	"exec \"$real\" \"$@\"\n";
 
 /*
