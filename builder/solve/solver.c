@@ -49,6 +49,7 @@ struct solve_pool {
 	struct cand *cands;
 	size_t ncands;
 	struct marker_env env;
+	char machine[64];		/* platform_machine, from target.platform */
 	int nhost;			/* host solvables: the last nhost of the repo */
 	Id k_eco, k_name, k_version, k_published, k_file, k_format, k_sha256, k_size, k_extra, k_host,
 	   k_depends, k_conflicts;
@@ -629,7 +630,7 @@ static int build_pool(struct solve_pool *sp, const struct catalog *cat, const st
 
 static void set_env(struct solve_pool *sp, const struct solve_target *t)
 {
-	static char machine[64];
+	char *machine = sp->machine;
 	const char *plat = t ? t->platform : NULL;
 
 	sp->env.python = t ? t->python : NULL;
@@ -637,7 +638,7 @@ static void set_env(struct solve_pool *sp, const struct solve_target *t)
 	if (plat) {
 		const char *dash = strchr(plat, '-');
 
-		snprintf(machine, sizeof machine, "%s", dash ? dash + 1 : plat);
+		snprintf(machine, sizeof sp->machine, "%s", dash ? dash + 1 : plat);
 		if (!strcmp(machine, "amd64"))
 			strcpy(machine, "x86_64");
 		if (!strcmp(machine, "arm64"))
