@@ -22,12 +22,13 @@
 
 #define SOLV_MAGIC "pinfold-solv/1"
 /* Raise when what goes into the pool changes, so old cache files are not used. */
-#define SOLV_SCHEMA "3"
+#define SOLV_SCHEMA "4"
 
 /* What each solvable stands for; read back from repodata attributes. */
 struct spkg {
 	const char *eco, *name, *version, *published;
-	const char *file, *format, *sha256;
+	const char *file, *format;
+	char sha256[PF_SHA256_HEX];
 	unsigned long long size;
 	const char *extra;		/* pypi extra this pseudo-package enables, or NULL */
 	int host;			/* provided by the target, not installed by us */
@@ -255,6 +256,12 @@ static void set_str(Repodata *data, Id h, Id key, const char *s)
 		repodata_set_str(data, h, key, s);
 }
 
+static void set_id(Pool *pool, Repodata *data, Id h, Id key, const char *s)
+{
+	if (s)
+		repodata_set_id(data, h, key, pool_str2id(pool, s, 1));
+}
+
 static int add_solvable(struct solve_pool *sp, Repodata *data, const struct catalog_pkg *p, const char *extra,
 			struct pf_err *e)
 {
@@ -277,17 +284,19 @@ static int add_solvable(struct solve_pool *sp, Repodata *data, const struct cata
 	s->evr = pool_str2id(pool, pf_buf_cstr(&key), 1);
 	s->arch = ARCH_NOARCH;
 	s->provides = repo_addid_dep(sp->repo, s->provides, pool_rel2id(pool, s->name, s->evr, REL_EQ, 1), 0);
-	set_str(data, sid, sp->k_eco, p->ecosystem);
+	/* repeated values are pool ids and digests binary: a smaller cache loads faster */
+	set_id(pool, data, sid, sp->k_eco, p->ecosystem);
 	set_str(data, sid, sp->k_name, p->name);
 	set_str(data, sid, sp->k_version, p->version);
-	set_str(data, sid, sp->k_published, p->published);
+	set_id(pool, data, sid, sp->k_published, p->published);
 	if (extra) {
 		set_str(data, sid, sp->k_extra, extra);
 		goto out;
 	}
 	set_str(data, sid, sp->k_file, p->artifact.file);
-	set_str(data, sid, sp->k_format, p->artifact.format);
-	set_str(data, sid, sp->k_sha256, p->artifact.sha256);
+	set_id(pool, data, sid, sp->k_format, p->artifact.format);
+	if (pf_is_sha256_hex(p->artifact.sha256))
+		repodata_set_checksum(data, sid, sp->k_sha256, REPOKEY_TYPE_SHA256, p->artifact.sha256);
 	repodata_set_num(data, sid, sp->k_size, p->artifact.size);
 	for (size_t i = 0; i < p->nprovides; i++) {
 		struct dep_list l = { 0 };
@@ -347,7 +356,12 @@ static void spkg_load(struct solve_pool *sp, Id p, struct spkg *k)
 	k->published = solvable_lookup_str(s, sp->k_published);
 	k->file = solvable_lookup_str(s, sp->k_file);
 	k->format = solvable_lookup_str(s, sp->k_format);
-	k->sha256 = solvable_lookup_str(s, sp->k_sha256);
+	{
+		Id type = 0;
+		const char *hex = solvable_lookup_checksum(s, sp->k_sha256, &type);
+
+		snprintf(k->sha256, sizeof k->sha256, "%s", hex && type == REPOKEY_TYPE_SHA256 ? hex : "");
+	}
 	k->size = solvable_lookup_num(s, sp->k_size, 0);
 	k->extra = solvable_lookup_str(s, sp->k_extra);
 	k->host = (int)solvable_lookup_num(s, sp->k_host, 0);
@@ -1215,7 +1229,7 @@ static void collect(struct run *rn, Solver *solv, struct solve_result *r)
 		pk->file = pf_xstrdup(k->file ? k->file : "");
 		pk->format = pf_xstrdup(k->format ? k->format : "");
 		pk->size = k->size;
-		snprintf(pk->sha256, sizeof pk->sha256, "%s", k->sha256 ? k->sha256 : "");
+		snprintf(pk->sha256, sizeof pk->sha256, "%s", k->sha256);
 		slot[p] = (int)++r->npicks;
 	}
 	/* who asked for each package: the image, or a picked package (extras name their package) */
