@@ -69,6 +69,9 @@ static void warn_age(struct cli *c, const struct cli_adv *x)
 	} else {
 		cli_warn(c, "using the saved advisories '%s' version %lld (age unknown)", x->a.name, x->a.version);
 	}
+	if (x->stale)
+		cli_warn(c, "newer advisories '%s' than version %lld were verified since; run 'pinfold audit "
+			 "--catalog DIR|URL' once to save them", x->a.name, x->a.version);
 	if (x->expired)
 		cli_warn(c, "advisories '%s' expired at %s; newer advisories may exist", x->a.name,
 			 x->a.expires ? x->a.expires : "?");
@@ -139,7 +142,7 @@ int cli_advisories_open(struct cli *c, const struct lockfile *l, const char *loc
 		goto out;
 	}
 	rc = lock_audit_load_saved(c->state_dir, l->catalog_name, store, &o.policy, &x->a, &x->saved_at,
-				   &x->expired, &c->err);
+				   &x->expired, &x->stale, &c->err);
 	if (rc == -PF_ENOTFOUND) {
 		pf_err_clear(&c->err);
 		rc = pf_error(&c->err, PF_ENOTFOUND, "no reachable catalog and no saved advisories for catalog "

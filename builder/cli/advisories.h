@@ -17,6 +17,7 @@ struct cli_adv {
 	int saved;		/* 1: the state dir's copy (catalog unreachable, offline, or an environment) */
 	time_t saved_at;	/* when the saved copy was last verified (0: unknown) */
 	int expired;		/* the saved copy is past its expiry */
+	int stale;		/* newer advisories were verified since the copy was saved */
 	int none;		/* the catalog publishes no advisories (nothing is revoked) */
 };
 

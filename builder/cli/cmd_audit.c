@@ -119,7 +119,7 @@ static void print_json(const char *target, enum target_kind kind, const struct l
 			printf(",\"verified_at\":\"%s\",\"age_days\":%lld", when,
 			       (long long)(pf_now() - as->saved_at) / 86400);
 		}
-		printf(",\"expired\":%s}", as->expired ? "true" : "false");
+		printf(",\"expired\":%s,\"stale\":%s}", as->expired ? "true" : "false", as->stale ? "true" : "false");
 	}
 	printf(",\"affected\":[");
 	for (size_t i = 0; i < n; i++) {

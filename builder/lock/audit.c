@@ -2,6 +2,7 @@
 /* Audit: which locked packages signed advisories revoke, and the saved copies of verified advisories. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,7 +173,7 @@ out:
 
 int lock_audit_load_saved(const char *state_dir, const char *name, const struct trust_store *store,
 			  const struct trust_policy *policy, struct advisories *a, time_t *saved_at,
-			  int *expired, struct pf_err *e)
+			  int *expired, int *stale, struct pf_err *e)
 {
 	static const char *const keys[] = { "name", "version", "sha256", "saved_at", NULL };
 	struct pf_buf data = PF_BUF_INIT, sig = PF_BUF_INIT;
@@ -185,6 +186,7 @@ int lock_audit_load_saved(const char *state_dir, const char *name, const struct 
 	memset(&d, 0, sizeof d);
 	*saved_at = 0;
 	*expired = 0;
+	*stale = 0;
 	if (!catalog_name_ok(name))
 		return pf_error(e, PF_EFORMAT, "advisories: '%s' is not a valid name", name);
 	dir = saved_dir(state_dir, name);
@@ -212,6 +214,23 @@ int lock_audit_load_saved(const char *state_dir, const char *name, const struct 
 		goto out;
 	}
 	rc = trust_state_check(state_dir, "advisories", a->name, a->version, a->sha256, e);
+	if (rc == -PF_EROLLBACK && a->version < LLONG_MAX) {
+		struct pf_err probe = { 0 };
+
+		/*
+		 * Older than what was verified since (say by 'pinfold lock', which does not save a
+		 * copy), or the same version with other bytes? Probe the state with the next
+		 * version: it is refused exactly when the state holds a newer one. A stale copy
+		 * is still signed and still names bad versions, so it is used, flagged.
+		 */
+		if (trust_state_check(state_dir, "advisories", a->name, a->version + 1,
+				      "0000000000000000000000000000000000000000000000000000000000000000",
+				      &probe) == -PF_EROLLBACK) {
+			pf_err_clear(e);
+			*stale = 1;
+			rc = 0;
+		}
+	}
 	if (rc)
 		goto out;
 	*expired = !a->expires || pf_now() >= a->expires_t;

@@ -45,13 +45,15 @@ int lock_audit_save(const char *state_dir, const struct advisories *a, const cha
 
 /*
  * Load the saved copy for name: the signature is checked again with store
- * and policy, and its version and SHA-256 must be the newest recorded in the
- * rollback state (an older or substituted copy is PF_EROLLBACK). Expiry is
- * NOT enforced (a stale feed still names bad versions); *expired says so.
- * *saved_at gets the time it was saved. PF_ENOTFOUND when nothing is saved.
+ * and policy, and its version and SHA-256 are checked against the rollback
+ * state: the same version with other bytes is PF_EROLLBACK; an older version
+ * (newer advisories were verified since without being saved, e.g. by 'pinfold
+ * lock') loads with *stale set. Expiry is NOT enforced (an old feed still
+ * names bad versions); *expired says so. *saved_at gets the time it was
+ * saved. PF_ENOTFOUND when nothing is saved.
  */
 int lock_audit_load_saved(const char *state_dir, const char *name, const struct trust_store *store,
 			  const struct trust_policy *policy, struct advisories *a, time_t *saved_at,
-			  int *expired, struct pf_err *e);
+			  int *expired, int *stale, struct pf_err *e);
 
 #endif

@@ -116,7 +116,7 @@ static void test_saved(void)
 	struct pf_buf sig = PF_BUF_INIT;
 	struct advisories a, b;
 	time_t at;
-	int expired;
+	int expired, stale;
 
 	memset(&a, 0, sizeof a);
 	memset(&b, 0, sizeof b);
@@ -130,7 +130,7 @@ static void test_saved(void)
 	trust_sign(k, ADVISORIES_PAYLOAD_TYPE, adv_yaml, strlen(adv_yaml), &sig, &e);
 	advisories_parse(&a, "advisories.yaml", adv_yaml, strlen(adv_yaml), &e);
 	pf_now_set(1780000000);	/* 2026-05-28 */
-	is_int(lock_audit_load_saved(state, "example", store, &pol, &b, &at, &expired, &e), -PF_ENOTFOUND,
+	is_int(lock_audit_load_saved(state, "example", store, &pol, &b, &at, &expired, &stale, &e), -PF_ENOTFOUND,
 	       "nothing saved yet");
 	pf_err_clear(&e);
 	trust_state_record(state, "advisories", "example", 2, a.sha256, &e);
@@ -148,18 +148,18 @@ static void test_saved(void)
 	}
 	free(p);
 	pf_now_set(1780000000 + 3 * 86400);
-	is_int(lock_audit_load_saved(state, "example", store, &pol, &b, &at, &expired, &e), 0, "load the saved copy");
+	is_int(lock_audit_load_saved(state, "example", store, &pol, &b, &at, &expired, &stale, &e), 0, "load the saved copy");
 	ok(at == 1780000000 && !expired && b.n == 3, "saved time, not expired, three advisories");
 	advisories_release(&b);
 
 	pf_now_set(1800000000);	/* after expiry */
-	is_int(lock_audit_load_saved(state, "example", store, &pol, &b, &at, &expired, &e), 0,
+	is_int(lock_audit_load_saved(state, "example", store, &pol, &b, &at, &expired, &stale, &e), 0,
 	       "an expired copy still loads");
 	ok(expired, "and says it expired");
 	advisories_release(&b);
 
 	{
-		int r = lock_audit_load_saved(state, "example", other, &pol, &b, &at, &expired, &e);
+		int r = lock_audit_load_saved(state, "example", other, &pol, &b, &at, &expired, &stale, &e);
 
 		ok(r == -PF_EBADSIG || r == -PF_EUNTRUSTED, "a copy signed by a key not trusted now is refused");
 	}
@@ -170,9 +170,31 @@ static void test_saved(void)
 	ok(trust_state_record(state, "advisories", "example", 3,
 			      "abababababababababababababababababababababababababababababababab", &e) == 0,
 	   "record a newer version");
-	is_int(lock_audit_load_saved(state, "example", store, &pol, &b, &at, &expired, &e), -PF_EROLLBACK,
-	       "older saved copy refused as rollback");
-	pf_err_clear(&e);
+	is_int(lock_audit_load_saved(state, "example", store, &pol, &b, &at, &expired, &stale, &e), 0,
+	       "older saved copy still loads");
+	ok(stale, "flagged stale");
+	advisories_release(&b);
+	/* The same version with other bytes is a substitution: refused. */
+	ok(trust_state_record(state, "advisories", "other", 2,
+			      "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd", &e) == 0,
+	   "record version 2 of 'other' with other bytes");
+	{
+		char *o = pf_xstrdup(adv_yaml);
+		struct advisories ao;
+		struct pf_buf osig = PF_BUF_INIT;
+
+		memcpy(strstr(o, "name: example"), "name: other  ", 13);
+		memset(&ao, 0, sizeof ao);
+		advisories_parse(&ao, "advisories.yaml", o, strlen(o), &e);
+		trust_sign(k, ADVISORIES_PAYLOAD_TYPE, o, strlen(o), &osig, &e);
+		is_int(lock_audit_save(state, &ao, o, strlen(o), osig.p, osig.len, &e), 0, "save 'other'");
+		is_int(lock_audit_load_saved(state, "other", store, &pol, &b, &at, &expired, &stale, &e),
+		       -PF_EROLLBACK, "same version, other bytes: refused");
+		pf_err_clear(&e);
+		advisories_release(&ao);
+		pf_buf_release(&osig);
+		free(o);
+	}
 
 	/* A tampered byte in the saved copy fails the signature. */
 	p = pf_path_join(state, "saved-advisories/example/advisories.yaml");
@@ -183,11 +205,11 @@ static void test_saved(void)
 		pf_write_file(p, t, strlen(t), 0644, &e);
 		free(t);
 	}
-	is_int(lock_audit_load_saved(state, "example", store, &pol, &b, &at, &expired, &e), -PF_EBADSIG,
+	is_int(lock_audit_load_saved(state, "example", store, &pol, &b, &at, &expired, &stale, &e), -PF_EBADSIG,
 	       "tampered saved copy refused");
 	pf_err_clear(&e);
 	free(p);
-	is_int(lock_audit_load_saved(state, "../x", store, &pol, &b, &at, &expired, &e), -PF_EFORMAT,
+	is_int(lock_audit_load_saved(state, "../x", store, &pol, &b, &at, &expired, &stale, &e), -PF_EFORMAT,
 	       "a name that is a path is refused");
 
 	advisories_release(&a);
