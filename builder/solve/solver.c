@@ -50,6 +50,7 @@ struct solve_pool {
 	struct cand *cands;
 	size_t ncands;
 	struct marker_env env;
+	struct line_memo *memo;		/* while building: one per ecosystem */
 	char machine[64];		/* platform_machine, from target.platform */
 	int nhost;			/* host solvables: the last nhost of the repo */
 	Id k_eco, k_name, k_version, k_published, k_file, k_format, k_sha256, k_size, k_extra, k_host,
@@ -234,19 +235,63 @@ static Id dep_id(struct solve_pool *sp, const struct dep *d)
 }
 
 /* Translate a dependency line of eco for solvable kind; adds ids to q. */
+/*
+ * Translations of dependency lines while the pool is built: the same line
+ * (in one ecosystem, without an extra) always gives the same ids, and real
+ * catalogs repeat lines across versions and packages.
+ */
+struct line_memo {
+	int *first;			/* by line string id: offset into ids, -1 when unknown */
+	int *count;
+	size_t cap;
+	Queue ids;
+};
+
+static int eco_index(const char *eco)
+{
+	return !strcmp(eco, "pypi") ? 0 : !strcmp(eco, "npm") ? 1 : !strcmp(eco, "deb") ? 2 : 3;
+}
+
 static int line_ids(struct solve_pool *sp, const char *eco, const char *line, const char *extra, Queue *q,
 		    struct pf_err *e)
 {
 	struct marker_env env = sp->env;
 	struct dep_list l = { 0 };
-	int rc;
+	struct line_memo *m = sp->memo && !extra ? &sp->memo[eco_index(eco)] : NULL;
+	Id lid = 0;
+	int rc, start = q->count;
 
+	if (m) {
+		lid = pool_str2id(sp->pool, line, 1);
+		if ((size_t)lid < m->cap && m->first[lid] >= 0) {
+			for (int i = 0; i < m->count[lid]; i++)
+				queue_push(q, m->ids.elements[m->first[lid] + i]);
+			return 0;
+		}
+	}
 	env.extra = extra;
 	rc = dep_parse(eco, line, &env, &l, e);
 	if (rc == 0)
 		for (size_t i = 0; i < l.n; i++)
 			queue_push(q, dep_id(sp, &l.v[i]));
 	dep_list_release(&l);
+	if (m && rc == 0) {
+		if ((size_t)lid >= m->cap) {
+			size_t cap = m->cap ? m->cap : 1024;
+
+			while (cap <= (size_t)lid)
+				cap *= 2;
+			m->first = pf_xrealloc(m->first, cap * sizeof *m->first);
+			m->count = pf_xrealloc(m->count, cap * sizeof *m->count);
+			for (size_t i = m->cap; i < cap; i++)
+				m->first[i] = -1;
+			m->cap = cap;
+		}
+		m->first[lid] = m->ids.count;
+		m->count[lid] = q->count - start;
+		for (int i = start; i < q->count; i++)
+			queue_push(&m->ids, q->elements[i]);
+	}
 	return rc;
 }
 
@@ -525,11 +570,33 @@ static void cache_save(struct solve_pool *sp, const struct catalog *cat, const c
 	free(mem);
 }
 
+static int build_pool_memo(struct solve_pool *sp, Repodata *data, const struct catalog *cat,
+			   const struct solve_target *t, struct pf_err *e);
+
 static int build_pool(struct solve_pool *sp, const struct catalog *cat, const struct solve_target *t,
 		      struct pf_err *e)
 {
-	Pool *pool = sp->pool;
 	Repodata *data = repo_add_repodata(sp->repo, 0);
+	int rc;
+
+	sp->memo = pf_xcalloc(4, sizeof *sp->memo);
+	for (int i = 0; i < 4; i++)
+		queue_init(&sp->memo[i].ids);
+	rc = build_pool_memo(sp, data, cat, t, e);
+	for (int i = 0; i < 4; i++) {
+		free(sp->memo[i].first);
+		free(sp->memo[i].count);
+		queue_free(&sp->memo[i].ids);
+	}
+	free(sp->memo);
+	sp->memo = NULL;
+	return rc;
+}
+
+static int build_pool_memo(struct solve_pool *sp, Repodata *data, const struct catalog *cat,
+			   const struct solve_target *t, struct pf_err *e)
+{
+	Pool *pool = sp->pool;
 	int rc = 0;
 
 	for (size_t i = 0; i < cat->npkgs; i++) {
