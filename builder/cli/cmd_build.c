@@ -120,7 +120,8 @@ out:
  * removes it): the environment root staging/env and install's spool.
  */
 static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbytes, char **paths,
-		 const char *staging, uint64_t max_unpacked, const char *out, struct pack_result *res, size_t *npaths)
+		 const char *staging, uint64_t max_unpacked, int jobs, const char *out, struct pack_result *res,
+		 size_t *npaths)
 {
 	struct install_opts io = { staging, l->target_python, max_unpacked, 0 };
 	struct install_ctx *x = NULL;
@@ -132,14 +133,21 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 	if (rc)
 		goto out;
 	cli_bar_init(&bar, c, "installing");
+	cli_bar_step(&bar, "installing", 0, l->npkgs);
 	rc = install_new(&x, root, &io, &c->err);
-	for (size_t i = 0; !rc && i < l->npkgs; i++) {
-		const struct lock_pkg *k = &l->pkgs[i];
+	if (!rc) {
+		/* Workers install in parallel; the staged tree and the output do not depend on jobs. */
+		struct install_pkg *pk = pf_xcalloc(l->npkgs ? l->npkgs : 1, sizeof *pk);
 
-		cli_bar_step(&bar, "installing", i, l->npkgs);
-		cli_debug(c, "installing %s:%s %s from %s", k->ecosystem, k->name, k->version, paths[i]);
-		rc = install_artifact(x, k->ecosystem, k->name, k->version, k->artifact.format, k->artifact.file,
-				      paths[i], &c->err);
+		for (size_t i = 0; i < l->npkgs; i++) {
+			const struct lock_pkg *k = &l->pkgs[i];
+
+			pk[i] = (struct install_pkg){ k->ecosystem, k->name, k->version, k->artifact.format,
+						      k->artifact.file, paths[i] };
+			cli_debug(c, "installing %s:%s %s from %s", k->ecosystem, k->name, k->version, paths[i]);
+		}
+		rc = install_artifacts(x, pk, l->npkgs, jobs, &c->err);
+		free(pk);
 	}
 	cli_bar_done(&bar);
 	if (!rc)
@@ -311,7 +319,7 @@ have_lockbytes:
 		rc = -PF_EIO;
 		goto fail;
 	}
-	rc = build(c, &l, &lockbytes, paths, staging, max_unpacked, out, &res, &npaths);
+	rc = build(c, &l, &lockbytes, paths, staging, max_unpacked, jobs, out, &res, &npaths);
 	if (rc)
 		goto fail;
 	wrote_out = 1;

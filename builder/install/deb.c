@@ -52,7 +52,7 @@ static int data(struct install_ctx *x, struct install_reader *outer, const char 
 	rc = install_reader_open_nested(&r, outer, &o, e);
 	while (!rc && (rc = install_reader_next(r, &ent, e)) > 0) {
 		if (!strncmp(ent.path, "usr/lib/python3/dist-packages/", 30))
-			x->deb_python = 1;
+			__atomic_store_n(&x->deb_python, 1, __ATOMIC_RELAXED);
 		rc = stage_entry(x, r, &ent, ent.path, ent.target, e);
 	}
 	install_reader_close(r);
@@ -94,7 +94,11 @@ int install_deb(struct install_ctx *x, const char *file, const char *path, struc
 	if (!rc && !have_data)
 		rc = pf_error(e, PF_EFORMAT, "'%s': no data.tar member", file);
 	if (!rc && scripts.len)
+	{
+		pthread_mutex_lock(&x->mu);
 		pf_strv_push_owned(&x->deb_scripts, pf_xasprintf("%s\t%s", stage_owner_name(x), scripts.p));
+		pthread_mutex_unlock(&x->mu);
+	}
 	install_reader_close(r);
 	pf_buf_release(&scripts);
 	pf_buf_release(&ver);

@@ -636,7 +636,7 @@ again:
 			kind = K_FILE;
 			r->is_file = 1;
 			if (ent->size > 0 && r->unpacked &&
-			    *r->unpacked + (uint64_t)ent->size > r->max_unpacked)
+			    __atomic_load_n(r->unpacked, __ATOMIC_RELAXED) + (uint64_t)ent->size > r->max_unpacked)
 				return FAIL("unpacked size would exceed %llu bytes (--max-unpacked-size)",
 					    (unsigned long long)r->max_unpacked);
 			break;
@@ -695,8 +695,8 @@ static int block(struct install_reader *r, const void **buf, size_t *n, struct p
 		return FAIL("sparse data");
 	r->pos += (int64_t)*n;
 	if (r->unpacked) {
-		*r->unpacked += *n;
-		if (*r->unpacked > r->max_unpacked)
+		/* Shared by the workers of a parallel install. */
+		if (__atomic_add_fetch(r->unpacked, *n, __ATOMIC_RELAXED) > r->max_unpacked)
 			return FAIL("unpacked size exceeds %llu bytes (--max-unpacked-size)",
 				    (unsigned long long)r->max_unpacked);
 	}

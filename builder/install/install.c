@@ -12,9 +12,11 @@
 #include "core/file.h"
 #include "install/stage.h"
 
+_Thread_local int install_tl_owner, install_tl_spool;
+
 const char *stage_owner_name(const struct install_ctx *x)
 {
-	return x->owner_names.v[x->owner];
+	return x->owner_names.v[STAGE_OWNER];
 }
 
 void stage_reader_opts(struct install_ctx *x, struct install_reader_opts *o, const char *artifact,
@@ -36,13 +38,18 @@ static const char *kind_name(int k)
 
 int stage_lookup(struct install_ctx *x, const char *path, int *owner)
 {
-	struct install_map_slot *s = install_map_get(&x->owners, path);
+	struct install_map_slot *s;
+	int kind = 0;
 
-	if (!s)
-		return 0;
-	if (owner)
-		*owner = x->files[s->val].owner;
-	return (int)x->files[s->val].kind;
+	pthread_mutex_lock(&x->mu);
+	s = install_map_get(&x->owners, path);
+	if (s) {
+		if (owner)
+			*owner = x->files[s->val].owner;
+		kind = (int)x->files[s->val].kind;
+	}
+	pthread_mutex_unlock(&x->mu);
+	return kind;
 }
 
 static int add_file(struct install_ctx *x, const char *path, enum stage_kind kind)
@@ -54,18 +61,31 @@ static int add_file(struct install_ctx *x, const char *path, enum stage_kind kin
 	memset(f, 0, sizeof *f);
 	f->path = pf_xstrdup(path);
 	f->kind = (enum install_kind)kind;
-	f->owner = x->owner;
+	f->owner = STAGE_OWNER;
 	f->mode = kind == STAGE_LINK ? 0777 : 0755;
 	return (int)x->nfiles++;
 }
 
-int stage_claim(struct install_ctx *x, const char *path, enum stage_kind kind, struct pf_err *e)
+/* Conflicts name the two packages in lock order, whichever worker got there first. */
+static int both(struct install_ctx *x, const char *path, int a, int b, struct pf_err *e)
+{
+	if (a > b) {
+		int t = a;
+
+		a = b;
+		b = t;
+	}
+	return pf_error(e, PF_EUNSAFE, "'%s' is installed by both '%s' and '%s'", path, x->owner_names.v[a],
+			x->owner_names.v[b]);
+}
+
+static int claim(struct install_ctx *x, const char *path, enum stage_kind kind, struct pf_err *e)
 {
 	char *p = pf_xstrdup(path);
 	struct install_map_slot *s;
 	int rc = 0, created;
 
-	if (x->owner && (!strcmp(p, ".pinfold") || !strncmp(p, ".pinfold/", 9))) {
+	if (STAGE_OWNER && (!strcmp(p, ".pinfold") || !strncmp(p, ".pinfold/", 9))) {
 		rc = pf_error(e, PF_EUNSAFE, "'%s': '%s' is reserved for pinfold", stage_owner_name(x), path);
 		goto out;
 	}
@@ -93,17 +113,26 @@ int stage_claim(struct install_ctx *x, const char *path, enum stage_kind kind, s
 		const struct install_file *f = &x->files[s->val];
 
 		if ((kind == STAGE_DIR && f->kind == INSTALL_DIR) ||
-		    (x->owner == 0 && f->owner == 0 && (int)f->kind == (int)kind)) {
+		    (STAGE_OWNER == 0 && f->owner == 0 && (int)f->kind == (int)kind)) {
 			rc = s->val;
-		} else if (f->owner == x->owner) {
+		} else if (f->owner == STAGE_OWNER) {
 			rc = pf_error(e, PF_EUNSAFE, "'%s': '%s' is written twice", stage_owner_name(x), path);
 		} else {
-			rc = pf_error(e, PF_EUNSAFE, "'%s' is installed by both '%s' and '%s'", path,
-				      x->owner_names.v[f->owner], stage_owner_name(x));
+			rc = both(x, path, f->owner, STAGE_OWNER, e);
 		}
 	}
 out:
 	free(p);
+	return rc;
+}
+
+int stage_claim(struct install_ctx *x, const char *path, enum stage_kind kind, struct pf_err *e)
+{
+	int rc;
+
+	pthread_mutex_lock(&x->mu);
+	rc = claim(x, path, kind, e);
+	pthread_mutex_unlock(&x->mu);
 	return rc;
 }
 
@@ -116,22 +145,26 @@ int stage_mkdir(struct install_ctx *x, const char *path, struct pf_err *e)
 
 int stage_symlink(struct install_ctx *x, const char *path, const char *target, struct pf_err *e)
 {
-	int i = stage_claim(x, path, STAGE_LINK, e);
+	int i;
 
-	if (i < 0)
-		return i;
-	free(x->files[i].target);
-	x->files[i].target = pf_xstrdup(target);
-	x->files[i].mode = 0777;
-	return 0;
+	pthread_mutex_lock(&x->mu);
+	i = claim(x, path, STAGE_LINK, e);
+	if (i >= 0) {
+		free(x->files[i].target);
+		x->files[i].target = pf_xstrdup(target);
+		x->files[i].mode = 0777;
+	}
+	pthread_mutex_unlock(&x->mu);
+	return i < 0 ? i : 0;
 }
 
 static int spool_add(struct install_ctx *x, const void *data, size_t n, struct pf_err *e)
 {
 	const char *p = data;
+	int sp = install_tl_spool;
 
 	while (n) {
-		ssize_t w = write(x->spoolfd, p, n);
+		ssize_t w = write(x->spoolfd[sp], p, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -140,7 +173,7 @@ static int spool_add(struct install_ctx *x, const void *data, size_t n, struct p
 					strerror(errno));
 		p += w;
 		n -= (size_t)w;
-		x->spool_end += (uint64_t)w;
+		x->spool_end[sp] += (uint64_t)w;
 	}
 	return 0;
 }
@@ -148,23 +181,32 @@ static int spool_add(struct install_ctx *x, const void *data, size_t n, struct p
 int stage_write(struct install_ctx *x, const char *path, unsigned mode, const void *data, size_t n,
 		unsigned char sha[32], struct pf_err *e)
 {
-	int i = stage_claim(x, path, STAGE_FILE, e), rc;
-	struct install_file *f;
 	struct pf_sha256 s;
+	unsigned char h[32];
+	uint64_t off = x->spool_end[install_tl_spool];
+	int i, rc;
 
-	if (i < 0)
-		return i;
-	f = &x->files[i];
-	f->mode = mode;
-	f->off = x->spool_end;
-	f->size = n;
 	pf_sha256_init(&s);
 	pf_sha256_update(&s, data, n);
-	pf_sha256_final_raw(&s, f->sha);
+	pf_sha256_final_raw(&s, h);
 	if (sha)
-		memcpy(sha, f->sha, 32);
+		memcpy(sha, h, 32);
 	rc = spool_add(x, data, n, e);
-	return rc;
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&x->mu);
+	i = claim(x, path, STAGE_FILE, e);
+	if (i >= 0) {
+		struct install_file *f = &x->files[i];
+
+		f->mode = mode;
+		f->spool = install_tl_spool;
+		f->off = off;
+		f->size = n;
+		memcpy(f->sha, h, 32);
+	}
+	pthread_mutex_unlock(&x->mu);
+	return i < 0 ? i : 0;
 }
 
 #define PYSHEBANG "#!/usr/bin/env python3"
@@ -176,7 +218,8 @@ int stage_extract(struct install_ctx *x, struct install_reader *r, const char *p
 	struct pf_buf head = PF_BUF_INIT;
 	const void *buf;
 	size_t n;
-	uint64_t off = x->spool_end;
+	uint64_t off = x->spool_end[install_tl_spool];
+	unsigned char h[32];
 	int i, rc = 0;
 
 	i = stage_claim(x, path, STAGE_FILE, e);
@@ -212,52 +255,70 @@ int stage_extract(struct install_ctx *x, struct install_reader *r, const char *p
 	if (rc < 0)
 		goto fail;
 	pf_buf_release(&head);
-	x->files[i].mode = mode;
-	x->files[i].off = off;
-	x->files[i].size = x->spool_end - off;
-	pf_sha256_final_raw(&s, x->files[i].sha);
+	pf_sha256_final_raw(&s, h);
 	if (sha)
-		memcpy(sha, x->files[i].sha, 32);
+		memcpy(sha, h, 32);
 	if (size)
-		*size = x->files[i].size;
+		*size = x->spool_end[install_tl_spool] - off;
+	pthread_mutex_lock(&x->mu);
+	x->files[i].mode = mode;
+	x->files[i].spool = install_tl_spool;
+	x->files[i].off = off;
+	x->files[i].size = x->spool_end[install_tl_spool] - off;
+	memcpy(x->files[i].sha, h, 32);
+	pthread_mutex_unlock(&x->mu);
 	return 0;
 fail:
 	pf_buf_release(&head);
-	pf_sha256_final_raw(&s, x->files[i].sha);
+	pf_sha256_final_raw(&s, h);
 	return rc;
 }
 
 int stage_copy(struct install_ctx *x, const char *from, const char *to, unsigned mode, struct pf_err *e)
 {
-	struct install_map_slot *s = install_map_get(&x->owners, from);
-	int i;
+	struct install_map_slot *s;
+	uint64_t size;
+	int i, rc = 0;
 
-	if (!s || x->files[s->val].kind != INSTALL_FILE)
-		return pf_error(e, PF_EUNSAFE, "'%s': '%s' is not a staged file", stage_owner_name(x), from);
-	i = stage_claim(x, to, STAGE_FILE, e);
-	if (i < 0)
-		return i;
+	pthread_mutex_lock(&x->mu);
+	s = install_map_get(&x->owners, from);
+	if (!s || x->files[s->val].kind != INSTALL_FILE) {
+		rc = pf_error(e, PF_EUNSAFE, "'%s': '%s' is not a staged file", stage_owner_name(x), from);
+		goto out;
+	}
+	i = claim(x, to, STAGE_FILE, e);
+	if (i < 0) {
+		rc = i;
+		goto out;
+	}
 	s = install_map_get(&x->owners, from);	/* files may have moved */
+	x->files[i].spool = x->files[s->val].spool;
 	x->files[i].off = x->files[s->val].off;
-	x->files[i].size = x->files[s->val].size;
+	x->files[i].size = size = x->files[s->val].size;
 	memcpy(x->files[i].sha, x->files[s->val].sha, 32);
 	x->files[i].mode = mode;
 	/* A copy costs unpacked bytes like any file (hardlink bombs). */
-	x->unpacked += x->files[i].size;
-	if (x->unpacked > x->max_unpacked)
-		return pf_error(e, PF_EUNSAFE, "'%s': '%s': unpacked size exceeds %llu bytes (--max-unpacked-size)",
-				stage_owner_name(x), to, (unsigned long long)x->max_unpacked);
-	return 0;
+	if (__atomic_add_fetch(&x->unpacked, size, __ATOMIC_RELAXED) > x->max_unpacked)
+		rc = pf_error(e, PF_EUNSAFE, "'%s': '%s': unpacked size exceeds %llu bytes (--max-unpacked-size)",
+			      stage_owner_name(x), to, (unsigned long long)x->max_unpacked);
+out:
+	pthread_mutex_unlock(&x->mu);
+	return rc;
 }
 
 int stage_chmod(struct install_ctx *x, const char *path, unsigned mode, struct pf_err *e)
 {
-	struct install_map_slot *s = install_map_get(&x->owners, path);
+	struct install_map_slot *s;
+	int rc = 0;
 
+	pthread_mutex_lock(&x->mu);
+	s = install_map_get(&x->owners, path);
 	if (!s || x->files[s->val].kind != INSTALL_FILE)
-		return pf_error(e, PF_EUNSAFE, "'%s': '%s' is not a staged file", stage_owner_name(x), path);
-	x->files[s->val].mode = mode;
-	return 0;
+		rc = pf_error(e, PF_EUNSAFE, "'%s': '%s' is not a staged file", stage_owner_name(x), path);
+	else
+		x->files[s->val].mode = mode;
+	pthread_mutex_unlock(&x->mu);
+	return rc;
 }
 
 int stage_entry(struct install_ctx *x, struct install_reader *r, const struct install_entry *ent,
@@ -276,20 +337,25 @@ int stage_entry(struct install_ctx *x, struct install_reader *r, const struct in
 	return stage_extract(x, r, dest, ent->mode, 0, NULL, NULL, e);
 }
 
-static int open_spool(struct install_ctx *x, const char *dir, struct pf_err *e)
+static int open_spool(struct install_ctx *x, struct pf_err *e)
 {
+	const char *dir = x->spool_dir;
 	char *t;
+	int fd;
 
-	x->spoolfd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
-	if (x->spoolfd >= 0)
-		return 0;
-	t = pf_xasprintf("%s/.pinfold-spool-XXXXXX", dir);
-	x->spoolfd = mkostemp(t, O_CLOEXEC);
-	if (x->spoolfd >= 0)
-		unlink(t);
-	free(t);
-	if (x->spoolfd < 0)
+	if (x->nspools >= INSTALL_MAX_SPOOLS)
+		return pf_error(e, PF_EINTERNAL, "too many staging spools");
+	fd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		t = pf_xasprintf("%s/.pinfold-spool-XXXXXX", dir);
+		fd = mkostemp(t, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(t);
+		free(t);
+	}
+	if (fd < 0)
 		return pf_error(e, PF_EIO, "'%s': cannot create the staging spool: %s", dir, strerror(errno));
+	x->spoolfd[x->nspools++] = fd;
 	return 0;
 }
 
@@ -306,11 +372,12 @@ static int real_dir(struct install_ctx *x, const char *rel, struct pf_err *e)
 int install_new(struct install_ctx **out, const char *root, const struct install_opts *o, struct pf_err *e)
 {
 	struct install_ctx *x = pf_xcalloc(1, sizeof *x);
-	char *dir;
 	int rc = 0;
 
 	*out = NULL;
-	x->spoolfd = -1;
+	pthread_mutex_init(&x->mu, NULL);
+	install_tl_owner = 0;
+	install_tl_spool = 0;
 	x->root = pf_xstrdup(root);
 	x->max_unpacked = o && o->max_unpacked ? o->max_unpacked : INSTALL_DEFAULT_MAX_UNPACKED;
 	x->max_entries = o && o->max_entries ? o->max_entries : INSTALL_DEFAULT_MAX_ENTRIES;
@@ -319,9 +386,8 @@ int install_new(struct install_ctx **out, const char *root, const struct install
 		rc = pf_error(e, PF_EIO, "'%s': not a directory", root);
 		goto out;
 	}
-	dir = o && o->spool_dir ? pf_xstrdup(o->spool_dir) : pf_dirname(root);
-	rc = open_spool(x, dir, e);
-	free(dir);
+	x->spool_dir = o && o->spool_dir ? pf_xstrdup(o->spool_dir) : pf_dirname(root);
+	rc = open_spool(x, e);
 	if (rc)
 		goto out;
 	if (o && o->python) {
@@ -387,25 +453,107 @@ int install_generic(struct install_ctx *x, const char *file, const char *path, s
 	return rc;
 }
 
+static int install_one(struct install_ctx *x, const struct install_pkg *p, struct pf_err *e)
+{
+	if (!strcmp(p->format, "wheel"))
+		return install_wheel(x, p->file, p->path, e);
+	if (!strcmp(p->format, "npm"))
+		return install_npm(x, p->name, p->file, p->path, e);
+	if (!strcmp(p->format, "deb"))
+		return install_deb(x, p->file, p->path, e);
+	if (!strcmp(p->format, "generic"))
+		return install_generic(x, p->file, p->path, e);
+	return pf_error(e, PF_EFORMAT, "'%s': unknown artifact format '%s'", p->file, p->format);
+}
+
 int install_artifact(struct install_ctx *x, const char *ecosystem, const char *name, const char *version,
 		     const char *format, const char *file, const char *path, struct pf_err *e)
 {
+	struct install_pkg p = { ecosystem, name, version, format, file, path };
+
 	pf_strv_push_owned(&x->owner_names, pf_xasprintf("%s:%s %s", ecosystem, name, version));
-	x->owner = (int)x->owner_names.n - 1;
-	if (!strcmp(format, "wheel"))
-		return install_wheel(x, file, path, e);
-	if (!strcmp(format, "npm"))
-		return install_npm(x, name, file, path, e);
-	if (!strcmp(format, "deb"))
-		return install_deb(x, file, path, e);
-	if (!strcmp(format, "generic"))
-		return install_generic(x, file, path, e);
-	return pf_error(e, PF_EFORMAT, "'%s': unknown artifact format '%s'", file, format);
+	install_tl_owner = (int)x->owner_names.n - 1;
+	install_tl_spool = 0;
+	return install_one(x, &p, e);
+}
+
+struct worker {
+	struct install_ctx *x;
+	const struct install_pkg *pkgs;
+	size_t n, *next;
+	int base, spool, *stop, *rcs;
+	struct pf_err *errs;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+
+	install_tl_spool = w->spool;
+	for (;;) {
+		size_t i = __atomic_fetch_add(w->next, 1, __ATOMIC_RELAXED);
+
+		if (i >= w->n || __atomic_load_n(w->stop, __ATOMIC_RELAXED))
+			break;
+		install_tl_owner = w->base + (int)i;
+		w->rcs[i] = install_one(w->x, &w->pkgs[i], &w->errs[i]);
+		if (w->rcs[i])
+			__atomic_store_n(w->stop, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+int install_artifacts(struct install_ctx *x, const struct install_pkg *pkgs, size_t n, int jobs, struct pf_err *e)
+{
+	struct worker w[INSTALL_MAX_SPOOLS];
+	pthread_t tid[INSTALL_MAX_SPOOLS];
+	struct pf_err *errs = pf_xcalloc(n ? n : 1, sizeof *errs);
+	int *rcs = pf_xcalloc(n ? n : 1, sizeof *rcs);
+	size_t next = 0;
+	int stop = 0, base = (int)x->owner_names.n, nw, rc = 0, started = 0;
+
+	for (size_t i = 0; i < n; i++)
+		pf_strv_push_owned(&x->owner_names, pf_xasprintf("%s:%s %s", pkgs[i].ecosystem, pkgs[i].name,
+								 pkgs[i].version));
+	nw = jobs < 1 ? 1 : jobs;
+	if ((size_t)nw > n)
+		nw = n ? (int)n : 1;
+	if (nw > INSTALL_MAX_SPOOLS / 2)
+		nw = INSTALL_MAX_SPOOLS / 2;
+	while (x->nspools < nw && !rc)
+		rc = open_spool(x, e);
+	for (int k = 0; !rc && k < nw; k++) {
+		w[k] = (struct worker){ x, pkgs, n, &next, base, k, &stop, rcs, errs };
+		if (nw == 1) {
+			work(&w[k]);
+		} else if (pthread_create(&tid[k], NULL, work, &w[k])) {
+			stop = 1;
+			rc = pf_error(e, PF_EINTERNAL, "cannot start an install worker");
+		} else {
+			started++;
+		}
+	}
+	for (int k = 0; k < started; k++)
+		pthread_join(tid[k], NULL);
+	install_tl_owner = 0;
+	install_tl_spool = 0;
+	/* The first failure in lock order is the one reported: the same whatever the timing. */
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (rcs[i]) {
+			rc = rcs[i];
+			e->code = 0;
+			pf_error(e, errs[i].code ? errs[i].code : -rc, "%s", errs[i].msg);
+		}
+	}
+	free(errs);
+	free(rcs);
+	return rc;
 }
 
 int install_finish(struct install_ctx *x, struct pf_err *e)
 {
-	x->owner = 0;
+	install_tl_owner = 0;
+	install_tl_spool = 0;
 	return install_env_files(x, e);
 }
 
@@ -424,17 +572,19 @@ const struct install_file *install_file_at(const struct install_ctx *x, size_t i
 	return &x->files[i];
 }
 
-int install_spool_fd(const struct install_ctx *x)
+int install_spool_fd(const struct install_ctx *x, int spool)
 {
-	return x->spoolfd;
+	return spool >= 0 && spool < x->nspools ? x->spoolfd[spool] : -1;
 }
 
 void install_free(struct install_ctx *x)
 {
 	if (!x)
 		return;
-	if (x->spoolfd >= 0)
-		close(x->spoolfd);
+	for (int i = 0; i < x->nspools; i++)
+		close(x->spoolfd[i]);
+	pthread_mutex_destroy(&x->mu);
+	free(x->spool_dir);
 	for (size_t i = 0; i < x->nfiles; i++) {
 		free(x->files[i].path);
 		free(x->files[i].target);

@@ -31,7 +31,8 @@ struct install_file {
 	enum install_kind kind;
 	int owner;			/* index into the owners ("pinfold" is 0) */
 	unsigned mode;			/* 0644/0755, dirs 0755, links 0777 */
-	uint64_t off, size;		/* bytes in the spool */
+	int spool;			/* which spool (install_spool_fd) */
+	uint64_t off, size;		/* bytes in that spool */
 	unsigned char sha[32];		/* files */
 	char *target;			/* links */
 };
@@ -56,6 +57,17 @@ int install_artifact(struct install_ctx *x, const char *ecosystem, const char *n
 		     const char *format, const char *file, const char *path, struct pf_err *e);
 
 /*
+ * Install artifacts (in lock order) with up to jobs worker threads. The
+ * staged tree is the same whatever jobs and timing; a failure reports the
+ * first failing package in lock order (a path conflict between two packages
+ * names both, in lock order).
+ */
+struct install_pkg {
+	const char *ecosystem, *name, *version, *format, *file, *path;
+};
+int install_artifacts(struct install_ctx *x, const struct install_pkg *pkgs, size_t n, int jobs, struct pf_err *e);
+
+/*
  * Write what pinfold itself adds: bin/activate, the venv files, a .pth for
  * Debian's Python modules, and .pinfold/skipped-scripts.yaml (npm lifecycle
  * and deb maintainer scripts that were present and not run).
@@ -65,7 +77,7 @@ int install_finish(struct install_ctx *x, struct pf_err *e);
 /* The staged entries (unsorted; borrowed until install_free) and the spool holding their bytes. */
 size_t install_nfiles(const struct install_ctx *x);
 const struct install_file *install_file_at(const struct install_ctx *x, size_t i);
-int install_spool_fd(const struct install_ctx *x);
+int install_spool_fd(const struct install_ctx *x, int spool);
 
 /* Bytes unpacked so far (all artifacts). */
 uint64_t install_unpacked(const struct install_ctx *x);

@@ -78,7 +78,7 @@ static int link_bin(struct install_ctx *x, const char *file, const char *base, c
 		return pf_error(e, PF_EUNSAFE, "'%s': package.json: bin '%s': target '%s' is not inside the package",
 				file, bname, target ? target : "");
 	full = pf_xasprintf("%s/%s", base, t);
-	if (stage_lookup(x, full, &owner) != STAGE_FILE || owner != x->owner) {
+	if (stage_lookup(x, full, &owner) != STAGE_FILE || owner != STAGE_OWNER) {
 		rc = pf_error(e, PF_EUNSAFE, "'%s': package.json: bin '%s': '%s' is not a regular file of the package",
 			      file, bname, t);
 		goto out;
@@ -161,7 +161,11 @@ int install_npm(struct install_ctx *x, const char *name, const char *file, const
 	if (gyp && !install_json_get(sc, "install") && !install_json_get(sc, "preinstall"))
 		pf_buf_adds(&scripts, scripts.len ? ",install (node-gyp rebuild)" : "install (node-gyp rebuild)");
 	if (scripts.len)
+	{
+		pthread_mutex_lock(&x->mu);
 		pf_strv_push_owned(&x->npm_scripts, pf_xasprintf("%s\t%s", stage_owner_name(x), scripts.p));
+		pthread_mutex_unlock(&x->mu);
+	}
 	bin = install_json_get(root, "bin");
 	if (bin && bin->type == INSTALL_J_STR) {
 		const char *bn = name[0] == '@' ? strchr(name, '/') + 1 : name;

@@ -3,6 +3,7 @@
 #ifndef PF_INSTALL_STAGE_H
 #define PF_INSTALL_STAGE_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "core/mem.h"
@@ -12,10 +13,15 @@
 
 enum stage_kind { STAGE_DIR = INSTALL_DIR, STAGE_FILE = INSTALL_FILE, STAGE_LINK = INSTALL_LINK };
 
+#define INSTALL_MAX_SPOOLS 64
+
 struct install_ctx {
 	char *root;
-	int spoolfd;			/* unlinked spool file */
-	uint64_t spool_end;
+	char *spool_dir;
+	int spoolfd[INSTALL_MAX_SPOOLS];	/* unlinked spool files, one per worker */
+	uint64_t spool_end[INSTALL_MAX_SPOOLS];
+	int nspools;
+	pthread_mutex_t mu;		/* guards files, owners, the script lists (workers share them) */
 	struct install_file *files;	/* the staged tree */
 	size_t nfiles, fcap;
 	char *python;			/* "3.11" or NULL */
@@ -23,11 +29,17 @@ struct install_ctx {
 	uint64_t unpacked, max_unpacked, max_entries;
 	struct install_map owners;	/* staged path -> index into files */
 	struct pf_strv owner_names;	/* [0] = "pinfold" */
-	int owner;			/* index of the package being installed */
 	struct pf_strv npm_scripts;	/* "PKG\tscript,script" */
 	struct pf_strv deb_scripts;
 	int deb_python;			/* a deb installed usr/lib/python3/dist-packages */
 };
+
+/*
+ * The package the calling thread installs (index into owner_names) and the
+ * spool it writes: per thread, so workers can install packages in parallel.
+ */
+extern _Thread_local int install_tl_owner, install_tl_spool;
+#define STAGE_OWNER install_tl_owner
 
 /* Reader options for the current package. */
 void stage_reader_opts(struct install_ctx *x, struct install_reader_opts *o, const char *artifact,

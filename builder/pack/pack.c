@@ -108,6 +108,7 @@ int pack_collect(const char *root, const struct install_ctx *x, int hash, struct
 		if (t == PACK_FILE) {
 			pe->size = f->size;
 			pe->spool_off = (int64_t)f->off;
+			pe->spool = f->spool;
 			pf_hex(f->sha, 32, pe->sha256);
 		} else if (t == PACK_LINK) {
 			pe->target = pf_xstrdup(f->target);
@@ -419,8 +420,8 @@ static locale_t utf8_locale(void)
 	return loc;
 }
 
-static int write_entries(struct archive *a, int rootfd, int spoolfd, const char *root, const struct pack_list *l,
-			 long long mtime, struct pf_err *e)
+static int write_entries(struct archive *a, int rootfd, const struct install_ctx *x, const char *root,
+			 const struct pack_list *l, long long mtime, struct pf_err *e)
 {
 	struct archive_entry *ae = archive_entry_new();
 	char *buf = pf_xmalloc(CHUNK);
@@ -465,7 +466,8 @@ static int write_entries(struct archive *a, int rootfd, int spoolfd, const char 
 			ssize_t n;
 
 			while (!rc && left) {
-				n = pread(spoolfd, buf, left < CHUNK ? left : CHUNK, (off_t)off);
+				n = pread(x ? install_spool_fd(x, p->spool) : -1, buf, left < CHUNK ? left : CHUNK,
+					  (off_t)off);
 				if (n < 0 && errno == EINTR)
 					continue;
 				if (n <= 0) {
@@ -558,7 +560,7 @@ int pack_tarball(const char *root, const struct install_ctx *x, const char *out,
 		rc = pf_error(e, PF_EINTERNAL, "'%s': libarchive: %s", out, archive_error_string(a));
 		goto out;
 	}
-	rc = write_entries(a, rootfd, x ? install_spool_fd(x) : -1, root, &l, source_date_epoch, e);
+	rc = write_entries(a, rootfd, x, root, &l, source_date_epoch, e);
 	if (!rc && archive_write_close(a) != ARCHIVE_OK)
 		rc = pf_error(e, PF_EIO, "'%s': %s", out, archive_error_string(a));
 	if (!rc && compress(&t, NULL, 0, ZSTD_e_end) < 0)

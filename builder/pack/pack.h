@@ -39,7 +39,8 @@ struct pack_entry {
 	uint64_t size;			/* files */
 	char sha256[PF_SHA256_HEX];	/* files ("" when not hashed) */
 	char *target;			/* links */
-	int64_t spool_off;		/* >= 0: bytes in the install spool; -1: read from root/path */
+	int64_t spool_off;		/* >= 0: bytes in install spool number spool; -1: read from root/path */
+	int spool;
 };
 
 struct pack_list {

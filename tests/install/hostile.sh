@@ -89,6 +89,11 @@ mkdir -p "$w/out"
 expect 1 "'good.txt' is installed by both 'generic:one 1.0' and 'generic:two 1.0'" "same path from two packages is refused" -- \
 	pf build "$w/l.lock" -o "$w/out/out.tar.zst" --mirror "$w/m" --cache "$w/c"
 check "clash: no output, no staging left" "no_leftovers '$w/out'"
+for j in 2 2 2; do
+	expect 1 "'good.txt' is installed by both 'generic:one 1.0' and 'generic:two 1.0'" \
+		"same path, parallel install (--jobs $j): the same message" -- \
+		pf build "$w/l.lock" -o "$w/out/out.tar.zst" --mirror "$w/m" --cache "$w/c" --jobs $j
+done
 
 # A package may not write pinfold's own files.
 w="$T/reserved"; mkdir -p "$w/m" "$w/out"
