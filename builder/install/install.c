@@ -480,27 +480,43 @@ int install_artifact(struct install_ctx *x, const char *ecosystem, const char *n
 struct worker {
 	struct install_ctx *x;
 	const struct install_pkg *pkgs;
+	const size_t *order;
 	size_t n, *next;
-	int base, spool, *stop, *rcs;
+	int base, spool, *rcs;
 	struct pf_err *errs;
 };
 
+/*
+ * Every package runs to its end even after another failed, so the failure
+ * reported (the first in lock order) does not depend on scheduling.
+ */
 static void *work(void *arg)
 {
 	struct worker *w = arg;
 
 	install_tl_spool = w->spool;
 	for (;;) {
-		size_t i = __atomic_fetch_add(w->next, 1, __ATOMIC_RELAXED);
+		size_t k = __atomic_fetch_add(w->next, 1, __ATOMIC_RELAXED), i;
 
-		if (i >= w->n || __atomic_load_n(w->stop, __ATOMIC_RELAXED))
+		if (k >= w->n)
 			break;
+		i = w->order[k];
 		install_tl_owner = w->base + (int)i;
 		w->rcs[i] = install_one(w->x, &w->pkgs[i], &w->errs[i]);
-		if (w->rcs[i])
-			__atomic_store_n(w->stop, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
+}
+
+/* Largest artifacts first, so one big archive does not run alone at the end. */
+static uint64_t *sort_sizes;
+
+static int by_size(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+
+	if (sort_sizes[i] != sort_sizes[j])
+		return sort_sizes[i] > sort_sizes[j] ? -1 : 1;
+	return i < j ? -1 : i > j;
 }
 
 int install_artifacts(struct install_ctx *x, const struct install_pkg *pkgs, size_t n, int jobs, struct pf_err *e)
@@ -509,12 +525,21 @@ int install_artifacts(struct install_ctx *x, const struct install_pkg *pkgs, siz
 	pthread_t tid[INSTALL_MAX_SPOOLS];
 	struct pf_err *errs = pf_xcalloc(n ? n : 1, sizeof *errs);
 	int *rcs = pf_xcalloc(n ? n : 1, sizeof *rcs);
-	size_t next = 0;
-	int stop = 0, base = (int)x->owner_names.n, nw, rc = 0, started = 0;
+	size_t next = 0, *order = pf_xcalloc(n ? n : 1, sizeof *order);
+	uint64_t *sizes = pf_xcalloc(n ? n : 1, sizeof *sizes);
+	int base = (int)x->owner_names.n, nw, rc = 0, started = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
 		pf_strv_push_owned(&x->owner_names, pf_xasprintf("%s:%s %s", pkgs[i].ecosystem, pkgs[i].name,
 								 pkgs[i].version));
+		order[i] = i;
+		sizes[i] = stat(pkgs[i].path, &st) ? 0 : (uint64_t)st.st_size;
+	}
+	sort_sizes = sizes;
+	if (n)
+		qsort(order, n, sizeof *order, by_size);
 	nw = jobs < 1 ? 1 : jobs;
 	if ((size_t)nw > n)
 		nw = n ? (int)n : 1;
@@ -523,11 +548,11 @@ int install_artifacts(struct install_ctx *x, const struct install_pkg *pkgs, siz
 	while (x->nspools < nw && !rc)
 		rc = open_spool(x, e);
 	for (int k = 0; !rc && k < nw; k++) {
-		w[k] = (struct worker){ x, pkgs, n, &next, base, k, &stop, rcs, errs };
+		w[k] = (struct worker){ x, pkgs, order, n, &next, base, k, rcs, errs };
 		if (nw == 1) {
 			work(&w[k]);
 		} else if (pthread_create(&tid[k], NULL, work, &w[k])) {
-			stop = 1;
+			next = n;
 			rc = pf_error(e, PF_EINTERNAL, "cannot start an install worker");
 		} else {
 			started++;
@@ -547,6 +572,8 @@ int install_artifacts(struct install_ctx *x, const struct install_pkg *pkgs, siz
 	}
 	free(errs);
 	free(rcs);
+	free(order);
+	free(sizes);
 	return rc;
 }
 
