@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,13 +42,18 @@ struct install_reader {
  * Names are UTF-8 whatever LC_ALL says: libarchive converts names with the
  * thread's locale, so every call into it runs under C.UTF-8.
  */
+static locale_t utf8_loc;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_init(void)
+{
+	utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
 static locale_t utf8_locale(void)
 {
-	static locale_t loc;
-
-	if (!loc)
-		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-	return loc;
+	pthread_once(&utf8_once, utf8_init);
+	return utf8_loc;
 }
 
 #define WITH_UTF8(stmt) do { \

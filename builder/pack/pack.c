@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,13 +412,18 @@ static la_ssize_t tw_write(struct archive *a, void *ud, const void *buf, size_t 
 	return (la_ssize_t)n;
 }
 
+static locale_t utf8_loc;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_init(void)
+{
+	utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
 static locale_t utf8_locale(void)
 {
-	static locale_t loc;
-
-	if (!loc)
-		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-	return loc;
+	pthread_once(&utf8_once, utf8_init);
+	return utf8_loc;
 }
 
 static int write_entries(struct archive *a, int rootfd, const struct install_ctx *x, const char *root,
