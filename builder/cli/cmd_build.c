@@ -2,6 +2,9 @@
 /* pinfold build: lock -> verified artifacts -> staging tree -> reproducible tar+zstd environment. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -116,6 +119,51 @@ out:
 }
 
 /*
+ * Interrupts during a build: the signals are blocked in every thread and one
+ * thread waits for them, removes the staging directory (which also holds the
+ * unfinished tarball) and exits, so an interrupted build leaves nothing.
+ */
+struct guard {
+	pthread_t tid;
+	sigset_t set, old;
+	const char *staging;
+	int on;
+};
+
+static void *guard_wait(void *arg)
+{
+	struct guard *g = arg;
+	int sig = 0;
+
+	if (sigwait(&g->set, &sig) == 0) {
+		pf_rm_rf(g->staging);
+		fprintf(stderr, "pinfold: error: build interrupted (signal %d); nothing was written\n", sig);
+		_exit(128 + sig);
+	}
+	return NULL;
+}
+
+static void guard_start(struct guard *g, const char *staging)
+{
+	sigemptyset(&g->set);
+	sigaddset(&g->set, SIGINT);
+	sigaddset(&g->set, SIGTERM);
+	sigaddset(&g->set, SIGHUP);
+	g->staging = staging;
+	g->on = !pthread_sigmask(SIG_BLOCK, &g->set, &g->old) && !pthread_create(&g->tid, NULL, guard_wait, g);
+}
+
+static void guard_stop(struct guard *g)
+{
+	if (!g->on)
+		return;
+	pthread_cancel(g->tid);
+	pthread_join(g->tid, NULL);
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+	g->on = 0;
+}
+
+/*
  * Everything between the lock and the tarball, inside staging (the caller
  * removes it): the environment root staging/env and install's spool.
  */
@@ -165,8 +213,14 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 		rc = pack_write_build_info(root, l->source_date_epoch, &c->err);
 	if (!rc)
 		rc = pack_write_manifest(root, x, npaths, &c->err);
-	if (!rc)
-		rc = pack_tarball(root, x, out, l->source_date_epoch, res, &c->err);
+	if (!rc) {
+		/* Packed inside staging, renamed over OUT only when complete (same directory, same filesystem). */
+		p = pf_path_join(staging, "out.tar.zst");
+		rc = pack_tarball(root, x, p, l->source_date_epoch, res, &c->err);
+		if (!rc && rename(p, out) < 0)
+			rc = pf_error(&c->err, PF_EIO, "'%s': cannot write: %s", out, strerror(errno));
+		free(p);
+	}
 out:
 	install_free(x);
 	free(root);
@@ -192,6 +246,7 @@ int cmd_build(struct cli *c, int argc, char **argv)
 	struct lockfile l;
 	struct pf_buf lockbytes = PF_BUF_INIT;
 	struct pack_result res;
+	struct guard guard = { 0 };
 	const struct catalog_artifact **arts = NULL;
 	char **paths = NULL, *cache = NULL, *outdir = NULL, *staging = NULL, *shafile = NULL, *line = NULL;
 	const char *out = NULL, *lockpath, *bundle = NULL, *catalog = NULL;
@@ -319,6 +374,7 @@ have_lockbytes:
 		rc = -PF_EIO;
 		goto fail;
 	}
+	guard_start(&guard, staging);
 	rc = build(c, &l, &lockbytes, paths, staging, max_unpacked, jobs, out, &res, &npaths);
 	if (rc)
 		goto fail;
@@ -343,6 +399,7 @@ done:
 		pf_rm_rf(staging);
 		free(staging);
 	}
+	guard_stop(&guard);
 	for (size_t i = 0; paths && have_lock && i < l.npkgs; i++)
 		free(paths[i]);
 	free(paths);
