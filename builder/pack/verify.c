@@ -6,6 +6,7 @@
 #include "core/file.h"
 #include "install/constraints.h"
 #include "install/extract.h"
+#include "lock/lock.h"
 #include "pack/pack.h"
 
 #define MAX_MANIFEST ((size_t)256 << 20)
@@ -152,6 +153,37 @@ static int cstate(const char *target, int is_dir, struct meta *m, struct install
 	return rc;
 }
 
+/* Which locked artifacts differ between the environment's lock and the one given. */
+static void lock_diff(struct pack_verify *v, const struct pf_buf *env, const struct pf_buf *want, const char *file)
+{
+	struct lockfile a, b;
+	struct pf_err e = { 0 };
+	int ra, rb;
+
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	ra = lock_parse(&a, PACK_LOCK, env->p ? env->p : "", env->len, &e);
+	rb = lock_parse(&b, file, want->p ? want->p : "", want->len, &e);
+	for (int side = 0; !ra && !rb && side < 2; side++) {
+		const struct lockfile *x = side ? &b : &a, *y = side ? &a : &b;
+
+		for (size_t i = 0; i < x->npkgs; i++) {
+			const struct lock_pkg *p = &x->pkgs[i], *q = lock_find(y, p->ecosystem, p->name);
+
+			if (q && !strcmp(q->version, p->version) && !strcmp(q->artifact.sha256, p->artifact.sha256))
+				continue;
+			pf_strv_push_owned(&v->lines, pf_xasprintf("lock: %s:%s %s (%.12s) is %s", p->ecosystem,
+								   p->name, p->version, p->artifact.sha256,
+								   side ? "locked but not in the environment" :
+									  "in the environment but not locked"));
+		}
+	}
+	if (!ra)
+		lock_release(&a);
+	if (!rb)
+		lock_release(&b);
+}
+
 static void line(struct pack_verify *v, const char *fmt, const char *path)
 {
 	pf_strv_push_owned(&v->lines, pf_xasprintf(fmt, path));
@@ -244,8 +276,10 @@ int pack_verify(const char *target, const char *lockfile, struct pack_verify *v,
 			goto out;
 		if (!m.has_lock)
 			pf_strv_push(&v->lines, "lock: the environment has no " PACK_LOCK);
-		else if (lk.len != m.lock.len || memcmp(lk.p, m.lock.p, lk.len))
+		else if (lk.len != m.lock.len || memcmp(lk.p, m.lock.p, lk.len)) {
 			pf_strv_push_owned(&v->lines, pf_xasprintf("lock: %s is not '%s'", PACK_LOCK, lockfile));
+			lock_diff(v, &m.lock, &lk, lockfile);
+		}
 	}
 out:
 	pack_list_release(&act);

@@ -65,6 +65,11 @@ expect 0 "" "verify --lock: the environment is that lock" -- pf verify "$E" --lo
 set -f; IFS='
 '; mklock 3.11 1700000001 $REAL_SPECS >"$T/other.lock"; unset IFS; set +f
 expect 1 "lock: .pinfold/lock is not" "verify --lock: another lock is reported" -- pf verify "$T/env.tar.zst" --lock "$T/other.lock"
+set -f; IFS='
+'; mklock 3.11 1700000000 $(echo "$REAL_SPECS" | grep -v ':wheel:0.38.4:') >"$T/less.lock"; unset IFS; set +f
+expect 1 "lock: pypi:wheel 0.38.4 (" "verify --lock: a package the lock does not have is named" -- \
+	pf verify "$E" --lock "$T/less.lock"
+check "verify --lock: it is in the environment but not locked" "grep -q 'pypi:wheel 0.38.4 .* is in the environment but not locked' '$T/.stdout'"
 
 # verify: each kind of drift, one line each, exit 1
 cp -R "$E" "$T/d"
