@@ -53,7 +53,11 @@ static int data(struct install_ctx *x, struct install_reader *outer, const char 
 	while (!rc && (rc = install_reader_next(r, &ent, e)) > 0) {
 		if (!strncmp(ent.path, "usr/lib/python3/dist-packages/", 30))
 			__atomic_store_n(&x->deb_python, 1, __ATOMIC_RELAXED);
-		rc = stage_entry(x, r, &ent, ent.path, ent.target, e);
+		/* Debian's Python scripts name /usr/bin/python3; in the environment they use its venv. */
+		if (ent.type == INSTALL_E_FILE && (!strncmp(ent.path, "usr/bin/", 8) || !strncmp(ent.path, "usr/sbin/", 9)))
+			rc = stage_extract(x, r, ent.path, ent.mode, STAGE_SHEBANG_DEB, NULL, NULL, e);
+		else
+			rc = stage_entry(x, r, &ent, ent.path, ent.target, e);
 	}
 	install_reader_close(r);
 	return rc;

@@ -233,7 +233,8 @@ int stage_extract(struct install_ctx *x, struct install_reader *r, const char *p
 			pf_buf_add(&head, buf, n);
 		if (rc < 0)
 			goto fail;
-		if (head.len >= 8 && !memcmp(head.p, "#!python", 8)) {
+		if ((shebang == STAGE_SHEBANG_WHEEL && head.len >= 8 && !memcmp(head.p, "#!python", 8)) ||
+		    (shebang == STAGE_SHEBANG_DEB && head.len >= 17 && !memcmp(head.p, "#!/usr/bin/python", 17))) {
 			char *nl = memchr(head.p, '\n', head.len);
 			size_t skip = nl ? (size_t)(nl - head.p) : head.len;
 			struct pf_buf nb = PF_BUF_INIT;

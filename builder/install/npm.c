@@ -98,7 +98,8 @@ out:
 	return rc;
 }
 
-static const char *const lifecycle[] = { "preinstall", "install", "postinstall", "prepare", NULL };
+/* What npm runs when it installs a registry tarball ("prepare" is only for git and local sources). */
+static const char *const lifecycle[] = { "preinstall", "install", "postinstall", NULL };
 
 int install_npm(struct install_ctx *x, const char *name, const char *file, const char *path, struct pf_err *e)
 {

@@ -54,9 +54,12 @@ int stage_symlink(struct install_ctx *x, const char *path, const char *target, s
 int stage_write(struct install_ctx *x, const char *path, unsigned mode, const void *data, size_t n,
 		unsigned char sha[32], struct pf_err *e);
 /*
- * The current entry's data into path; with shebang, a first line starting
- * with "#!python" becomes "#!/usr/bin/env python3". sha/size may be NULL.
+ * The current entry's data into path. With STAGE_SHEBANG_WHEEL a first line
+ * starting with "#!python", with STAGE_SHEBANG_DEB one starting with
+ * "#!/usr/bin/python" (Debian's scripts), becomes "#!/usr/bin/env python3",
+ * so the script runs with the environment's python. sha/size may be NULL.
  */
+enum { STAGE_SHEBANG_WHEEL = 1, STAGE_SHEBANG_DEB = 2 };
 int stage_extract(struct install_ctx *x, struct install_reader *r, const char *path, unsigned mode, int shebang,
 		  unsigned char sha[32], uint64_t *size, struct pf_err *e);
 /* A copy of an already staged regular file (hardlinks inside one package). */

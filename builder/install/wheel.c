@@ -216,7 +216,7 @@ int install_wheel(struct install_ctx *x, const char *file, const char *path, str
 				}
 				dest = pf_xasprintf("bin/%s", sub);
 				mode = 0755;
-				shebang = 1;
+				shebang = STAGE_SHEBANG_WHEEL;
 			} else if (cl == 7 && !strncmp(cat, "headers", 7)) {
 				dest = pf_xasprintf("include/site/python%s/%.*s/%s", x->python, (int)(d1 - file), file,
 						    sub);

@@ -29,13 +29,15 @@ check "npm: string bin links as the unscoped name, relative, target made executa
 check "npm: postinstall and the implicit node-gyp install are recorded" \
 	"grep -A4 'npm:@demo/pkg 1.0.0' e/.pinfold/skipped-scripts.yaml | grep -q postinstall && grep -A5 'npm:@demo/pkg 1.0.0' e/.pinfold/skipped-scripts.yaml | grep -q 'node-gyp'"
 check "deb: data under the root, control not extracted" "[ -x e/usr/bin/demo ] && [ ! -e e/control ] && [ ! -e e/postinst ]"
+check "deb: '#!/usr/bin/python3' scripts use the environment's python, others untouched" \
+	"[ \"\$(head -1 e/usr/bin/demo-py)\" = '#!/usr/bin/env python3' ] && [ \"\$(head -1 e/usr/bin/demo)\" = '#!/bin/sh' ]"
 check "deb: postinst and prerm recorded, not run" \
 	"grep -A4 'deb:demo 1.0' e/.pinfold/skipped-scripts.yaml | grep -q postinst && grep -A4 'deb:demo 1.0' e/.pinfold/skipped-scripts.yaml | grep -q prerm"
 check "deb: a .pth makes usr/lib/python3/dist-packages importable" \
 	"[ \"\$(cat $SP/pinfold-deb-python.pth)\" = ../../../usr/lib/python3/dist-packages ]"
 expect 0 "" "after activation: scripts run, the deb module imports, node requires the scoped package" -- \
-	sh -c '. e/bin/activate && fancy && fancy-raw && pkg && demo && python3 -c "import demo_mod, fancy_extra; print(demo_mod.VALUE)" && node -e "console.log(require(\"@demo/pkg\"))"'
-check "all of them ran" "grep -q 'fancy main' .stdout && grep -q 'raw script' .stdout && grep -q 'cli ran' .stdout && grep -q '^demo' .stdout && grep -qx 7 .stdout && grep -qx 42 .stdout"
+	sh -c '. e/bin/activate && fancy && fancy-raw && pkg && demo && demo-py && python3 -c "import demo_mod, fancy_extra; print(demo_mod.VALUE)" && node -e "console.log(require(\"@demo/pkg\"))"'
+check "all of them ran" "grep -q 'demo-py 7' .stdout && grep -q 'fancy main' .stdout && grep -q 'raw script' .stdout && grep -q 'cli ran' .stdout && grep -q '^demo' .stdout && grep -qx 7 .stdout && grep -qx 42 .stdout"
 
 refuse() {	# refuse KIND FORMAT ECO FILE MESSAGE
 	mkdir -p "r/$1"

@@ -91,6 +91,7 @@ elif kind == "npm-bad-json":
 elif kind == "deb":
     deb([("./", None, 0o755), ("./usr/", None, 0o755), ("./usr/bin/", None, 0o755),
          ("./usr/bin/demo", b"#!/bin/sh\necho demo\n", 0o755),
+         ("./usr/bin/demo-py", b"#!/usr/bin/python3\nimport demo_mod\nprint('demo-py', demo_mod.VALUE)\n", 0o755),
          ("./usr/lib/python3/dist-packages/demo_mod.py", b"VALUE = 7\n", 0o644)],
         [("./postinst", b"#!/bin/sh\nrm -rf /\n", 0o755), ("./prerm", b"#!/bin/sh\n", 0o755)])
 elif kind == "deb-dotdot":
