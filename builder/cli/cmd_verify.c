@@ -26,6 +26,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 			      "against .pinfold/manifest and prints each difference on a line of its own:\n"
 			      "  added: P, removed: P, changed: P, mode: P (OLD -> NEW)\n"
 			      "With --lock, also checks that .pinfold/lock is exactly LOCKFILE.\n"
+			      "With the global --json, one JSON object on stdout instead.\n"
 			      "Exit 0 when pristine, 1 when anything differs.\n", stdout);
 			return 0;
 		default:
@@ -38,17 +39,36 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	rc = pack_verify(target, lock, &v, &c->err);
 	if (rc)
 		return cli_fail(c, rc);
-	if (v.status)
-		cli_out(c, "%s", v.status);
-	for (size_t i = 0; i < v.lines.n; i++)
-		cli_out(c, "%s", v.lines.v[i]);
+	if (c->json) {
+		/* {"target":..., "pristine":bool, "paths":N, "unlocked":str|null, "differences":[...]} */
+		fputs("{\"target\": ", stdout);
+		cli_json_str(stdout, target);
+		printf(", \"pristine\": %s, \"paths\": %zu, \"unlocked\": ", v.lines.n ? "false" : "true", v.npaths);
+		if (v.status)
+			cli_json_str(stdout, v.status);
+		else
+			fputs("null", stdout);
+		fputs(", \"differences\": [", stdout);
+		for (size_t i = 0; i < v.lines.n; i++) {
+			if (i)
+				fputs(", ", stdout);
+			cli_json_str(stdout, v.lines.v[i]);
+		}
+		fputs("]}\n", stdout);
+	} else {
+		if (v.status)
+			cli_out(c, "%s", v.status);
+		for (size_t i = 0; i < v.lines.n; i++)
+			cli_out(c, "%s", v.lines.v[i]);
+	}
 	if (v.lines.n) {
 		rc = pf_error(&c->err, PF_ECHECK, "'%s': %zu difference%s from its manifest%s", target, v.lines.n,
 			      v.lines.n == 1 ? "" : "s", lock ? " and lock" : "");
 		pack_verify_release(&v);
 		return cli_fail(c, rc);
 	}
-	cli_info(c, "'%s': %zu paths match the manifest%s", target, v.npaths, lock ? " and the lock" : "");
+	if (!c->json)
+		cli_info(c, "'%s': %zu paths match the manifest%s", target, v.npaths, lock ? " and the lock" : "");
 	pack_verify_release(&v);
 	return 0;
 }

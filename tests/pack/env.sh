@@ -92,6 +92,11 @@ removed: $SP/wheel/macosx_libfile.py
 W
 sort "$T/.stdout" >"$T/got"; sort "$T/want" >"$T/want.s"
 same_text "verify: one line per drifted path" "$T/want.s" "$T/got"
+expect 1 "" "verify --json: drift as JSON" -- "$PINFOLD" --json verify "$D"
+check "verify --json: one object naming each difference" "python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d[\"pristine\"] is False and len(d[\"differences\"]) == 6 and \"added: bin/evil\" in d[\"differences\"], d' '$T/.stdout'"
 chmod 4755 "$D/bin/wheel"
 expect 1 "mode: bin/wheel (unsafe 4755)" "verify: a setuid bit is reported" -- pf verify "$D"
 
