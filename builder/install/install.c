@@ -79,11 +79,33 @@ static int both(struct install_ctx *x, const char *path, int a, int b, struct pf
 			x->owner_names.v[b]);
 }
 
+/* Every staged path is relative and plain, whoever built it (installers join names from metadata). */
+static int path_ok(const char *p)
+{
+	if (!*p || *p == '/' || strlen(p) > 4096)
+		return 0;
+	for (const char *c = p; *c;) {
+		size_t n = strcspn(c, "/");
+
+		if (!n || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		c += n;
+		if (*c && !*++c)
+			return 0;
+	}
+	return 1;
+}
+
 static int claim(struct install_ctx *x, const char *path, enum stage_kind kind, struct pf_err *e)
 {
 	char *p = pf_xstrdup(path);
 	struct install_map_slot *s;
 	int rc = 0, created;
+
+	if (!path_ok(p)) {
+		rc = pf_error(e, PF_EUNSAFE, "'%s': '%s' is not a plain relative path", stage_owner_name(x), path);
+		goto out;
+	}
 
 	if (STAGE_OWNER && (!strcmp(p, ".pinfold") || !strncmp(p, ".pinfold/", 9))) {
 		rc = pf_error(e, PF_EUNSAFE, "'%s': '%s' is reserved for pinfold", stage_owner_name(x), path);

@@ -181,6 +181,10 @@ int install_wheel(struct install_ctx *x, const char *file, const char *path, str
 	d2 = d1 ? strchr(d1 + 1, '-') : NULL;
 	if (fl < 5 || strcmp(file + fl - 4, ".whl") || !d2 || d1 == file || d2 == d1 + 1)
 		return pf_error(e, PF_EFORMAT, "'%s': not a wheel file name (NAME-VERSION-...-PLATFORM.whl)", file);
+	/* NAME-VERSION names directories: plain characters only. */
+	if (file[0] == '.' || strspn(file, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+!-") <
+				      (size_t)(d2 - file))
+		return pf_error(e, PF_EUNSAFE, "'%s': wheel name and version must be plain characters", file);
 	prefix = pf_xstrndup(file, (size_t)(d2 - file));
 	info = pf_xasprintf("%s.dist-info", prefix);
 	data = pf_xasprintf("%s.data", prefix);
