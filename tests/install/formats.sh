@@ -62,8 +62,8 @@ mkdir -p r/name && cp m/demo-pkg-1.0.0.tgz r/name/
 mklock 3.11 0 "npm:../../evil:1.0.0:npm:r/name/demo-pkg-1.0.0.tgz" >r/name/l.lock
 expect 1 "is not a safe npm package name" "npm: a hostile package name in the lock is refused" -- \
 	pf build r/name/l.lock -o r/name/out.tar.zst --mirror r/name --cache r/name/c
-mkdir -p r/wname && cp m/fancy-1.0-py3-none-any.whl "r/wname/..-1.0-py3-none-any.whl"
-mklock 3.11 0 "pypi:fancy:1.0:wheel:r/wname/..-1.0-py3-none-any.whl" >r/wname/l.lock
+mkdir -p r/wname && cp m/fancy-1.0-py3-none-any.whl "r/wname/fan%cy-1.0-py3-none-any.whl"
+mklock 3.11 0 "pypi:fancy:1.0:wheel:r/wname/fan%cy-1.0-py3-none-any.whl" >r/wname/l.lock
 expect 1 "wheel name and version must be plain characters" "wheel: a hostile file name in the lock is refused" -- \
 	pf build r/wname/l.lock -o r/wname/out.tar.zst --mirror r/wname --cache r/wname/c
 done_testing
