@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,6 +119,15 @@ out:
 	return rc;
 }
 
+/* Milliseconds on the monotonic clock, for -v phase timings. */
+static long long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * Interrupts during a build: the signals are blocked in every thread and one
  * thread waits for them, removes the staging directory (which also holds the
@@ -175,6 +185,7 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 	struct install_ctx *x = NULL;
 	struct cli_bar bar;
 	char *root = pf_path_join(staging, "env"), *p;
+	long long t0 = ms_now(), t1;
 	int rc;
 
 	rc = pf_mkdir_p(root, 0755, &c->err);
@@ -200,8 +211,10 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 	cli_bar_done(&bar);
 	if (!rc)
 		rc = install_finish(x, &c->err);
+	t1 = ms_now();
 	if (!rc)
-		cli_debug(c, "unpacked %llu bytes", (unsigned long long)install_unpacked(x));
+		cli_debug(c, "installed %zu packages (%llu bytes unpacked) in %lld ms", l->npkgs,
+			  (unsigned long long)install_unpacked(x), t1 - t0);
 	if (rc)
 		goto out;
 	p = pf_path_join(root, PACK_LOCK);
@@ -213,6 +226,9 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 		rc = pack_write_build_info(root, l->source_date_epoch, &c->err);
 	if (!rc)
 		rc = pack_write_manifest(root, x, npaths, &c->err);
+	if (!rc)
+		cli_debug(c, "constraints, metadata and manifest in %lld ms", ms_now() - t1);
+	t1 = ms_now();
 	if (!rc) {
 		/* Packed inside staging, renamed over OUT only when complete (same directory, same filesystem). */
 		p = pf_path_join(staging, "out.tar.zst");
@@ -220,6 +236,9 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 		if (!rc && rename(p, out) < 0)
 			rc = pf_error(&c->err, PF_EIO, "'%s': cannot write: %s", out, strerror(errno));
 		free(p);
+		if (!rc)
+			cli_debug(c, "packed %llu bytes of tar into %llu bytes in %lld ms", (unsigned long long)res->tar_size,
+				  (unsigned long long)res->out_size, ms_now() - t1);
 	}
 out:
 	install_free(x);
@@ -358,12 +377,15 @@ have_lockbytes:
 		arts[i] = &l.pkgs[i].artifact;
 	{
 		struct cli_bar bar;
+		long long t0 = ms_now();
 
 		cli_bar_init(&bar, c, "fetching");
 		f.progress = cli_bar_fetch;
 		f.progress_ud = &bar;
 		rc = fetch_all(&f, arts, l.npkgs, paths, &c->err);
 		cli_bar_done(&bar);
+		if (!rc)
+			cli_debug(c, "fetched and checked %zu artifacts in %lld ms", l.npkgs, ms_now() - t0);
 	}
 	if (rc)
 		goto fail;
