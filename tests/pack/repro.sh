@@ -28,6 +28,18 @@ ok "second build (umask 077, TZ, locale, other dir, cold cache, --jobs 4) is byt
 (cd "$T" && pf build "$T/env.lock" -o "$T/c.tar.zst" --cache "$T/cache-a" --jobs 3 >/dev/null 2>&1)
 ok "third build from the warm cache alone is byte-identical" cmp "$T/a/env.tar.zst" "$T/c.tar.zst"
 
+# Another user (when the tests run as root and setpriv exists): same bytes.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	chmod 711 "$T"
+	mkdir -m 777 "$T/nob"
+	cp "$T/art"/* "$T/env.lock" "$T/nob/"
+	chmod 644 "$T/nob"/*
+	(cd "$T/nob" && setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$T/nob" \
+		XDG_CACHE_HOME="$T/nob/cache" PINFOLD_STATE_DIR="$T/nob/state" \
+		"$PINFOLD" --now "$NOW" build env.lock -o env.tar.zst --mirror . >/dev/null 2>&1)
+	ok "a build as another user (nobody) is byte-identical" cmp "$T/a/env.tar.zst" "$T/nob/env.tar.zst"
+fi
+
 sum=$(sha256sum "$T/a/env.tar.zst" | cut -d' ' -f1)
 tarsum=$(zstd -dc "$T/a/env.tar.zst" | sha256sum | cut -d' ' -f1)
 check "OUT.sha256 holds the output's SHA-256" "[ \"\$(cat '$T/a/env.tar.zst.sha256')\" = '$sum  env.tar.zst' ]"
