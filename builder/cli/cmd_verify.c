@@ -10,22 +10,26 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "lock", required_argument, NULL, 'l' },
+		{ "against", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *lock = NULL, *target;
+	const char *lock = NULL, *against = NULL, *target;
 	struct pack_verify v;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'l': lock = optarg; break;
+		case 'a': against = optarg; break;
 		case 'h':
 			cli_print_usage(stdout, "verify");
 			fputs("\nChecks every path of TARGET (an environment tarball or an unpacked environment)\n"
 			      "against .pinfold/manifest and prints each difference on a line of its own:\n"
 			      "  added: P, removed: P, changed: P, mode: P (OLD -> NEW)\n"
 			      "With --lock, also checks that .pinfold/lock is exactly LOCKFILE.\n"
+			      "With --against ENV.tar.zst (a tarball you trust, e.g. checked with its .sha256),\n"
+			      "the manifest is taken from it, so a rewritten .pinfold/manifest is caught too.\n"
 			      "With the global --json, one JSON object on stdout instead.\n"
 			      "Exit 0 when pristine, 1 when anything differs.\n", stdout);
 			return 0;
@@ -36,7 +40,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage(c, "verify", "expected one TARGET");
 	target = argv[optind];
-	rc = pack_verify(target, lock, &v, &c->err);
+	rc = pack_verify(target, lock, against, &v, &c->err);
 	if (rc)
 		return cli_fail(c, rc);
 	if (c->json) {

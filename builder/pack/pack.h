@@ -97,11 +97,15 @@ struct pack_verify {
 /*
  * Check an environment (a tarball, read under the hostile-archive rules, or
  * an unpacked directory) against its .pinfold/manifest, and with lockfile
- * against that lock's bytes. Returns 0 when the check ran (v->lines empty:
- * pristine), negative when it could not (unsafe archive, no manifest, I/O).
- * Release v with pack_verify_release().
+ * against that lock's bytes. With against (an environment tarball the
+ * caller trusts, e.g. checked with its OUT.sha256), the manifest comes from
+ * it instead, so a rewritten .pinfold/manifest in target is caught too.
+ * Returns 0 when the check ran (v->lines empty: pristine), negative when it
+ * could not (unsafe archive, no manifest, I/O). Release v with
+ * pack_verify_release().
  */
-int pack_verify(const char *target, const char *lockfile, struct pack_verify *v, struct pf_err *e);
+int pack_verify(const char *target, const char *lockfile, const char *against, struct pack_verify *v,
+		struct pf_err *e);
 void pack_verify_release(struct pack_verify *v);
 
 #endif

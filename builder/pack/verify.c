@@ -234,16 +234,18 @@ static void compare(const struct pack_list *act, const struct pack_list *man, co
 	}
 }
 
-int pack_verify(const char *target, const char *lockfile, struct pack_verify *v, struct pf_err *e)
+int pack_verify(const char *target, const char *lockfile, const char *against, struct pack_verify *v,
+		struct pf_err *e)
 {
-	struct pack_list act = { NULL, 0, 0 }, man = { NULL, 0, 0 };
-	struct meta m;
+	struct pack_list act = { NULL, 0, 0 }, man = { NULL, 0, 0 }, refl = { NULL, 0, 0 };
+	struct meta m, ref;
 	struct install_cstate cs;
 	struct pf_buf lk = PF_BUF_INIT;
 	int is_dir = pf_is_dir(target), rc;
 
 	memset(v, 0, sizeof *v);
 	memset(&m, 0, sizeof m);
+	memset(&ref, 0, sizeof ref);
 	memset(&cs, 0, sizeof cs);
 	if (!is_dir && !pf_exists(target))
 		return pf_error(e, PF_ENOTFOUND, "'%s': no such file or directory", target);
@@ -256,6 +258,28 @@ int pack_verify(const char *target, const char *lockfile, struct pack_verify *v,
 	}
 	if (rc)
 		goto out;
+	if (against) {
+		/* The reference's manifest replaces target's own, which must then be the same bytes. */
+		if (pf_is_dir(against)) {
+			rc = pf_error(e, PF_EUSAGE, "'%s': --against takes an environment tarball", against);
+			goto out;
+		}
+		rc = read_tarball(against, &refl, &ref, e);
+		if (rc)
+			goto out;
+		if (!ref.has_manifest) {
+			rc = pf_error(e, PF_EFORMAT, "'%s': no %s: not a pinfold environment", against, PACK_MANIFEST);
+			goto out;
+		}
+		if (!m.has_manifest)
+			pf_strv_push(&v->lines, "removed: " PACK_MANIFEST);
+		else if (m.manifest.len != ref.manifest.len || memcmp(m.manifest.p, ref.manifest.p, m.manifest.len))
+			pf_strv_push(&v->lines, "changed: " PACK_MANIFEST);
+		pf_buf_release(&m.manifest);
+		m.manifest = ref.manifest;
+		memset(&ref.manifest, 0, sizeof ref.manifest);
+		m.has_manifest = 1;
+	}
 	if (!m.has_manifest) {
 		rc = pf_error(e, PF_EFORMAT, "'%s': no %s: not a pinfold environment", target, PACK_MANIFEST);
 		goto out;
@@ -284,6 +308,8 @@ int pack_verify(const char *target, const char *lockfile, struct pack_verify *v,
 out:
 	pack_list_release(&act);
 	pack_list_release(&man);
+	pack_list_release(&refl);
+	meta_release(&ref);
 	install_cstate_release(&cs);
 	meta_release(&m);
 	pf_buf_release(&lk);

@@ -125,6 +125,28 @@ check "verify after unlock lists no drift" "! grep -q '^removed:\\|^added:' '$T/
 echo x >"$T/u/bin/late"
 expect 1 "added: bin/late" "verify: other drift after unlock is still reported" -- pf verify "$T/u"
 
+# A tamperer who also rewrites .pinfold/manifest: caught with --against the original tarball.
+cp -R "$E" "$T/m"
+echo '# edited' >>"$T/m/lib/python3.11/site-packages/wheel/__init__.py"
+python3 - "$T/m" <<'PY'
+import hashlib, sys
+root = sys.argv[1]
+p = root + "/.pinfold/manifest"
+rel = "lib/python3.11/site-packages/wheel/__init__.py"
+d = open(root + "/" + rel, "rb").read()
+lines = []
+for l in open(p).read().split("\n"):
+    f = l.split("\t")
+    if f[0] == rel:
+        f[3], f[4] = str(len(d)), hashlib.sha256(d).hexdigest()
+    lines.append("\t".join(f))
+open(p, "w").write("\n".join(lines))
+PY
+expect 0 "" "verify: a rewritten manifest hides an edit from the environment's own manifest" -- pf verify "$T/m"
+expect 1 "changed: lib/python3.11/site-packages/wheel/__init__.py" "verify --against the tarball: the edit is found" -- \
+	pf verify "$T/m" --against "$T/env.tar.zst"
+check "verify --against: the rewritten manifest is reported" "grep -qx 'changed: .pinfold/manifest' '$T/.stdout'"
+expect 0 "" "verify --against: a pristine copy passes" -- pf verify "$E" --against "$T/env.tar.zst"
 expect 0 "--lock" "verify --help" -- pf verify --help
 expect 3 "no such file" "verify: a missing target" -- pf verify "$T/nothing"
 done_testing
