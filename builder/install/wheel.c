@@ -170,7 +170,7 @@ int install_wheel(struct install_ctx *x, const char *file, const char *path, str
 	struct install_entry ent;
 	struct record rec = { NULL, 0, 0 };
 	struct pf_buf eps = PF_BUF_INIT, wheel = PF_BUF_INIT, out = PF_BUF_INIT;
-	char *prefix = NULL, *info = NULL, *data = NULL, *dest = NULL, *hl = NULL;
+	char *prefix = NULL, *info = NULL, *data = NULL, *dest = NULL;
 	const char *d1, *d2;
 	size_t fl = strlen(file);
 	int rc, have_eps = 0;
@@ -199,8 +199,7 @@ int install_wheel(struct install_ctx *x, const char *file, const char *path, str
 
 		rc = 0;
 		free(dest);
-		free(hl);
-		dest = hl = NULL;
+		dest = NULL;
 		if (top == strlen(data) && !strncmp(p, data, top)) {
 			const char *cat = rest ? rest + 1 : "", *sub = strchr(cat, '/');
 			size_t cl = sub ? (size_t)(sub - cat) : strlen(cat);
@@ -314,6 +313,5 @@ out:
 	free(info);
 	free(data);
 	free(dest);
-	free(hl);
 	return rc;
 }
