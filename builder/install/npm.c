@@ -69,11 +69,12 @@ static int bin_name_ok(const char *s)
 static int link_bin(struct install_ctx *x, const char *file, const char *base, const char *bname,
 		    const char *target, struct pf_err *e)
 {
-	char *t = bin_target(target), *full = NULL, *dest = NULL, *rel = NULL;
+	char *t, *full = NULL, *dest = NULL, *rel = NULL;
 	int owner = -1, rc;
 
 	if (!bin_name_ok(bname))
 		return pf_error(e, PF_EUNSAFE, "'%s': package.json: bin name '%s' is not a safe file name", file, bname);
+	t = bin_target(target);
 	if (!t)
 		return pf_error(e, PF_EUNSAFE, "'%s': package.json: bin '%s': target '%s' is not inside the package",
 				file, bname, target ? target : "");
