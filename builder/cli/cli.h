@@ -65,6 +65,8 @@ struct trust_store;
 struct verify_opts;
 int cli_trust_store(struct cli *c, struct trust_store **out);
 void cli_verify_opts(struct cli *c, const struct trust_store *store, int threshold, struct verify_opts *o);
+/* 1 when argv[1..] holds --help or -h before any "--". */
+int cli_help_asked(int argc, char **argv);
 
 /* Commands, one file each (cmd_<name>.c). */
 int cmd_help(struct cli *c, int argc, char **argv);

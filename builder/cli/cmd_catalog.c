@@ -55,17 +55,6 @@ struct sub {
 	const char *usage;
 };
 
-static int help_asked(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return 1;
-	}
-	return 0;
-}
-
 static int usage_err(struct cli *c, const char *sub, const char *fmt, const char *arg)
 {
 	char cmd[64];
@@ -804,7 +793,7 @@ int cmd_catalog(struct cli *c, int argc, char **argv)
 	}
 	for (const struct sub *s = subs; s->name; s++) {
 		if (!strcmp(s->name, argv[1])) {
-			if (help_asked(argc - 1, argv + 1)) {
+			if (cli_help_asked(argc - 1, argv + 1)) {
 				fputs(s->usage, stdout);
 				return 0;
 			}

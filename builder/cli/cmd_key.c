@@ -16,23 +16,12 @@ static const char usage[] =
 	"id        print the key id (hex SHA-256 of the raw public key) of a PEM public or\n"
 	"          private Ed25519 key, e.g. one from 'openssl genpkey -algorithm ed25519'\n";
 
-static int help_asked(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return 1;
-	}
-	return 0;
-}
-
 int cmd_key(struct cli *c, int argc, char **argv)
 {
 	const char *sub, *file;
 	int rc;
 
-	if (help_asked(argc, argv)) {
+	if (cli_help_asked(argc, argv)) {
 		fputs(usage, stdout);
 		return 0;
 	}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers shared by commands: the trust store from the global options, and verify options. */
+/* Helpers shared by commands: the trust store from the global options, verify options, --help. */
 #include <string.h>
 
 #include "catalog/verified.h"
@@ -39,4 +39,15 @@ void cli_verify_opts(struct cli *c, const struct trust_store *store, int thresho
 	o->policy.threshold = threshold > 0 ? threshold : 1;
 	o->state_dir = c->state_dir;
 	o->record = 1;
+}
+
+int cli_help_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	}
+	return 0;
 }
