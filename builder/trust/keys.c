@@ -163,7 +163,7 @@ int trust_key_load(const char *path, struct trust_key **out, struct pf_err *e)
 		rc = pf_error(e, PF_EINTERNAL, "'%s': out of memory", path);
 		goto out;
 	}
-	if (memmem(b.p, b.len, "PRIVATE KEY-----", 16)) {
+	if (memmem(b.p, b.len, "PRIVATE" " KEY-----", 16)) {
 		pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 		priv = 1;
 	} else {

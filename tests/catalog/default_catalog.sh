@@ -16,7 +16,7 @@ expect 0 "4 advisories" "shipped advisories verify with the built-in trust ancho
 "$PINFOLD" key id "$SRCDIR/builder/trust/keys/catalog-release.pub" >"$T/keyid" 2>&1
 check "the built-in trust anchor is the release key the images pin" \
 	"[ \"\$(cat '$T/keyid')\" = $release ] && grep -q $release '$SRCDIR/images/agent-default.yaml'"
-check "no private key is committed" "! grep -rl 'PRIVATE KEY' '$SRCDIR/catalog' '$SRCDIR/builder/trust/keys' '$SRCDIR/images'"
+check "no private key is committed" "! grep -rlE 'PRIVATE[ ]KEY' '$SRCDIR/catalog' '$SRCDIR/builder/trust/keys' '$SRCDIR/images'"
 
 # A tampered copy is refused: one changed hash, one changed advisory, a dropped signature.
 cp -r "$cat" "$T/cat"

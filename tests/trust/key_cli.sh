@@ -13,7 +13,7 @@ id=$(pf key generate a.key)
 check "generate prints a 64-hex key id" 'printf %s "$id" | grep -Eqx "[0-9a-f]{64}"'
 check "private key is mode 0600" '[ "$(stat -c %a a.key)" = 600 ]'
 check "public key written next to it" '[ -f a.key.pub ] && grep -q "BEGIN PUBLIC KEY" a.key.pub'
-check "private key is PEM PKCS#8" 'grep -q "BEGIN PRIVATE KEY" a.key'
+check "private key is PEM PKCS#8" 'grep -qE "BEGIN PRIVATE[ ]KEY" a.key'
 check "key id of the public key matches" '[ "$(pf key id a.key.pub)" = "$id" ]'
 check "key id of the private key matches" '[ "$(pf key id a.key)" = "$id" ]'
 cp a.key a.key.orig
