@@ -89,20 +89,40 @@ static int split_pkg(const char *arg, char **eco, const char **name)
 	return 0;
 }
 
+/* Read DIR/FILE of the working copy (unverified); -PF_ENOTFOUND comes back with c->err clear. */
+static int read_working(struct cli *c, const char *dir, const char *file, char **path, struct pf_buf *b)
+{
+	int rc;
+
+	*path = pf_path_join(dir, file);
+	rc = pf_read_file(*path, PF_MAX_CATALOG, b, &c->err);
+	if (rc == -PF_ENOTFOUND)
+		pf_err_clear(&c->err);
+	return rc;
+}
+
+/* Write body to DIR/FILE (temp + rename). */
+static int write_working(struct cli *c, const char *dir, const char *file, const struct pf_buf *body)
+{
+	char *path = pf_path_join(dir, file);
+	int rc = pf_write_file(path, body->p, body->len, 0644, &c->err);
+
+	free(path);
+	return rc;
+}
+
 static int load_working(struct cli *c, const char *dir, struct catalog *cat)
 {
 	struct pf_buf b = PF_BUF_INIT;
-	char *path = pf_path_join(dir, CATALOG_FILE);
+	char *path;
 	int rc;
 
 	memset(cat, 0, sizeof *cat);
-	rc = pf_read_file(path, PF_MAX_CATALOG, &b, &c->err);
-	if (rc == -PF_ENOTFOUND) {
-		pf_err_clear(&c->err);
+	rc = read_working(c, dir, CATALOG_FILE, &path, &b);
+	if (rc == -PF_ENOTFOUND)
 		rc = pf_error(&c->err, PF_ENOTFOUND, "'%s': no catalog here (create one with 'pinfold catalog "
 			      "init %s --name NAME')", path, dir);
-	}
-	if (!rc)
+	else if (!rc)
 		rc = catalog_parse(cat, path, b.p, b.len, &c->err);
 	pf_buf_release(&b);
 	free(path);
@@ -112,31 +132,35 @@ static int load_working(struct cli *c, const char *dir, struct catalog *cat)
 static int save_catalog(struct cli *c, const char *dir, const struct catalog *cat)
 {
 	struct pf_buf b = PF_BUF_INIT;
-	char *path = pf_path_join(dir, CATALOG_FILE);
 	int rc;
 
 	catalog_write(cat, &b);
-	rc = pf_write_file(path, b.p, b.len, 0644, &c->err);
+	rc = write_working(c, dir, CATALOG_FILE, &b);
 	pf_buf_release(&b);
-	free(path);
 	return rc;
 }
 
-/* Load DIR/advisories.yaml (unverified working copy); 1 when it does not exist. */
-static int load_advisories(struct cli *c, const char *dir, struct advisories *a)
+/*
+ * Load the catalog and DIR/advisories.yaml of the working copy; 1 when there
+ * are no advisories yet (adv is then zeroed). On failure nothing stays loaded.
+ */
+static int load_both(struct cli *c, const char *dir, struct catalog *cat, struct advisories *adv)
 {
 	struct pf_buf b = PF_BUF_INIT;
-	char *path = pf_path_join(dir, ADVISORIES_FILE);
+	char *path = NULL;
 	int rc;
 
-	memset(a, 0, sizeof *a);
-	rc = pf_read_file(path, PF_MAX_CATALOG, &b, &c->err);
-	if (rc == -PF_ENOTFOUND) {
-		pf_err_clear(&c->err);
+	memset(adv, 0, sizeof *adv);
+	rc = load_working(c, dir, cat);
+	if (rc)
+		return rc;
+	rc = read_working(c, dir, ADVISORIES_FILE, &path, &b);
+	if (rc == -PF_ENOTFOUND)
 		rc = 1;
-	} else if (!rc) {
-		rc = advisories_parse(a, path, b.p, b.len, &c->err);
-	}
+	else if (!rc)
+		rc = advisories_parse(adv, path, b.p, b.len, &c->err);
+	if (rc < 0)
+		catalog_release(cat);
 	pf_buf_release(&b);
 	free(path);
 	return rc;
@@ -405,17 +429,14 @@ static int write_signed(struct cli *c, const char *dir, const char *file, const 
 			struct pf_buf *body, struct trust_key **keys, size_t nkeys)
 {
 	struct pf_buf sig = PF_BUF_INIT;
-	char *path = pf_path_join(dir, file), *sigpath = pf_path_join(dir, sigfile);
 	int rc;
 
 	rc = sign_all(c, keys, nkeys, type, body->p, body->len, &sig);
 	if (!rc)
-		rc = pf_write_file(path, body->p, body->len, 0644, &c->err);
+		rc = write_working(c, dir, file, body);
 	if (!rc)
-		rc = pf_write_file(sigpath, sig.p, sig.len, 0644, &c->err);
+		rc = write_working(c, dir, sigfile, &sig);
 	pf_buf_release(&sig);
-	free(path);
-	free(sigpath);
 	return rc;
 }
 
@@ -479,13 +500,10 @@ static int cat_sign(struct cli *c, int argc, char **argv)
 	}
 	if (rc)
 		goto out;
-	rc = load_working(c, dir, &cat);
-	if (rc)
-		goto out;
-	have_cat = 1;
-	rc = load_advisories(c, dir, &adv);
+	rc = load_both(c, dir, &cat, &adv);
 	if (rc < 0)
 		goto out;
+	have_cat = 1;
 	have_adv = rc == 0;
 	rc = 0;
 	if (have_adv && strcmp(adv.name, cat.name)) {
@@ -683,7 +701,7 @@ static int cat_revoke(struct cli *c, int argc, char **argv)
 	struct advisory a;
 	struct pf_buf key = PF_BUF_INIT, body = PF_BUF_INIT;
 	char today[PF_DATE_STR], hex[PF_SHA256_HEX], idbuf[16];
-	char *eco = NULL, *path = NULL;
+	char *eco = NULL;
 	int opt, rc, nvals, have_cat = 0, have_adv = 0;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -714,13 +732,10 @@ static int cat_revoke(struct cli *c, int argc, char **argv)
 		}
 	}
 	dir = argv[optind];
-	rc = load_working(c, dir, &cat);
-	if (rc)
-		goto out;
-	have_cat = 1;
-	rc = load_advisories(c, dir, &adv);
+	rc = load_both(c, dir, &cat, &adv);
 	if (rc < 0)
 		goto out;
+	have_cat = 1;
 	if (rc == 1)
 		adv.name = pf_arena_strdup(&adv.arena, cat.name);
 	have_adv = 1;
@@ -753,8 +768,7 @@ static int cat_revoke(struct cli *c, int argc, char **argv)
 	if (rc)
 		goto out;
 	advisories_write(&adv, &body);
-	path = pf_path_join(dir, ADVISORIES_FILE);
-	rc = pf_write_file(path, body.p, body.len, 0644, &c->err);
+	rc = write_working(c, dir, ADVISORIES_FILE, &body);
 	if (!rc)
 		cli_info(c, "added advisory %s for %s:%s %s; run 'pinfold catalog sign %s --key KEY' to publish it",
 			 id, eco, name, key.p + strlen(eco) + strlen(name) + 2, dir);
@@ -765,7 +779,6 @@ out:
 		advisories_release(&adv);
 	pf_buf_release(&key);
 	pf_buf_release(&body);
-	free(path);
 	free(eco);
 	return rc ? cli_fail(c, rc) : 0;
 }
