@@ -569,6 +569,51 @@ static int read_list(struct pf_ydoc *d, const struct pf_ynode *map, const char *
 	return 0;
 }
 
+/* One of the two records under .pinfold/: where it lives, its keys and the format and state it must name. */
+struct record_kind {
+	const char *rel;		/* below the environment root */
+	const char *what;		/* map name in errors */
+	const char *empty;		/* error for an empty file */
+	const char *format, *state;
+	const char *const *allowed, *const *required;
+};
+
+/*
+ * Load root/k->rel strictly: a map of k's keys whose 'format' and 'state' are
+ * k's. 1 when the file does not exist. The caller releases d either way.
+ */
+static int load_record(const char *root, const struct record_kind *k, struct pf_ydoc *d, struct pf_err *e)
+{
+	char *path = pf_path_join(root, k->rel);
+	const char *fmt = NULL, *state = NULL;
+	struct stat st;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	if (lstat(path, &st) < 0 && errno == ENOENT) {
+		free(path);
+		return 1;
+	}
+	rc = pf_yaml_load(d, path, PF_MAX_SMALL, e);
+	free(path);
+	if (rc)
+		return rc;
+	if (!d->root)
+		return pf_y_fail(d, NULL, e, PF_EFORMAT, "%s", k->empty);
+	rc = pf_y_check_map(d, d->root, k->what, k->allowed, k->required, e);
+	if (!rc)
+		rc = pf_y_str(d, d->root, "format", &fmt, e);
+	if (!rc)
+		rc = pf_y_str(d, d->root, "state", &state, e);
+	if (rc)
+		return rc;
+	if (strcmp(fmt, k->format))
+		return pf_y_fail(d, pf_y_get(d->root, "format"), e, PF_EFORMAT, "format: expected %s", k->format);
+	if (strcmp(state, k->state))
+		return pf_y_fail(d, pf_y_get(d->root, "state"), e, PF_EFORMAT, "state: expected %s", k->state);
+	return 0;
+}
+
 static int read_policy(const char *root, struct install_cstate *s, struct pf_err *e)
 {
 	static const char *const allowed[] = {
@@ -576,50 +621,23 @@ static int read_policy(const char *root, struct install_cstate *s, struct pf_err
 		"constraint_files", NULL
 	};
 	static const char *const required[] = { "format", "state", "constraint_files", NULL };
+	static const struct record_kind k = {
+		INSTALL_POLICY_PATH, "policy", "empty policy file", INSTALL_POLICY_FORMAT, "locked",
+		allowed, required,
+	};
 	struct pf_ydoc d;
-	char *path = pf_path_join(root, INSTALL_POLICY_PATH);
-	const char *fmt = NULL, *state = NULL;
-	struct stat st;
 	int rc;
 
-	memset(&d, 0, sizeof d);
-	if (lstat(path, &st) < 0 && errno == ENOENT) {
-		free(path);
-		return 0;
-	}
-	rc = pf_yaml_load(&d, path, PF_MAX_SMALL, e);
-	if (rc)
-		goto out;
-	if (!d.root) {
-		rc = pf_y_fail(&d, NULL, e, PF_EFORMAT, "empty policy file");
-		goto out;
-	}
-	rc = pf_y_check_map(&d, d.root, "policy", allowed, required, e);
+	rc = load_record(root, &k, &d, e);
 	if (!rc)
-		rc = pf_y_str(&d, d.root, "format", &fmt, e);
-	if (!rc)
-		rc = pf_y_str(&d, d.root, "state", &state, e);
-	if (rc)
-		goto out;
-	if (strcmp(fmt, INSTALL_POLICY_FORMAT)) {
-		rc = pf_y_fail(&d, pf_y_get(d.root, "format"), e, PF_EFORMAT, "format: expected %s",
-			       INSTALL_POLICY_FORMAT);
-		goto out;
+		rc = read_list(&d, d.root, "constraint_files", &s->constraint_files, e);
+	if (!rc) {
+		s->has_policy = 1;
+		s->state_buf = pf_xstrdup(k.state);
+		s->state = s->state_buf;
 	}
-	if (strcmp(state, "locked")) {
-		rc = pf_y_fail(&d, pf_y_get(d.root, "state"), e, PF_EFORMAT, "state: expected locked");
-		goto out;
-	}
-	rc = read_list(&d, d.root, "constraint_files", &s->constraint_files, e);
-	if (rc)
-		goto out;
-	s->has_policy = 1;
-	s->state_buf = pf_xstrdup(state);
-	s->state = s->state_buf;
-out:
 	pf_ydoc_release(&d);
-	free(path);
-	return rc;
+	return rc == 1 ? 0 : rc;
 }
 
 static int read_unlocked(const char *root, struct install_cstate *s, struct pf_err *e)
@@ -628,47 +646,25 @@ static int read_unlocked(const char *root, struct install_cstate *s, struct pf_e
 		"format", "state", "by", "at", "reason", "removed", "missing", NULL
 	};
 	static const char *const required[] = { "format", "state", "by", "at", "reason", "removed", NULL };
+	static const struct record_kind k = {
+		INSTALL_UNLOCKED_PATH, "unlock record", "empty unlock record", INSTALL_UNLOCK_FORMAT, "unlocked",
+		allowed, required,
+	};
 	struct pf_ydoc d;
-	char *path = pf_path_join(root, INSTALL_UNLOCKED_PATH);
-	const char *fmt = NULL, *state = NULL, *by = NULL, *at = NULL, *reason = NULL;
-	struct stat st;
+	const char *by = NULL, *at = NULL, *reason = NULL;
 	time_t t;
 	int rc;
 
-	memset(&d, 0, sizeof d);
-	if (lstat(path, &st) < 0 && errno == ENOENT) {
-		free(path);
-		return 0;
-	}
-	rc = pf_yaml_load(&d, path, PF_MAX_SMALL, e);
+	rc = load_record(root, &k, &d, e);
 	if (rc)
 		goto out;
-	if (!d.root) {
-		rc = pf_y_fail(&d, NULL, e, PF_EFORMAT, "empty unlock record");
-		goto out;
-	}
-	rc = pf_y_check_map(&d, d.root, "unlock record", allowed, required, e);
-	if (!rc)
-		rc = pf_y_str(&d, d.root, "format", &fmt, e);
-	if (!rc)
-		rc = pf_y_str(&d, d.root, "state", &state, e);
-	if (!rc)
-		rc = pf_y_str(&d, d.root, "by", &by, e);
+	rc = pf_y_str(&d, d.root, "by", &by, e);
 	if (!rc)
 		rc = pf_y_str(&d, d.root, "at", &at, e);
 	if (!rc)
 		rc = pf_y_str(&d, d.root, "reason", &reason, e);
 	if (rc)
 		goto out;
-	if (strcmp(fmt, INSTALL_UNLOCK_FORMAT)) {
-		rc = pf_y_fail(&d, pf_y_get(d.root, "format"), e, PF_EFORMAT, "format: expected %s",
-			       INSTALL_UNLOCK_FORMAT);
-		goto out;
-	}
-	if (strcmp(state, "unlocked")) {
-		rc = pf_y_fail(&d, pf_y_get(d.root, "state"), e, PF_EFORMAT, "state: expected unlocked");
-		goto out;
-	}
 	if (pf_time_parse(at, &t) < 0) {
 		rc = pf_y_fail(&d, pf_y_get(d.root, "at"), e, PF_EFORMAT, "at: not an RFC 3339 time");
 		goto out;
@@ -688,8 +684,7 @@ static int read_unlocked(const char *root, struct install_cstate *s, struct pf_e
 	s->unlocked = 1;
 out:
 	pf_ydoc_release(&d);
-	free(path);
-	return rc;
+	return rc == 1 ? 0 : rc;
 }
 
 int install_constraints_state(const char *root, struct install_cstate *s, struct pf_err *e)
