@@ -106,6 +106,32 @@ static int find_one(struct archive *a, const char *what, match_fn match, const c
 	return 0;
 }
 
+/*
+ * Open the archive at path (reader(flags); bad says what it is not when it
+ * cannot be opened) and read its one member matching match into out (see
+ * find_one). *what becomes "PATH: MEMBER", the member's name in errors.
+ */
+static int read_member(const char *path, int flags, const char *bad, match_fn match, const char *want, size_t max,
+		       int text, struct pf_buf *out, char **what, struct pf_err *e)
+{
+	struct archive *a = reader(flags);
+	char *found = NULL;
+	int rc;
+
+	*what = NULL;
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+		rc = arc_fail(a, path, bad, e);
+		goto out;
+	}
+	rc = find_one(a, path, match, want, max, text, out, &found, e);
+	if (!rc)
+		*what = pf_xasprintf("%s: %s", path, found);
+out:
+	free(found);
+	archive_read_free(a);
+	return rc;
+}
+
 static void push(struct install_meta *m, const char ***v, size_t *n, const char *s, size_t len)
 {
 	const char **nv = pf_arena_alloc(&m->arena, (*n + 2) * sizeof *nv);
@@ -264,21 +290,16 @@ static void wheel_name_check(const char *path, const struct install_meta *m, str
 
 static int read_wheel(const char *path, struct install_meta *m, struct pf_err *e)
 {
-	struct archive *a = reader(F_ZIP);
 	struct pf_buf b = PF_BUF_INIT;
 	const char **extras;
-	char *found = NULL, *what = NULL;
+	char *what = NULL;
 	size_t nextras;
 	int rc;
 
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
-		rc = arc_fail(a, path, "not a readable wheel (zip)", e);
-		goto out;
-	}
-	rc = find_one(a, path, is_wheel_metadata, "*.dist-info/METADATA", META_MAX_FILE, 1, &b, &found, e);
+	rc = read_member(path, F_ZIP, "not a readable wheel (zip)", is_wheel_metadata, "*.dist-info/METADATA",
+			 META_MAX_FILE, 1, &b, &what, e);
 	if (rc)
 		goto out;
-	what = pf_xasprintf("%s: %s", path, found);
 	rc = headers(m, what, b.p, wheel_field, e);
 	if (rc)
 		goto out;
@@ -294,10 +315,8 @@ static int read_wheel(const char *path, struct install_meta *m, struct pf_err *e
 		free(s);
 	}
 out:
-	free(found);
 	free(what);
 	pf_buf_release(&b);
-	archive_read_free(a);
 	return rc;
 }
 
@@ -308,21 +327,16 @@ static int is_package_json(const char *name)
 
 static int read_npm(const char *path, struct install_meta *m, struct pf_err *e)
 {
-	struct archive *a = reader(F_TAR | F_COMPRESSED);
 	struct pf_buf b = PF_BUF_INIT;
 	struct install_json *root = NULL;
 	const struct install_json *n, *v, *deps, *opt;
-	char *found = NULL, *what = NULL;
+	char *what = NULL;
 	int rc;
 
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
-		rc = arc_fail(a, path, "not a readable npm tarball", e);
-		goto out;
-	}
-	rc = find_one(a, path, is_package_json, "package/package.json", META_MAX_FILE, 1, &b, &found, e);
+	rc = read_member(path, F_TAR | F_COMPRESSED, "not a readable npm tarball", is_package_json,
+			 "package/package.json", META_MAX_FILE, 1, &b, &what, e);
 	if (rc)
 		goto out;
-	what = pf_xasprintf("%s: package/package.json", path);
 	rc = install_json_parse(&m->arena, what, b.p, b.len, &root, e);
 	if (rc)
 		goto out;
@@ -359,10 +373,8 @@ static int read_npm(const char *path, struct install_meta *m, struct pf_err *e)
 		free(s);
 	}
 out:
-	free(found);
 	free(what);
 	pf_buf_release(&b);
-	archive_read_free(a);
 	return rc;
 }
 
@@ -407,35 +419,29 @@ static int is_control(const char *name)
 
 static int read_deb(const char *path, struct install_meta *m, struct pf_err *e)
 {
-	struct archive *a = reader(F_AR), *in = NULL;
+	struct archive *in = NULL;
 	struct pf_buf tarb = PF_BUF_INIT, b = PF_BUF_INIT;
-	char *found = NULL, *found2 = NULL, *what = NULL;
+	char *found = NULL, *what = NULL;
 	int rc;
 
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
-		rc = arc_fail(a, path, "not a readable deb (ar)", e);
-		goto out;
-	}
-	rc = find_one(a, path, is_control_tar, "control.tar.*", META_MAX_CONTROL, 0, &tarb, &found, e);
+	rc = read_member(path, F_AR, "not a readable deb (ar)", is_control_tar, "control.tar.*", META_MAX_CONTROL,
+			 0, &tarb, &what, e);
 	if (rc)
 		goto out;
-	what = pf_xasprintf("%s: %s", path, found);
 	in = reader(F_TAR | F_COMPRESSED);
 	if (archive_read_open_memory(in, tarb.p, tarb.len) != ARCHIVE_OK) {
 		rc = arc_fail(in, what, "not a readable tar", e);
 		goto out;
 	}
-	rc = find_one(in, what, is_control, "control", META_MAX_FILE, 1, &b, &found2, e);
+	rc = find_one(in, what, is_control, "control", META_MAX_FILE, 1, &b, &found, e);
 	if (rc)
 		goto out;
 	rc = headers(m, what, b.p, deb_field, e);
 out:
 	free(found);
-	free(found2);
 	free(what);
 	pf_buf_release(&tarb);
 	pf_buf_release(&b);
-	archive_read_free(a);
 	if (in)
 		archive_read_free(in);
 	return rc;
