@@ -382,7 +382,7 @@ int fetch_bundle_create(const struct fetch_bundle_spec *s, struct fetch_bundle_m
 		p->size = arts[i]->size;
 		memcpy(p->sha256, arts[i]->sha256, PF_SHA256_HEX);
 	}
-	qsort(parts, nparts, sizeof *parts, part_cmp);
+	pf_qsort(parts, nparts, sizeof *parts, part_cmp);
 	for (size_t i = 1; i < nparts; i++) {
 		if (!strcmp(parts[i - 1].name, parts[i].name)) {
 			rc = pf_error(e, PF_EFORMAT, "'%s': two locked packages share the artifact file name '%s'",

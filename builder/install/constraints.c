@@ -506,7 +506,7 @@ int install_constraints(const char *root, const struct lockfile *l, struct pf_er
 	}
 	pf_buf_adds(b, activate_advisories_tail);
 
-	qsort(s.v, s.n, sizeof *s.v, cfile_cmp);
+	pf_qsort(s.v, s.n, sizeof *s.v, cfile_cmp);
 	for (size_t i = 0; i < s.n && !rc; i++)
 		rc = write_cfile(root, &s.v[i], e);
 	if (rc)
