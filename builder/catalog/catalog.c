@@ -245,49 +245,103 @@ int catalog_parse_head(struct pf_ydoc *d, const struct pf_ynode *root, const cha
 	return 0;
 }
 
-static int parse_list(struct catalog *c, struct pf_ydoc *d, const struct pf_ynode *m, const char *key,
-		      const char ***out, size_t *n, struct pf_err *e)
+/* Field slots of a package map, in pkg_keys order. */
+enum { F_ECO, F_NAME, F_VERSION, F_PUBLISHED, F_ARTIFACT, F_DEPENDS, F_PROVIDES, F_CONFLICTS, F_VETTED, F_YOUNG,
+       F_N };
+
+/* A list of strings under key (already looked up as n), copied once into the catalog's arena. */
+static int parse_list(struct catalog *c, struct pf_ydoc *d, const struct pf_ynode *m, const struct pf_ynode *n,
+		      const char *key, const char ***out, size_t *nout, struct pf_err *e)
 {
 	const char **v;
-	int rc = pf_y_strlist(d, m, key, &v, n, e);
+	int rc;
 
-	if (rc)
-		return rc;
-	*out = cplist(&c->arena, v, *n);
+	static const char *none[1];
+
+	*out = none;	/* like an empty list: never NULL */
+	*nout = 0;
+	if (!n)
+		return 0;
+	if (n->type != PF_Y_SEQ)
+		return pf_y_seq(d, m, key, &n, e);	/* its message */
+	v = pf_arena_alloc(&c->arena, (n->n + 1) * sizeof *v);
+	for (size_t i = 0; i < n->n; i++) {
+		const char *s;
+
+		if ((rc = pf_y_scalar(d, n->vals[i], key, &s, e)))
+			return rc;
+		v[i] = pf_arena_strdup(&c->arena, s);
+	}
+	*out = v;
+	*nout = n->n;
 	return 0;
 }
 
-static int parse_pkg(struct catalog *c, struct pf_ydoc *d, const struct pf_ynode *m, struct pf_err *e)
+static int scalar_of(const struct pf_ydoc *d, const struct pf_ynode *n, const char *key, const char **out,
+		     struct pf_err *e)
 {
-	struct catalog_pkg p;
-	const struct pf_ynode *art = NULL, *vet = NULL;
+	return n ? pf_y_scalar(d, n, key, out, e) : 0;
+}
+
+/*
+ * One package, checked with the same rules and messages as pf_y_check_map and
+ * the typed getters, but with one pass over its keys; strings are copied
+ * once, into the catalog's arena.
+ */
+static int parse_pkg(void *ctx, struct pf_ydoc *d, const struct pf_ynode *m, struct pf_err *e)
+{
+	struct catalog *c = ctx;
+	struct catalog_pkg p, *dst;
+	const struct pf_ynode *f[F_N] = { 0 }, *art = NULL, *vet = NULL;
 	const char *sha = NULL;
 	long long size = 0;
 	char why[512];
-	int rc;
+	int rc, odd = m->type != PF_Y_MAP;
 
+	for (size_t i = 0; !odd && i < m->n; i++) {
+		size_t k;
+
+		for (k = 0; k < F_N && strcmp(pkg_keys[k], m->keys[i]->str); k++)
+			;
+		if (k == F_N)
+			odd = 1;
+		else
+			f[k] = m->vals[i];
+	}
+	if (odd || !f[F_ECO] || !f[F_NAME] || !f[F_VERSION] || !f[F_PUBLISHED] || !f[F_ARTIFACT])
+		return pf_y_check_map(d, m, "package", pkg_keys, pkg_req, e);
 	memset(&p, 0, sizeof p);
-	if ((rc = pf_y_check_map(d, m, "package", pkg_keys, pkg_req, e)) ||
-	    (rc = pf_y_str(d, m, "ecosystem", &p.ecosystem, e)) ||
-	    (rc = pf_y_str(d, m, "name", &p.name, e)) ||
-	    (rc = pf_y_str(d, m, "version", &p.version, e)) ||
-	    (rc = pf_y_str(d, m, "published", &p.published, e)) ||
-	    (rc = pf_y_str(d, m, "young_note", &p.young_note, e)) ||
+	if ((rc = scalar_of(d, f[F_ECO], "ecosystem", &p.ecosystem, e)) ||
+	    (rc = scalar_of(d, f[F_NAME], "name", &p.name, e)) ||
+	    (rc = scalar_of(d, f[F_VERSION], "version", &p.version, e)) ||
+	    (rc = scalar_of(d, f[F_PUBLISHED], "published", &p.published, e)) ||
+	    (rc = scalar_of(d, f[F_YOUNG], "young_note", &p.young_note, e)) ||
 	    (rc = pf_y_map(d, m, "artifact", &art, e)) ||
 	    (rc = pf_y_check_map(d, art, "artifact", art_keys, art_keys, e)) ||
 	    (rc = pf_y_str(d, art, "file", &p.artifact.file, e)) ||
 	    (rc = pf_y_str(d, art, "format", &p.artifact.format, e)) ||
 	    (rc = pf_y_int(d, art, "size", 0, 1LL << 50, &size, e)) ||
-	    (rc = pf_y_str(d, art, "sha256", &sha, e)) ||
-	    (rc = parse_list(c, d, m, "depends", &p.depends, &p.ndepends, e)) ||
-	    (rc = parse_list(c, d, m, "provides", &p.provides, &p.nprovides, e)) ||
-	    (rc = parse_list(c, d, m, "conflicts", &p.conflicts, &p.nconflicts, e)) ||
-	    (rc = pf_y_map(d, m, "vetted", &vet, e)))
+	    (rc = pf_y_str(d, art, "sha256", &sha, e)))
 		return rc;
-	if (vet && ((rc = pf_y_check_map(d, vet, "vetted", vetted_keys, NULL, e)) ||
-		    (rc = pf_y_str(d, vet, "by", &p.vetted_by, e)) ||
-		    (rc = pf_y_str(d, vet, "date", &p.vetted_date, e)) ||
-		    (rc = pf_y_str(d, vet, "note", &p.vetted_note, e))))
+	/* the lists go straight to their final place; on failure the catalog is released anyway */
+	PF_GROW(c->pkgs, c->npkgs + 1, c->cap);
+	dst = &c->pkgs[c->npkgs];
+	memset(dst, 0, sizeof *dst);
+	if ((rc = parse_list(c, d, m, f[F_DEPENDS], "depends", &dst->depends, &dst->ndepends, e)) ||
+	    (rc = parse_list(c, d, m, f[F_PROVIDES], "provides", &dst->provides, &dst->nprovides, e)) ||
+	    (rc = parse_list(c, d, m, f[F_CONFLICTS], "conflicts", &dst->conflicts, &dst->nconflicts, e)))
+		return rc;
+	p.depends = dst->depends;
+	p.ndepends = dst->ndepends;
+	p.provides = dst->provides;
+	p.nprovides = dst->nprovides;
+	p.conflicts = dst->conflicts;
+	p.nconflicts = dst->nconflicts;
+	if (f[F_VETTED] && ((rc = pf_y_map(d, m, "vetted", &vet, e)) ||
+			    (rc = pf_y_check_map(d, vet, "vetted", vetted_keys, NULL, e)) ||
+			    (rc = pf_y_str(d, vet, "by", &p.vetted_by, e)) ||
+			    (rc = pf_y_str(d, vet, "date", &p.vetted_date, e)) ||
+			    (rc = pf_y_str(d, vet, "note", &p.vetted_note, e))))
 		return rc;
 	p.artifact.size = (uint64_t)size;
 	if (strlen(sha) != PF_SHA256_HEX - 1)
@@ -296,16 +350,21 @@ static int parse_pkg(struct catalog *c, struct pf_ydoc *d, const struct pf_ynode
 	memcpy(p.artifact.sha256, sha, PF_SHA256_HEX);
 	if (catalog_pkg_check(&p, why, sizeof why))
 		return pf_y_fail(d, m, e, PF_EFORMAT, "%s", why);
-	PF_GROW(c->pkgs, c->npkgs + 1, c->cap);
-	pkg_copy(c, &c->pkgs[c->npkgs++], &p);
+	dst->ecosystem = cp(c, p.ecosystem);
+	dst->name = cp(c, p.name);
+	dst->version = cp(c, p.version);
+	dst->published = cp(c, p.published);
+	dst->artifact.file = cp(c, p.artifact.file);
+	dst->artifact.format = cp(c, p.artifact.format);
+	dst->artifact.size = p.artifact.size;
+	memcpy(dst->artifact.sha256, p.artifact.sha256, PF_SHA256_HEX);
+	dst->vetted_by = cp(c, p.vetted_by);
+	dst->vetted_date = cp(c, p.vetted_date);
+	dst->vetted_note = cp(c, p.vetted_note);
+	dst->young_note = cp(c, p.young_note);
+	c->npkgs++;
 	return 0;
 }
-
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Another package (not index skip) whose artifact has this file name: mirrors key artifacts by name. */
 static const struct catalog_pkg *file_user(const struct catalog *c, const char *file, size_t skip)
 {
@@ -315,16 +374,57 @@ static const struct catalog_pkg *file_user(const struct catalog *c, const char *
 	return NULL;
 }
 
-int catalog_parse(struct catalog *c, const char *file, const char *data, size_t len, struct pf_err *e)
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The (bytewise) first artifact file name used twice, or NULL; one hash-set pass. */
+static const char *dup_file(const struct catalog *c)
+{
+	size_t cap = 16, mask;
+	const char **set, *dup = NULL;
+
+	while (cap < c->npkgs * 2)
+		cap *= 2;
+	mask = cap - 1;
+	set = pf_xcalloc(cap, sizeof *set);
+	for (size_t i = 0; i < c->npkgs; i++) {
+		const char *f = c->pkgs[i].artifact.file;
+
+		for (size_t h = (size_t)str_hash(f) & mask;; h = (h + 1) & mask) {
+			if (!set[h]) {
+				set[h] = f;
+				break;
+			}
+			if (!strcmp(set[h], f)) {
+				if (!dup || strcmp(f, dup) < 0)
+					dup = f;
+				break;
+			}
+		}
+	}
+	free(set);
+	return dup;
+}
+
+static int parse(struct catalog *c, const char *file, const char *data, size_t len, const char *sha256,
+		 struct pf_err *e)
 {
 	struct pf_ydoc d;
 	const struct pf_ynode *root, *policy = NULL, *pkgs = NULL;
+	const char *dupf;
 	long long min_age = 7;
-	int rc;
+	int rc, sorted = 1;
 
 	memset(c, 0, sizeof *c);
 	memset(&d, 0, sizeof d);
-	rc = pf_yaml_parse(&d, file, data, len, e);
+	/* packages are checked and copied one at a time, as the parser finishes each */
+	rc = pf_yaml_parse_stream(&d, file, data, len, "packages", parse_pkg, c, e);
 	if (rc)
 		goto out;
 	root = d.root;
@@ -337,39 +437,43 @@ int catalog_parse(struct catalog *c, const char *file, const char *data, size_t 
 	    (rc = pf_y_seq(&d, root, "packages", &pkgs, e)))
 		goto out;
 	c->min_age_days = (int)min_age;
-	for (size_t i = 0; i < pkgs->n; i++)
-		if ((rc = parse_pkg(c, &d, pkgs->vals[i], e)))
-			goto out;
-	pf_qsort(c->pkgs, c->npkgs, sizeof *c->pkgs, pkg_cmp);
-	for (size_t i = 1; i < c->npkgs; i++) {
+	/* catalogs are written sorted: then one pass both confirms the order and finds no duplicate */
+	for (size_t i = 1; i < c->npkgs && sorted; i++)
+		sorted = pkg_cmp(&c->pkgs[i - 1], &c->pkgs[i]) < 0;
+	if (!sorted)
+		pf_qsort(c->pkgs, c->npkgs, sizeof *c->pkgs, pkg_cmp);
+	for (size_t i = 1; !sorted && i < c->npkgs; i++) {
 		if (!pkg_cmp(&c->pkgs[i - 1], &c->pkgs[i])) {
 			rc = pf_y_fail(&d, pkgs, e, PF_EFORMAT, "package %s:%s %s is listed twice",
 				       c->pkgs[i].ecosystem, c->pkgs[i].name, c->pkgs[i].version);
 			goto out;
 		}
 	}
-	if (c->npkgs > 1) {
-		const char **files = pf_xmalloc(c->npkgs * sizeof *files);
-		const char *dupf = NULL;
-
-		for (size_t i = 0; i < c->npkgs; i++)
-			files[i] = c->pkgs[i].artifact.file;
-		pf_qsort(files, c->npkgs, sizeof *files, str_cmp);
-		for (size_t i = 1; i < c->npkgs && !dupf; i++)
-			if (!strcmp(files[i - 1], files[i]))
-				dupf = files[i];
-		free(files);
-		if (dupf) {
-			rc = pf_y_fail(&d, pkgs, e, PF_EFORMAT, "artifact file '%s' is used by two packages", dupf);
-			goto out;
-		}
+	dupf = dup_file(c);
+	if (dupf) {
+		rc = pf_y_fail(&d, pkgs, e, PF_EFORMAT, "artifact file '%s' is used by two packages", dupf);
+		goto out;
 	}
-	pf_sha256_hex(data, len, c->sha256);
+	if (sha256)
+		memcpy(c->sha256, sha256, PF_SHA256_HEX);
+	else
+		pf_sha256_hex(data, len, c->sha256);
 out:
 	pf_ydoc_release(&d);
 	if (rc)
 		catalog_release(c);
 	return rc;
+}
+
+int catalog_parse(struct catalog *c, const char *file, const char *data, size_t len, struct pf_err *e)
+{
+	return parse(c, file, data, len, NULL, e);
+}
+
+int catalog_parse_hashed(struct catalog *c, const char *file, const char *data, size_t len, const char *sha256,
+			 struct pf_err *e)
+{
+	return parse(c, file, data, len, sha256, e);
 }
 
 void catalog_write(const struct catalog *c, struct pf_buf *out)

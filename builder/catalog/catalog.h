@@ -63,6 +63,9 @@ struct catalog {
  * empty catalog for catalog_add()/catalog_write().
  */
 int catalog_parse(struct catalog *c, const char *file, const char *data, size_t len, struct pf_err *e);
+/* The same, when the caller already has the bytes' SHA-256 (hex): they are not hashed again. */
+int catalog_parse_hashed(struct catalog *c, const char *file, const char *data, size_t len, const char *sha256,
+			 struct pf_err *e);
 /* Serialise deterministically (sorted packages, fixed key order). */
 void catalog_write(const struct catalog *c, struct pf_buf *out);
 void catalog_release(struct catalog *c);

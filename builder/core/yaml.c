@@ -30,11 +30,12 @@ struct frame {
 	struct pf_ynode *node;
 	struct pf_ynode **items;
 	size_t n, cap;
+	int stream;		/* the streamed list: items go to the callback, not here */
 };
 
-static struct pf_ynode *node_new(struct pf_ydoc *d, enum pf_ytype t, const yaml_event_t *ev)
+static struct pf_ynode *node_new(struct pf_arena *a, enum pf_ytype t, const yaml_event_t *ev)
 {
-	struct pf_ynode *n = pf_arena_alloc(&d->arena, sizeof *n);
+	struct pf_ynode *n = pf_arena_alloc(a, sizeof *n);
 
 	n->type = t;
 	n->line = (int)ev->start_mark.line + 1;
@@ -42,44 +43,63 @@ static struct pf_ynode *node_new(struct pf_ydoc *d, enum pf_ytype t, const yaml_
 	return n;
 }
 
-static int close_frame(struct pf_ydoc *d, struct frame *f, struct pf_err *e)
+/* Maps with many keys check duplicates through a sorted copy instead. */
+static int check_dups_sorted(const struct pf_ydoc *d, const struct pf_ynode *n, struct pf_err *e);
+
+static int close_frame(const struct pf_ydoc *d, struct pf_arena *a, struct frame *f, struct pf_err *e)
 {
 	struct pf_ynode *n = f->node;
 
 	if (n->type == PF_Y_MAP) {
 		n->n = f->n / 2;
-		n->keys = pf_arena_alloc(&d->arena, (n->n + 1) * sizeof *n->keys);
-		n->vals = pf_arena_alloc(&d->arena, (n->n + 1) * sizeof *n->vals);
+		n->keys = pf_arena_alloc(a, (n->n + 1) * sizeof *n->keys);
+		n->vals = pf_arena_alloc(a, (n->n + 1) * sizeof *n->vals);
 		for (size_t i = 0; i < n->n; i++) {
 			n->keys[i] = f->items[2 * i];
 			n->vals[i] = f->items[2 * i + 1];
+		}
+		if (n->n > 64)
+			return check_dups_sorted(d, n, e);
+		for (size_t i = 1; i < n->n; i++)
 			for (size_t j = 0; j < i; j++)
 				if (!strcmp(n->keys[j]->str, n->keys[i]->str))
 					return pf_y_fail(d, n->keys[i], e, PF_EFORMAT,
 							 "duplicate key '%s' (first at line %d)",
 							 n->keys[i]->str, n->keys[j]->line);
-		}
 	} else {
 		n->n = f->n;
-		n->vals = pf_arena_alloc(&d->arena, (n->n + 1) * sizeof *n->vals);
+		n->vals = pf_arena_alloc(a, (n->n + 1) * sizeof *n->vals);
 		if (f->n)
 			memcpy(n->vals, f->items, f->n * sizeof *n->vals);
 	}
 	return 0;
 }
 
-/* Maps with many keys check duplicates through a sorted copy instead. */
-static int check_dups_sorted(const struct pf_ydoc *d, const struct pf_ynode *n, struct pf_err *e);
+/* A scalar's position, for errors about events that make no node. */
+static int fail_at(const struct pf_ydoc *d, const yaml_event_t *ev, struct pf_err *e, const char *msg)
+{
+	struct pf_ynode at = { .line = (int)ev->start_mark.line + 1, .col = (int)ev->start_mark.column + 1 };
 
-int pf_yaml_parse(struct pf_ydoc *d, const char *file, const char *data, size_t len, struct pf_err *e)
+	return pf_y_fail(d, &at, e, PF_EFORMAT, "%s", msg);
+}
+
+/*
+ * The one parser. With key set, each item of the root mapping's list under
+ * key is built in a scratch arena, handed to item() and dropped.
+ */
+static int parse(struct pf_ydoc *d, const char *file, const char *data, size_t len, const char *key,
+		 pf_yaml_item_fn item, void *ctx, struct pf_err *e)
 {
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	struct frame stack[MAX_DEPTH + 1];
+	struct pf_ydoc it;		/* the streamed item being built */
 	int depth = 0, rc = 0, done = 0, docs = 0;
 
 	memset(d, 0, sizeof *d);
+	memset(&it, 0, sizeof it);
 	d->file = pf_arena_strdup(&d->arena, file);
+	it.file = d->file;
 	memset(stack, 0, sizeof stack);
 	if (!yaml_parser_initialize(&parser))
 		return pf_error(e, PF_EINTERNAL, "'%s': cannot initialise YAML parser", file);
@@ -88,6 +108,8 @@ int pf_yaml_parse(struct pf_ydoc *d, const char *file, const char *data, size_t 
 	while (!done && !rc) {
 		struct pf_ynode *n = NULL;
 		const char *anchor = NULL, *tag = NULL;
+		/* inside the streamed list, nodes live in the item's scratch arena */
+		struct pf_arena *a = depth >= 2 && stack[1].stream ? &it.arena : &d->arena;
 
 		if (!yaml_parser_parse(&parser, &ev)) {
 			rc = pf_error(e, PF_EFORMAT, "%s:%zu:%zu: %s", file,
@@ -100,52 +122,41 @@ int pf_yaml_parse(struct pf_ydoc *d, const char *file, const char *data, size_t 
 			done = 1;
 			break;
 		case YAML_DOCUMENT_START_EVENT:
-			if (++docs > 1) {
-				struct pf_ynode at = { .line = (int)ev.start_mark.line + 1,
-						       .col = (int)ev.start_mark.column + 1 };
-
-				rc = pf_y_fail(d, &at, e, PF_EFORMAT, "more than one YAML document");
-			}
+			if (++docs > 1)
+				rc = fail_at(d, &ev, e, "more than one YAML document");
 			break;
-		case YAML_ALIAS_EVENT: {
-			struct pf_ynode at = { .line = (int)ev.start_mark.line + 1,
-					       .col = (int)ev.start_mark.column + 1 };
-
-			rc = pf_y_fail(d, &at, e, PF_EFORMAT, "aliases are not allowed");
+		case YAML_ALIAS_EVENT:
+			rc = fail_at(d, &ev, e, "aliases are not allowed");
 			break;
-		}
 		case YAML_SCALAR_EVENT:
 			anchor = (const char *)ev.data.scalar.anchor;
 			tag = (const char *)ev.data.scalar.tag;
-			n = node_new(d, PF_Y_SCALAR, &ev);
+			n = node_new(a, PF_Y_SCALAR, &ev);
 			if (memchr(ev.data.scalar.value, '\0', ev.data.scalar.length)) {
 				rc = pf_y_fail(d, n, e, PF_EFORMAT, "NUL byte in a scalar");
 				break;
 			}
-			n->str = pf_arena_strndup(&d->arena, (const char *)ev.data.scalar.value,
-						  ev.data.scalar.length);
+			n->str = pf_arena_strndup(a, (const char *)ev.data.scalar.value, ev.data.scalar.length);
 			n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 			anchor = (const char *)ev.data.sequence_start.anchor;
 			tag = (const char *)ev.data.sequence_start.tag;
-			n = node_new(d, PF_Y_SEQ, &ev);
+			n = node_new(a, PF_Y_SEQ, &ev);
 			break;
 		case YAML_MAPPING_START_EVENT:
 			anchor = (const char *)ev.data.mapping_start.anchor;
 			tag = (const char *)ev.data.mapping_start.tag;
-			n = node_new(d, PF_Y_MAP, &ev);
+			n = node_new(a, PF_Y_MAP, &ev);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT: {
 			struct frame *f = &stack[depth - 1];
 
-			rc = close_frame(d, f, e);
+			rc = close_frame(d, a, f, e);
 			free(f->items);
 			f->items = NULL;
 			depth--;
-			if (!rc && f->node->type == PF_Y_MAP && f->node->n > 64)
-				rc = check_dups_sorted(d, f->node, e);
 			n = f->node;
 			break;
 		}
@@ -161,6 +172,11 @@ int pf_yaml_parse(struct pf_ydoc *d, const char *file, const char *data, size_t 
 			/* a finished node: attach it to its parent */
 			if (depth == 0) {
 				d->root = n;
+			} else if (stack[depth - 1].stream) {
+				it.root = n;
+				rc = item(ctx, &it, n, e);
+				pf_arena_release(&it.arena);
+				it.root = NULL;
 			} else {
 				struct frame *p = &stack[depth - 1];
 
@@ -174,16 +190,22 @@ int pf_yaml_parse(struct pf_ydoc *d, const char *file, const char *data, size_t 
 			if (depth >= MAX_DEPTH) {
 				rc = pf_y_fail(d, n, e, PF_EFORMAT, "nesting deeper than %d levels", MAX_DEPTH);
 			} else {
+				int stream = 0;
+
 				if (depth > 0) {
 					struct frame *p = &stack[depth - 1];
 
 					if (p->node->type == PF_Y_MAP && p->n % 2 == 0)
 						rc = pf_y_fail(d, n, e, PF_EFORMAT, "mapping keys must be scalars");
+					stream = key && depth == 1 && n->type == PF_Y_SEQ &&
+						 p->node->type == PF_Y_MAP && p->n % 2 == 1 &&
+						 !strcmp(p->items[p->n - 1]->str, key);
 				}
 				stack[depth].node = n;
 				stack[depth].n = 0;
 				stack[depth].cap = 0;
 				stack[depth].items = NULL;
+				stack[depth].stream = stream;
 				depth++;
 			}
 		}
@@ -191,31 +213,60 @@ int pf_yaml_parse(struct pf_ydoc *d, const char *file, const char *data, size_t 
 	}
 	for (int i = 0; i < depth; i++)
 		free(stack[i].items);
+	pf_arena_release(&it.arena);
 	yaml_parser_delete(&parser);
 	if (rc)
 		pf_ydoc_release(d);
 	return rc;
 }
 
-static const struct pf_ydoc *sort_doc;
+int pf_yaml_parse(struct pf_ydoc *d, const char *file, const char *data, size_t len, struct pf_err *e)
+{
+	return parse(d, file, data, len, NULL, NULL, NULL, e);
+}
+
+int pf_yaml_parse_stream(struct pf_ydoc *d, const char *file, const char *data, size_t len, const char *key,
+			 pf_yaml_item_fn item, void *ctx, struct pf_err *e)
+{
+	return parse(d, file, data, len, key, item, ctx, e);
+}
+
+/* Document order: line, then column. */
+static int before(const struct pf_ynode *x, const struct pf_ynode *y)
+{
+	return x->line < y->line || (x->line == y->line && x->col < y->col);
+}
 
 static int cmp_key(const void *a, const void *b)
 {
-	return strcmp((*(struct pf_ynode *const *)a)->str, (*(struct pf_ynode *const *)b)->str);
+	const struct pf_ynode *x = *(struct pf_ynode *const *)a, *y = *(struct pf_ynode *const *)b;
+	int r = strcmp(x->str, y->str);
+
+	return r ? r : before(x, y) ? -1 : before(y, x);
 }
 
+/* The same message as the pairwise check: the earliest repeated key, and where it first was. */
 static int check_dups_sorted(const struct pf_ydoc *d, const struct pf_ynode *n, struct pf_err *e)
 {
 	struct pf_ynode **k = pf_xmalloc(n->n * sizeof *k);
+	const struct pf_ynode *dup = NULL, *first = NULL;
+	size_t run = 0;
 	int rc = 0;
 
-	(void)sort_doc;
 	memcpy(k, n->keys, n->n * sizeof *k);
 	qsort(k, n->n, sizeof *k, cmp_key);
-	for (size_t i = 1; i < n->n && !rc; i++)
-		if (!strcmp(k[i - 1]->str, k[i]->str))
-			rc = pf_y_fail(d, k[i]->line > k[i - 1]->line ? k[i] : k[i - 1], e, PF_EFORMAT,
-				       "duplicate key '%s'", k[i]->str);
+	for (size_t i = 1; i < n->n; i++) {
+		if (strcmp(k[run]->str, k[i]->str)) {
+			run = i;
+			continue;
+		}
+		if (!dup || before(k[i], dup)) {
+			dup = k[i];
+			first = k[run];
+		}
+	}
+	if (dup)
+		rc = pf_y_fail(d, dup, e, PF_EFORMAT, "duplicate key '%s' (first at line %d)", dup->str, first->line);
 	free(k);
 	return rc;
 }

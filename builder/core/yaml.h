@@ -36,6 +36,16 @@ struct pf_ydoc {
 	struct pf_ynode *root;	/* NULL for an empty document */
 };
 int pf_yaml_parse(struct pf_ydoc *d, const char *file, const char *data, size_t len, struct pf_err *e);
+/*
+ * The same rules, for big documents: each item of the list under the root
+ * mapping's key is passed to item() as soon as it is complete (d there is a
+ * document whose root is the item; it and its nodes live only during the
+ * call) and is not kept: that list is left empty in the returned tree.
+ * A non-zero return from item() stops parsing and is returned.
+ */
+typedef int (*pf_yaml_item_fn)(void *ctx, struct pf_ydoc *d, const struct pf_ynode *item, struct pf_err *e);
+int pf_yaml_parse_stream(struct pf_ydoc *d, const char *file, const char *data, size_t len, const char *key,
+			 pf_yaml_item_fn item, void *ctx, struct pf_err *e);
 /* pf_read_file(path, max) + pf_yaml_parse. */
 int pf_yaml_load(struct pf_ydoc *d, const char *path, size_t max, struct pf_err *e);
 void pf_ydoc_release(struct pf_ydoc *d);
