@@ -44,6 +44,7 @@ static const char activate[] =
 	"_PF_OLD_NODE_PATH=${NODE_PATH-}\n"
 	"_PF_HAD_NODE_PATH=${NODE_PATH+x}\n"
 	"deactivate() {\n"
+	"\tif command -v _pf_deactivate_constraints >/dev/null 2>&1; then _pf_deactivate_constraints; fi\n"
 	"\tPATH=$_PF_OLD_PATH\n"
 	"\tif [ -n \"$_PF_HAD_NODE_PATH\" ]; then NODE_PATH=$_PF_OLD_NODE_PATH; export NODE_PATH; else unset NODE_PATH; fi\n"
 	"\tunset VIRTUAL_ENV PINFOLD_ENV _PF_OLD_PATH _PF_OLD_NODE_PATH _PF_HAD_NODE_PATH\n"

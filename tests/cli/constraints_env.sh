@@ -55,6 +55,32 @@ if command -v npm >/dev/null 2>&1; then
 	check "npm sees offline=true" 'in_env npm config get offline | grep -qx true'
 fi
 
+# deactivate (via _pf_deactivate_constraints) puts back the pip/npm variables activation set or replaced.
+deact_script='unset PIP_CONSTRAINT PIP_REQUIRE_HASHES PIP_INDEX_URL PIP_EXTRA_INDEX_URL npm_config_globalconfig \
+	npm_config_offline npm_config_yes npm_config_registry
+show() { echo "$1: ${PIP_CONSTRAINT-unset} ${PIP_NO_INDEX-unset} ${PIP_REQUIRE_HASHES-unset} ${PIP_FIND_LINKS-unset}" \
+	"${npm_config_globalconfig-unset} ${npm_config_offline-unset} ${npm_config_yes-unset} ${npm_config_registry-unset}"; }
+. ./env/bin/activate
+show on
+deactivate
+show off
+command -v _pf_deactivate_constraints >/dev/null 2>&1 || echo "helper gone"
+echo "saved: ${_PF_SAVED_PIP_NO_INDEX-unset} ${_PF_SAVED_PIP_FIND_LINKS-unset} ${_PF_CONSTRAINTS_ON-unset}"
+. ./env/bin/activate
+show again'
+for sh in dash bash; do
+	(cd "$T" && PIP_FIND_LINKS=/keep/me PIP_NO_INDEX=caller $sh -c "$deact_script") >deact.out 2>deact.err
+	check "$sh: activation sets the pip/npm variables" \
+		'grep -qx "on: $T/env/.pinfold/constraints.txt 1 1 unset $T/env/etc/npmrc true false https://vetted-packages-only.invalid/" deact.out'
+	check "$sh: deactivate unsets what activation set and restores the caller's values" \
+		'grep -qx "off: unset caller unset /keep/me unset unset unset unset" deact.out'
+	check "$sh: deactivate drops the helper and its saved copies" \
+		'grep -qx "helper gone" deact.out && grep -qx "saved: unset unset unset" deact.out'
+	check "$sh: activating again applies the constraints again" \
+		'grep -qx "again: $T/env/.pinfold/constraints.txt 1 1 unset $T/env/etc/npmrc true false https://vetted-packages-only.invalid/" deact.out'
+done
+sed 's/^/# /' deact.out deact.err
+
 # An npm package with a command: npx runs it from the environment, never fetches.
 cache=$BUILDDIR/test-cache
 mkdir -p "$cache"
