@@ -16,19 +16,24 @@ const struct command commands[] = {
 	{ "catalog", cmd_catalog, "create, edit, sign and verify a catalog",
 	  "init|add|remove|list|sign|verify|revoke DIR ..." },
 	{ "lock", cmd_lock, "resolve an image against its verified catalog into a lockfile",
-	  "IMAGE [-o LOCKFILE] [--check] [--upgrade ECO:NAME]... [--upgrade-all]" },
+	  "IMAGE [-o LOCKFILE] [--check] [--upgrade ECO:NAME]... [--upgrade-all]\n"
+	  "                    [--relax-policy --reason TEXT]" },
 	{ "why", cmd_why, "show why a package is in a lockfile",
 	  "LOCKFILE ECOSYSTEM:NAME" },
 	{ "build", cmd_build, "build a reproducible environment tarball from a lockfile",
-	  "LOCKFILE -o OUT.tar.zst [--mirror DIR|URL]... [--cache DIR] [--jobs N]\n                     [--bundle FILE.pfb] [--catalog DIR|URL] [--allow-revoked]" },
+	  "LOCKFILE -o OUT.tar.zst [--mirror DIR|URL]... [--cache DIR] [--jobs N]\n"
+	  "                     [--bundle FILE.pfb] [--catalog DIR|URL] [--allow-revoked]\n"
+	  "                     [--max-unpacked-size BYTES]" },
 	{ "verify", cmd_verify, "check an environment against its manifest",
-	  "TARGET [--lock LOCKFILE]" },
+	  "TARGET [--lock LOCKFILE] [--against ENV.tar.zst]" },
 	{ "audit", cmd_audit, "list packages that signed advisories revoke",
 	  "TARGET [--catalog DIR|URL | --offline]" },
 	{ "unlock", cmd_unlock, "lift an environment's install constraints, with a reason",
 	  "ENVDIR --reason TEXT" },
 	{ "bundle", cmd_bundle, "create or verify an air-gap bundle",
-	  "create LOCKFILE -o FILE.pfb [--mirror DIR|URL]... | verify FILE.pfb [--lock LOCKFILE]" },
+	  "create LOCKFILE -o FILE.pfb [--mirror DIR|URL]... [--cache DIR]\n"
+	  "                             [--catalog DIR|URL] [--jobs N]\n"
+	  "       pinfold bundle verify FILE.pfb [--lock LOCKFILE]" },
 	{ "help", cmd_help, "show help for pinfold or a command", "[COMMAND]" },
 	{ NULL, NULL, NULL, NULL },
 };

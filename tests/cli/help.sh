@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# --help on every command and subcommand: exit 0, a "usage:" line on stdout, nothing on stderr;
+# and each command's usage synopsis names every long option its option table accepts.
+. "$SRCDIR/tests/lib.sh"
+
+# helps DESCRIPTION ARGS...: ARGS exits 0, stdout has a line starting "usage: ", stderr is empty
+helps() {
+	d=$1; shift
+	expect 0 "" "$d: exit 0" -- pf "$@"
+	check "$d: a 'usage:' line on stdout" 'grep -q "^usage: pinfold" "$T/.stdout"'
+	check "$d: nothing on stderr" '[ ! -s "$T/.stderr" ]'
+}
+
+helps "pinfold --help" --help
+helps "pinfold help" help
+for cmd in key catalog lock why build verify audit unlock bundle help; do
+	helps "$cmd --help" $cmd --help
+	helps "$cmd -h" $cmd -h
+	helps "help $cmd" help $cmd
+done
+for sub in "key generate" "key id" "catalog init" "catalog add" "catalog remove" "catalog list" \
+	"catalog sign" "catalog verify" "catalog revoke" "bundle create" "bundle verify"; do
+	# shellcheck disable=SC2086 # command and subcommand
+	helps "$sub --help" $sub --help
+	# shellcheck disable=SC2086
+	helps "$sub --help after other words" $sub x --help
+done
+
+# The long options a command's source accepts (its getopt_long tables), --help aside.
+options_of() {
+	grep -o '{ "[a-z][a-z-]*", [a-z_]*_argument' "$SRCDIR/builder/cli/cmd_$1.c" |
+		sed 's/^{ "\([^"]*\)".*/\1/' | grep -vx help | sort -u
+}
+# names FILE OPT: FILE names --OPT (not only a longer option starting with it); -o counts for --output
+names() {
+	grep -q -e "--$2\([^a-z-]\|\$\)" "$1" || { [ "$2" = output ] && grep -q -e "[[ ]-o " "$1"; }
+}
+# The synopsis: the "usage:" line and its indented continuation lines.
+synopsis() { awk 'NR == 1 { print; next } /^ / { print; next } { exit }'; }
+
+for cmd in lock why build verify audit unlock bundle; do
+	pf help $cmd | synopsis >syn.txt
+	missing=
+	for o in $(options_of $cmd); do
+		names syn.txt "$o" || missing="$missing --$o"
+	done
+	check "$cmd: the usage synopsis names every option (missing:${missing:- none})" '[ -z "$missing" ]'
+done
+check "build: the option tables were found at all" '[ "$(options_of build | wc -l)" -ge 7 ]'
+for cmd in catalog; do
+	pf $cmd --help >all.txt
+	missing=
+	for o in $(options_of $cmd); do
+		names all.txt "$o" || missing="$missing --$o"
+	done
+	check "$cmd --help names every option (missing:${missing:- none})" '[ -z "$missing" ]'
+done
+
+done_testing
