@@ -23,6 +23,9 @@
 #include "pack/pack.h"
 
 #define CHUNK ((size_t)256 << 10)
+#define TAR_PAD ((size_t)10240)	/* the tar ends padded to a multiple of this (libarchive's default block) */
+#define SMALL ((size_t)64 << 10)	/* tar writes shorter than this are gathered ... */
+#define GATHER ((size_t)1 << 20)	/* ... into a buffer this large before hashing and zstd */
 
 static unsigned norm_mode(enum pack_type t, unsigned m)
 {
@@ -363,7 +366,13 @@ int pack_write_manifest(const char *root, const struct install_ctx *x, size_t *n
 	return rc;
 }
 
-/* The tar stream goes through SHA-256 (tar), zstd, SHA-256 (out) into the temp file. */
+/*
+ * The tar stream goes through SHA-256 (tar), zstd, SHA-256 (out) into the
+ * temp file. libarchive writes unbuffered: file data arrives in the pieces
+ * pack reads (no copy through libarchive's blocks); headers, padding and small
+ * files are gathered in small so hashing and zstd see few, large calls. zstd's output
+ * does not depend on how its input is cut.
+ */
 struct tw {
 	struct pf_afile f;
 	ZSTD_CCtx *z;
@@ -371,6 +380,8 @@ struct tw {
 	uint64_t tar_size, out_size;
 	char *obuf;
 	size_t ocap;
+	char *small;
+	size_t nsmall;
 	const char *zerr;
 };
 
@@ -399,17 +410,56 @@ static int compress(struct tw *t, const void *buf, size_t n, ZSTD_EndDirective m
 	return 0;
 }
 
+static int tar_bytes(struct tw *t, const void *buf, size_t n)
+{
+	pf_sha256_update(&t->tar, buf, n);
+	t->tar_size += n;
+	return compress(t, buf, n, ZSTD_e_continue);
+}
+
+static int tw_flush(struct tw *t)
+{
+	int rc = t->nsmall ? tar_bytes(t, t->small, t->nsmall) : 0;
+
+	t->nsmall = 0;
+	return rc;
+}
+
 static la_ssize_t tw_write(struct archive *a, void *ud, const void *buf, size_t n)
 {
 	struct tw *t = ud;
+	int rc = 0;
 
-	pf_sha256_update(&t->tar, buf, n);
-	t->tar_size += n;
-	if (compress(t, buf, n, ZSTD_e_continue) < 0) {
+	if (n < SMALL && t->nsmall + n > GATHER)
+		rc = tw_flush(t);
+	if (!rc && n < SMALL) {
+		memcpy(t->small + t->nsmall, buf, n);
+		t->nsmall += n;
+		return (la_ssize_t)n;
+	}
+	if (!rc)
+		rc = tw_flush(t);
+	if (!rc)
+		rc = tar_bytes(t, buf, n);
+	if (rc < 0) {
 		archive_set_error(a, EIO, "zstd: %s", t->zerr);
 		return -1;
 	}
 	return (la_ssize_t)n;
+}
+
+/* The end of the tar: zeros up to a multiple of TAR_PAD, as libarchive's default blocking wrote. */
+static int tw_finish(struct tw *t)
+{
+	size_t pad = (size_t)((TAR_PAD - (t->tar_size + t->nsmall) % TAR_PAD) % TAR_PAD);
+
+	if (t->nsmall + pad > GATHER && tw_flush(t) < 0)
+		return -1;
+	memset(t->small + t->nsmall, 0, pad);
+	t->nsmall += pad;
+	if (tw_flush(t) < 0)
+		return -1;
+	return compress(t, NULL, 0, ZSTD_e_end);
 }
 
 static locale_t utf8_loc;
@@ -553,6 +603,7 @@ int pack_tarball(const char *root, const struct install_ctx *x, const char *out,
 	}
 	t.ocap = ZSTD_CStreamOutSize();
 	t.obuf = pf_xmalloc(t.ocap);
+	t.small = pf_xmalloc(GATHER);
 	pf_sha256_init(&t.tar);
 	pf_sha256_init(&t.out);
 	if (loc)
@@ -562,6 +613,7 @@ int pack_tarball(const char *root, const struct install_ctx *x, const char *out,
 		abort();
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(a, 0) != ARCHIVE_OK ||
 	    archive_write_open2(a, &t, NULL, tw_write, NULL, NULL) != ARCHIVE_OK) {
 		rc = pf_error(e, PF_EINTERNAL, "'%s': libarchive: %s", out, archive_error_string(a));
 		goto out;
@@ -569,7 +621,7 @@ int pack_tarball(const char *root, const struct install_ctx *x, const char *out,
 	rc = write_entries(a, rootfd, x, root, &l, source_date_epoch, e);
 	if (!rc && archive_write_close(a) != ARCHIVE_OK)
 		rc = pf_error(e, PF_EIO, "'%s': %s", out, archive_error_string(a));
-	if (!rc && compress(&t, NULL, 0, ZSTD_e_end) < 0)
+	if (!rc && tw_finish(&t) < 0)
 		rc = pf_error(e, PF_EINTERNAL, "'%s': zstd: %s", out, t.zerr);
 	if (!rc) {
 		rc = pf_afile_commit(&t.f, e);
@@ -598,6 +650,7 @@ out:
 	}
 	ZSTD_freeCCtx(t.z);
 	free(t.obuf);
+	free(t.small);
 	if (rootfd >= 0)
 		close(rootfd);
 	pack_list_release(&l);

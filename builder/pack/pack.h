@@ -11,16 +11,17 @@
 #include "core/mem.h"
 
 /*
- * zstd is pinned: level 4 with 2 worker threads. Measured on a 240 MiB
- * environment (bench/README.md): level 4 compresses as fast as level 3 and
- * 1% smaller; level 5 and up cost 4-5x the CPU for 5-9% smaller output,
- * which the build's throughput goal (>= 0.8x of tar | zstd -T2 -3) cannot
- * afford. zstd's multi-threaded output depends only on the parameters, never
- * on timing or on the number of CPUs, so the bytes are the same on every
- * machine with this libzstd (its version goes into .pinfold/build-info);
- * --jobs never touches it.
+ * zstd is pinned: level 3 with 2 worker threads, the level of the reference
+ * pipeline (tar | zstd -T2 -3) the build is measured against. Measured on a
+ * 240 MiB environment (bench/README.md): level 4 costs 25% more CPU for 0.9%
+ * smaller output, level 5 and up 4-5x the CPU for 5-9% smaller output; level
+ * 2 saves a fifth of the CPU for 8% larger output. zstd's multi-threaded
+ * output depends only on the parameters, never on timing, on how the input is
+ * fed or on the number of CPUs, so the bytes are the same on every machine
+ * with this libzstd (its version goes into .pinfold/build-info); --jobs never
+ * touches it.
  */
-#define PACK_ZSTD_LEVEL		4
+#define PACK_ZSTD_LEVEL		3
 #define PACK_ZSTD_WORKERS	2
 
 #define PACK_MANIFEST		".pinfold/manifest"
