@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Verified loading: signature over the raw bytes, then strict parse, expiry and rollback checks. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "catalog/verified.h"
 #include "core/file.h"
+#include "core/digest.h"
 #include "core/time.h"
 
 static int check_fresh(const char *label, const char *kind, const char *name, long long version,
@@ -182,11 +188,181 @@ static int open_doc(const struct doc_kind *k, const char *dir, const struct veri
 int catalog_open_dir(const char *dir, const struct verify_opts *o, struct catalog *c, struct pf_strv *signers,
 		     struct pf_err *e)
 {
-	return open_doc(&CATALOG_KIND, dir, o, c, signers, e);
+	struct catalog_file f;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	rc = catalog_file_read(dir, o, &f, e);
+	if (!rc)
+		rc = catalog_file_open(&f, o, c, signers, e);
+	catalog_file_release(&f);
+	return rc;
 }
 
 int advisories_open_dir(const char *dir, const struct verify_opts *o, struct advisories *a,
 			struct pf_strv *signers, struct pf_err *e)
 {
 	return open_doc(&ADVISORIES_KIND, dir, o, a, signers, e);
+}
+
+/* Room for the PAE header in front of the data: "DSSEv1 <n> <type> <n> ". */
+#define PAE_ROOM 128
+
+/*
+ * Read path whole, once, into f->buf with PAE_ROOM bytes free in front, so the
+ * signature is checked, the SHA-256 taken and the YAML parsed from the same
+ * private bytes (not a mapping: a file changed under us must not change what
+ * was verified). Same messages and limits as pf_read_file().
+ */
+static int read_with_room(const char *path, size_t max, struct catalog_file *f, struct pf_err *e)
+{
+	struct stat st;
+	size_t want, got = 0;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pf_error(e, errno == ENOENT ? PF_ENOTFOUND : PF_EIO, "'%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		/* a pipe or device: the general reader, then one copy */
+		struct pf_buf b = PF_BUF_INIT;
+
+		close(fd);
+		fd = -1;
+		rc = pf_read_file(path, max, &b, e);
+		if (!rc) {
+			f->buf = pf_xmalloc(PAE_ROOM + b.len + 1);
+			if (b.len)
+				memcpy(f->buf + PAE_ROOM, b.p, b.len);
+			f->len = b.len;
+		}
+		pf_buf_release(&b);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		rc = pf_error(e, PF_ETOOBIG, "'%s': larger than %zu bytes, refused unread", path, max);
+		goto out;
+	}
+	want = (size_t)st.st_size;
+	f->buf = pf_xmalloc(PAE_ROOM + want + 1);
+	while (got < want) {
+		ssize_t n = read(fd, f->buf + PAE_ROOM + got, want - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == want) {
+		char extra;
+		ssize_t n;
+
+		while ((n = read(fd, &extra, 1)) < 0 && errno == EINTR)
+			;
+		if (n != 0) {
+			rc = pf_error(e, PF_EIO, "'%s': it grew while being read; try again", path);
+			goto out;
+		}
+	}
+	f->len = got;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc) {
+		free(f->buf);
+		f->buf = NULL;
+	} else {
+		f->buf[PAE_ROOM + f->len] = '\0';
+		f->data = f->buf + PAE_ROOM;
+	}
+	return rc;
+}
+
+int catalog_file_read(const char *dir, const struct verify_opts *o, struct catalog_file *f, struct pf_err *e)
+{
+	char *sigpath = pf_path_join(dir, CATALOG_SIG);
+	const char *src;
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	f->label = pf_path_join(dir, CATALOG_FILE);
+	if (trust_store_key_in_dir(o->store, dir, &src)) {
+		rc = pf_error(e, PF_EUNTRUSTED, "'%s': the trusted key '%s' lies inside the catalog's own "
+			      "directory; trust must come from elsewhere", f->label, src);
+		goto out;
+	}
+	rc = read_with_room(f->label, PF_MAX_CATALOG, f, e);
+	if (rc)
+		goto out;
+	rc = pf_read_file(sigpath, PF_MAX_SMALL, &f->sig, e);
+	if (rc == -PF_ENOTFOUND) {
+		pf_err_clear(e);
+		rc = pf_error(e, PF_EBADSIG, "'%s': not signed ('%s' is missing; run 'pinfold catalog sign')",
+			      f->label, sigpath);
+	}
+	if (rc)
+		goto out;
+	pf_sha256_hex(f->data, f->len, f->sha256);
+out:
+	free(sigpath);
+	if (rc)
+		catalog_file_release(f);
+	return rc;
+}
+
+int catalog_file_verify_sig(const struct catalog_file *f, const struct verify_opts *o, struct pf_strv *signers,
+			    struct pf_err *e)
+{
+	char hdr[PAE_ROOM];
+	size_t h = trust_pae_header(CATALOG_PAYLOAD_TYPE, f->len, hdr, sizeof hdr);
+	char *pae = f->buf + PAE_ROOM - h;
+
+	if (!h)
+		return pf_error(e, PF_EINTERNAL, "'%s': payload type too long", f->label);
+	memcpy(pae, hdr, h);
+	return trust_verify_pae(o->store, f->label, pae, h + f->len, f->sig.p ? f->sig.p : "", f->sig.len,
+				&o->policy, signers, e);
+}
+
+int catalog_file_open(const struct catalog_file *f, const struct verify_opts *o, struct catalog *c,
+		      struct pf_strv *signers, struct pf_err *e)
+{
+	struct pf_strv who = PF_STRV_INIT;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	rc = catalog_file_verify_sig(f, o, &who, e);
+	if (!rc)
+		rc = catalog_parse_hashed(c, f->label, f->data, f->len, f->sha256, e);
+	if (rc)
+		goto out;
+	rc = check_fresh(f->label, "catalog", c->name, c->version, c->expires, c->expires_t, c->sha256, o, e);
+	if (rc) {
+		catalog_release(c);
+		goto out;
+	}
+	for (size_t i = 0; signers && i < who.n; i++)
+		pf_strv_push(signers, who.v[i]);
+out:
+	pf_strv_release(&who);
+	return rc;
+}
+
+void catalog_file_release(struct catalog_file *f)
+{
+	if (!f)
+		return;
+	free(f->buf);
+	free(f->label);
+	pf_buf_release(&f->sig);
+	memset(f, 0, sizeof *f);
 }

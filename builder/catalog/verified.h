@@ -4,6 +4,7 @@
 #define PF_CATALOG_VERIFIED_H
 
 #include "catalog/catalog.h"
+#include "core/digest.h"
 #include "trust/trust.h"
 
 struct verify_opts {
@@ -31,6 +32,29 @@ int catalog_verify_bytes(const char *label, const char *data, size_t len, const 
  */
 int catalog_open_dir(const char *dir, const struct verify_opts *o, struct catalog *c, struct pf_strv *signers,
 		     struct pf_err *e);
+
+/*
+ * DIR/catalog.yaml read once (exactly sized, with room for the signature's
+ * PAE in front so it is verified without a copy), its signature file, and its
+ * SHA-256: what catalog_open_dir() does in steps, for callers that look at the
+ * SHA-256 (a cache key) before deciding to parse. Nothing is verified yet.
+ */
+struct catalog_file {
+	char *label;			/* DIR/catalog.yaml */
+	char *buf;			/* room for the PAE header, then the bytes, then NUL */
+	const char *data;		/* the bytes */
+	size_t len;
+	struct pf_buf sig;
+	char sha256[PF_SHA256_HEX];
+};
+int catalog_file_read(const char *dir, const struct verify_opts *o, struct catalog_file *f, struct pf_err *e);
+/* The signature check alone (the rest is then the caller's: expiry, rollback state). */
+int catalog_file_verify_sig(const struct catalog_file *f, const struct verify_opts *o, struct pf_strv *signers,
+			    struct pf_err *e);
+/* Everything catalog_open_dir() checks, from f's bytes: signature, strict parse, expiry, rollback state. */
+int catalog_file_open(const struct catalog_file *f, const struct verify_opts *o, struct catalog *c,
+		      struct pf_strv *signers, struct pf_err *e);
+void catalog_file_release(struct catalog_file *f);
 
 /* The same for advisories; PF_ENOTFOUND when DIR has no advisories.yaml. */
 int advisories_verify_bytes(const char *label, const char *data, size_t len, const char *sig, size_t siglen,

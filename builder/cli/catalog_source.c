@@ -46,6 +46,26 @@ static int open_url(struct cli *c, const char *url, const struct verify_opts *o,
 	return rc;
 }
 
+/* advisories.yaml beside a catalog directory is optional */
+static int open_adv_dir(struct cli *c, const char *where, const struct verify_opts *o, struct cli_catalog *out)
+{
+	int rc = advisories_open_dir(where, o, &out->adv, NULL, &c->err);
+
+	if (rc == -PF_ENOTFOUND) {
+		pf_err_clear(&c->err);
+		rc = 0;
+	} else if (!rc) {
+		out->has_adv = 1;
+	}
+	return rc;
+}
+
+static void debug_opened(struct cli *c, const struct cli_catalog *out)
+{
+	cli_debug(c, "catalog '%s' version %lld verified (%zu signer%s)%s", out->cat.name, out->cat.version,
+		  out->signers.n, out->signers.n == 1 ? "" : "s", out->has_adv ? " with advisories" : "");
+}
+
 int cli_catalog_open(struct cli *c, const char *where, const struct image *im, struct cli_catalog *out)
 {
 	struct trust_store *store = NULL;
@@ -66,19 +86,11 @@ int cli_catalog_open(struct cli *c, const char *where, const struct image *im, s
 		rc = open_url(c, where, &o, out);
 	} else {
 		rc = catalog_open_dir(where, &o, &out->cat, &out->signers, &c->err);
-		if (!rc) {
-			rc = advisories_open_dir(where, &o, &out->adv, NULL, &c->err);
-			if (rc == -PF_ENOTFOUND) {
-				pf_err_clear(&c->err);
-				rc = 0;
-			} else if (!rc) {
-				out->has_adv = 1;
-			}
-		}
+		if (!rc)
+			rc = open_adv_dir(c, where, &o, out);
 	}
 	if (!rc)
-		cli_debug(c, "catalog '%s' version %lld verified (%zu signer%s)%s", out->cat.name, out->cat.version,
-			  out->signers.n, out->signers.n == 1 ? "" : "s", out->has_adv ? " with advisories" : "");
+		debug_opened(c, out);
 	trust_store_free(store);
 	return rc;
 }
@@ -88,17 +100,16 @@ int cli_catalog_open_cached(struct cli *c, const char *where, const struct image
 {
 	struct trust_store *store = NULL;
 	struct verify_opts o;
-	struct pf_buf data = PF_BUF_INIT, sig = PF_BUF_INIT;
+	struct catalog_file f;
 	struct solve_cache_meta m;
-	char sha[PF_SHA256_HEX], now[PF_TIME_STR];
-	char *label = NULL, *sigpath = NULL;
-	const char *src;
+	char now[PF_TIME_STR];
 	time_t exp;
 	int rc;
 
 	if (fetch_is_url(where) || !cache_dir)
 		return cli_catalog_open(c, where, im, out);
 	memset(out, 0, sizeof *out);
+	memset(&f, 0, sizeof f);
 	out->where = pf_xstrdup(where);
 	rc = cli_trust_store(c, &store);
 	if (rc)
@@ -108,44 +119,31 @@ int cli_catalog_open_cached(struct cli *c, const char *where, const struct image
 		o.policy.pin = im->trust_keys;
 		o.policy.npin = im->ntrust_keys;
 	}
-	label = pf_path_join(where, CATALOG_FILE);
-	sigpath = pf_path_join(where, CATALOG_SIG);
-	if (trust_store_key_in_dir(store, where, &src)) {
-		rc = pf_error(&c->err, PF_EUNTRUSTED, "'%s': the trusted key '%s' lies inside the catalog's own "
-			      "directory; trust must come from elsewhere", label, src);
-		goto out;
-	}
-	rc = pf_read_file(label, PF_MAX_CATALOG, &data, &c->err);
+	/* one read: the same bytes are hashed (the cache key), verified and, without a cache, parsed */
+	rc = catalog_file_read(where, &o, &f, &c->err);
 	if (rc)
 		goto out;
-	pf_sha256_hex(data.p ? data.p : "", data.len, sha);
-	if (solve_cache_peek(cache_dir, sha, t, &m) < 0 || pf_time_parse(m.expires, &exp) < 0) {
-		/* no pool for these bytes yet: the full path parses them */
-		cli_catalog_release(out);
-		rc = cli_catalog_open(c, where, im, out);
+	if (solve_cache_peek(cache_dir, f.sha256, t, &m) < 0 || pf_time_parse(m.expires, &exp) < 0) {
+		/* no pool for these bytes yet: the full checks, then parse them */
+		rc = catalog_file_open(&f, &o, &out->cat, &out->signers, &c->err);
+		if (!rc)
+			rc = open_adv_dir(c, where, &o, out);
+		if (!rc)
+			debug_opened(c, out);
 		goto out;
 	}
-	rc = pf_read_file(sigpath, PF_MAX_SMALL, &sig, &c->err);
-	if (rc == -PF_ENOTFOUND) {
-		pf_err_clear(&c->err);
-		rc = pf_error(&c->err, PF_EBADSIG, "'%s': not signed ('%s' is missing; run 'pinfold catalog sign')",
-			      label, sigpath);
-	}
-	if (rc)
-		goto out;
-	rc = trust_verify(store, label, CATALOG_PAYLOAD_TYPE, data.p ? data.p : "", data.len, sig.p ? sig.p : "",
-			  sig.len, &o.policy, &out->signers, &c->err);
+	rc = catalog_file_verify_sig(&f, &o, &out->signers, &c->err);
 	if (rc)
 		goto out;
 	pf_time_format(pf_now(), now);
 	if (pf_now() >= exp) {
 		rc = pf_error(&c->err, PF_EEXPIRED, "'%s': catalog '%s' version %lld expired at %s (now %s); ask its "
-			      "curator for a freshly signed copy", label, m.name, m.version, m.expires, now);
+			      "curator for a freshly signed copy", f.label, m.name, m.version, m.expires, now);
 		goto out;
 	}
-	rc = trust_state_check(o.state_dir, "catalog", m.name, m.version, sha, &c->err);
+	rc = trust_state_check(o.state_dir, "catalog", m.name, m.version, f.sha256, &c->err);
 	if (!rc && o.record)
-		rc = trust_state_record(o.state_dir, "catalog", m.name, m.version, sha, &c->err);
+		rc = trust_state_record(o.state_dir, "catalog", m.name, m.version, f.sha256, &c->err);
 	if (rc)
 		goto out;
 	out->header_only = 1;
@@ -154,22 +152,13 @@ int cli_catalog_open_cached(struct cli *c, const char *where, const struct image
 	out->cat.expires = pf_arena_strdup(&out->cat.arena, m.expires);
 	out->cat.expires_t = exp;
 	out->cat.min_age_days = m.min_age_days;
-	memcpy(out->cat.sha256, sha, PF_SHA256_HEX);
-	rc = advisories_open_dir(where, &o, &out->adv, NULL, &c->err);
-	if (rc == -PF_ENOTFOUND) {
-		pf_err_clear(&c->err);
-		rc = 0;
-	} else if (!rc) {
-		out->has_adv = 1;
-	}
+	memcpy(out->cat.sha256, f.sha256, PF_SHA256_HEX);
+	rc = open_adv_dir(c, where, &o, out);
 	if (!rc)
 		cli_debug(c, "catalog '%s' version %lld verified; its pool comes from the solver cache", m.name,
 			  m.version);
 out:
-	pf_buf_release(&data);
-	pf_buf_release(&sig);
-	free(label);
-	free(sigpath);
+	catalog_file_release(&f);
 	trust_store_free(store);
 	return rc;
 }

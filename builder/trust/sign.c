@@ -133,18 +133,36 @@ static int is_hex_id(const char *s, size_t n)
 	return 1;
 }
 
+size_t trust_pae_header(const char *payload_type, size_t n, char *out, size_t size)
+{
+	int k = snprintf(out, size, "DSSEv1 %zu %s %zu ", strlen(payload_type), payload_type, n);
+
+	return k < 0 || (size_t)k >= size ? 0 : (size_t)k;
+}
+
 int trust_verify(const struct trust_store *s, const char *what, const char *payload_type,
 		 const void *data, size_t n, const char *sig, size_t siglen,
 		 const struct trust_policy *p, struct pf_strv *signers, struct pf_err *e)
 {
 	struct pf_buf pae = PF_BUF_INIT;
+	int rc;
+
+	trust_pae(payload_type, data, n, &pae);
+	rc = trust_verify_pae(s, what, pae.p, pae.len, sig, siglen, p, signers, e);
+	pf_buf_release(&pae);
+	return rc;
+}
+
+int trust_verify_pae(const struct trust_store *s, const char *what, const void *pae, size_t paelen,
+		     const char *sig, size_t siglen, const struct trust_policy *p, struct pf_strv *signers,
+		     struct pf_err *e)
+{
 	struct pf_strv good = PF_STRV_INIT, unknown = PF_STRV_INIT, unpinned = PF_STRV_INIT;
 	size_t malformed = 0, bad = 0, lines = 0;
 	int threshold = p && p->threshold > 0 ? p->threshold : 1;
 	const char *q = sig, *end = sig + siglen;
 	int rc = 0;
 
-	trust_pae(payload_type, data, n, &pae);
 	while (q < end) {
 		const char *nl = memchr(q, '\n', (size_t)(end - q));
 		const char *le = nl ? nl : end;
@@ -169,7 +187,7 @@ int trust_verify(const struct trust_store *s, const char *what, const char *payl
 				pf_strv_push(&unknown, id);
 			goto next;
 		}
-		if (!trust_key_verify_raw(k, raw, pae.p, pae.len)) {
+		if (!trust_key_verify_raw(k, raw, pae, paelen)) {
 			bad++;
 			goto next;
 		}
@@ -208,6 +226,5 @@ out:
 	pf_strv_release(&good);
 	pf_strv_release(&unknown);
 	pf_strv_release(&unpinned);
-	pf_buf_release(&pae);
 	return rc;
 }

@@ -26,6 +26,12 @@ void trust_key_free(struct trust_key *k);
 
 /* The DSSE pre-authentication encoding: "DSSEv1 <len(type)> <type> <len(data)> <data>" appended to out. */
 void trust_pae(const char *payload_type, const void *data, size_t n, struct pf_buf *out);
+/*
+ * Just the PAE's header for n bytes of data, written to out (NUL-terminated);
+ * returns its length, 0 if size is too small. With the data right after it,
+ * a caller has the PAE without copying the data.
+ */
+size_t trust_pae_header(const char *payload_type, size_t n, char *out, size_t size);
 
 /*
  * Sign PAE(payload_type, data) and append one signature line
@@ -66,6 +72,10 @@ struct trust_policy {
 int trust_verify(const struct trust_store *s, const char *what, const char *payload_type,
 		 const void *data, size_t n, const char *sig, size_t siglen,
 		 const struct trust_policy *p, struct pf_strv *signers, struct pf_err *e);
+/* trust_verify() over an already built PAE (trust_pae_header() + the data). */
+int trust_verify_pae(const struct trust_store *s, const char *what, const void *pae, size_t paelen,
+		     const char *sig, size_t siglen, const struct trust_policy *p, struct pf_strv *signers,
+		     struct pf_err *e);
 
 /*
  * Rollback and substitution protection. The state dir keeps, per kind
