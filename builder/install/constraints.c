@@ -450,6 +450,19 @@ static int write_cfile(const char *root, const struct cfile *f, struct pf_err *e
 
 int install_constraints(const char *root, const struct lockfile *l, struct pf_err *e)
 {
+	/* The guards and settings that do not depend on the lock. */
+	static const struct {
+		const char *rel;
+		mode_t mode;
+		const char *text;
+	} fixed[] = {
+		{ "bin/pip", 0755, pip_guard },
+		{ "bin/pip3", 0755, pip_guard },
+		{ "bin/npm", 0755, npm_guard },
+		{ "bin/npx", 0755, npx_guard },
+		{ "etc/npmrc", 0644, npmrc },
+		{ ".pinfold/activate.d/constraints.sh", 0644, activate_constraints },
+	};
 	struct cset s = { NULL, 0, 0 };
 	struct pf_strv py = PF_STRV_INIT;
 	struct pf_buf *b, policy = PF_BUF_INIT;
@@ -480,18 +493,8 @@ int install_constraints(const char *root, const struct lockfile *l, struct pf_er
 		pf_buf_adds(b, py_pth);
 	}
 
-	b = cset_add(&s, pf_xstrdup("bin/pip"), 0755, 1);
-	pf_buf_adds(b, pip_guard);
-	b = cset_add(&s, pf_xstrdup("bin/pip3"), 0755, 1);
-	pf_buf_adds(b, pip_guard);
-	b = cset_add(&s, pf_xstrdup("bin/npm"), 0755, 1);
-	pf_buf_adds(b, npm_guard);
-	b = cset_add(&s, pf_xstrdup("bin/npx"), 0755, 1);
-	pf_buf_adds(b, npx_guard);
-	b = cset_add(&s, pf_xstrdup("etc/npmrc"), 0644, 1);
-	pf_buf_adds(b, npmrc);
-	b = cset_add(&s, pf_xstrdup(".pinfold/activate.d/constraints.sh"), 0644, 1);
-	pf_buf_adds(b, activate_constraints);
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		pf_buf_adds(cset_add(&s, pf_xstrdup(fixed[i].rel), fixed[i].mode, 1), fixed[i].text);
 
 	b = cset_add(&s, pf_xstrdup(INSTALL_ADVISORIES_HOOK), 0644, 0);
 	pf_buf_adds(b, activate_advisories_head);
