@@ -67,6 +67,8 @@ int cli_trust_store(struct cli *c, struct trust_store **out);
 void cli_verify_opts(struct cli *c, const struct trust_store *store, int threshold, struct verify_opts *o);
 /* 1 when argv[1..] holds --help or -h before any "--". */
 int cli_help_asked(int argc, char **argv);
+/* Parse s as a whole decimal number from lo to hi into *out; -1 (out untouched) when it is not. */
+int cli_parse_long(const char *s, long lo, long hi, long *out);
 
 /* Commands, one file each (cmd_<name>.c). */
 int cmd_help(struct cli *c, int argc, char **argv);

@@ -32,10 +32,9 @@ static const char verify_usage[] =
 
 static int parse_jobs(struct cli *c, const char *s, int *out)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	long v;
 
-	if (*s == '\0' || *end || v < 1 || v > 64)
+	if (cli_parse_long(s, 1, 64, &v))
 		return cli_usage(c, "bundle", "--jobs: expected a number from 1 to 64, not '%s'", s);
 	*out = (int)v;
 	return 0;

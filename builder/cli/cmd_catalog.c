@@ -63,20 +63,6 @@ static int usage_err(struct cli *c, const char *sub, const char *fmt, const char
 	return cli_usage(c, cmd, fmt, arg ? arg : "");
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	if (!*s)
-		return -1;
-	v = strtol(s, &end, 10);
-	if (*end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Split "eco:name"; name may contain ':' only after the first one. */
 static int split_pkg(const char *arg, char **eco, const char **name)
 {
@@ -183,7 +169,7 @@ static int cat_init(struct cli *c, int argc, char **argv)
 		switch (opt) {
 		case 'n': name = optarg; break;
 		case 'm':
-			if (parse_long(optarg, 0, 3650, &min_age))
+			if (cli_parse_long(optarg, 0, 3650, &min_age))
 				return usage_err(c, "init", "--min-age-days: '%s' is not a number from 0 to 3650",
 						 optarg);
 			break;
@@ -462,7 +448,7 @@ static int cat_sign(struct cli *c, int argc, char **argv)
 		switch (opt) {
 		case 'k': pf_strv_push(&keyfiles, optarg); break;
 		case 'x':
-			if (parse_long(optarg, 1, 3650, &days)) {
+			if (cli_parse_long(optarg, 1, 3650, &days)) {
 				pf_strv_release(&keyfiles);
 				return usage_err(c, "sign", "--expires-in: '%s' is not a number of days from 1 to 3650",
 						 optarg);
@@ -608,7 +594,7 @@ static int cat_verify(struct cli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
-			if (parse_long(optarg, 1, 100, &threshold))
+			if (cli_parse_long(optarg, 1, 100, &threshold))
 				return usage_err(c, "verify", "--threshold: '%s' is not a number from 1 to 100", optarg);
 			break;
 		case 'a': mirror = optarg; break;

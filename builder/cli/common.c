@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers shared by commands: the trust store from the global options, verify options, --help. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "catalog/verified.h"
@@ -49,5 +50,19 @@ int cli_help_asked(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return 1;
 	}
+	return 0;
+}
+
+int cli_parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (!*s)
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end || v < lo || v > hi)
+		return -1;
+	*out = v;
 	return 0;
 }
