@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -207,6 +208,18 @@ int advisories_open_dir(const char *dir, const struct verify_opts *o, struct adv
 
 /* Room for the PAE header in front of the data: "DSSEv1 <n> <type> <n> ". */
 #define PAE_ROOM 128
+#define BIG_FILE ((size_t)4 << 20)
+#define HUGE ((size_t)2 << 20)
+
+static void free_buf(struct catalog_file *f)
+{
+	if (f->map)
+		munmap(f->buf, f->map);
+	else
+		free(f->buf);
+	f->buf = NULL;
+	f->map = 0;
+}
 
 /*
  * Read path whole, once, into f->buf with PAE_ROOM bytes free in front, so the
@@ -248,7 +261,19 @@ static int read_with_room(const char *path, size_t max, struct catalog_file *f, 
 		goto out;
 	}
 	want = (size_t)st.st_size;
-	f->buf = pf_xmalloc(PAE_ROOM + want + 1);
+	if (want >= BIG_FILE) {
+		/* fresh memory in huge pages: a few faults instead of one per 4 KiB */
+		f->map = (PAE_ROOM + want + 1 + HUGE - 1) & ~(HUGE - 1);
+		f->buf = mmap(NULL, f->map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (f->buf == MAP_FAILED) {
+			f->buf = NULL;
+			f->map = 0;
+		} else {
+			madvise(f->buf, f->map, MADV_HUGEPAGE);
+		}
+	}
+	if (!f->buf)
+		f->buf = pf_xmalloc(PAE_ROOM + want + 1);
 	while (got < want) {
 		ssize_t n = read(fd, f->buf + PAE_ROOM + got, want - got);
 
@@ -278,8 +303,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	if (rc) {
-		free(f->buf);
-		f->buf = NULL;
+		free_buf(f);
 	} else {
 		f->buf[PAE_ROOM + f->len] = '\0';
 		f->data = f->buf + PAE_ROOM;
@@ -361,7 +385,7 @@ void catalog_file_release(struct catalog_file *f)
 {
 	if (!f)
 		return;
-	free(f->buf);
+	free_buf(f);
 	free(f->label);
 	pf_buf_release(&f->sig);
 	memset(f, 0, sizeof *f);

@@ -42,6 +42,7 @@ int catalog_open_dir(const char *dir, const struct verify_opts *o, struct catalo
 struct catalog_file {
 	char *label;			/* DIR/catalog.yaml */
 	char *buf;			/* room for the PAE header, then the bytes, then NUL */
+	size_t map;			/* buf's mapping size when mapped (big files), else 0 */
 	const char *data;		/* the bytes */
 	size_t len;
 	struct pf_buf sig;
