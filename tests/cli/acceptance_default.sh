@@ -1,0 +1,130 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Acceptance (issues 4, 5, 7): the default agent image from the signed default catalog. Its
+# artifacts come from catalog/fetch-artifacts (npm pack, apt-get download) into a cache under
+# $BUILDDIR, so later runs need no network; without npm/apt access the test is skipped, saying so.
+# Built three times under different umask/TZ/LC_ALL/directory/cache/--jobs: the same bytes.
+# Unpacked and activated: the locked Python and Node libraries load, unvetted installs are refused.
+NOW=${NOW:-2026-11-23T00:00:00Z}	# the default catalog was signed 2026-11-22, expires 2027-11-22
+. "$SRCDIR/tests/lib.sh"
+# Python may not write __pycache__ into the environment while the test uses it (see the known_bug
+# check at the end, which lets it); the host's setting must not decide what this test sees.
+export PYTHONDONTWRITEBYTECODE=1
+
+known_bug() {	# as a check, but TAP TODO while it fails (a bug reported to the file's owner)
+	n=$((n + 1))
+	if eval "$3"; then echo "ok $n - $1"; else echo "not ok $n - $1 # TODO $2"; fi
+}
+skip_all() {
+	n=$((n + 1)); echo "ok $n # SKIP $1"
+	done_testing; exit
+}
+
+IMG=agent-default
+LOCK=$SRCDIR/lockfiles/$IMG.lock
+MIRROR=$BUILDDIR/test-cache/default-mirror
+mkdir -p "$MIRROR"
+if ! PINFOLD=$PINFOLD FETCH_ONLY=1 timeout 900 "$SRCDIR/catalog/fetch-artifacts" "$MIRROR" >"$T/fetch.log" 2>&1; then
+	sed 's/^/# /' "$T/fetch.log" | tail -n 5
+	skip_all "catalog/fetch-artifacts could not fill the mirror (npm or apt unreachable?)"
+fi
+ok "fetch-artifacts filled the mirror with the ordinary clients" true
+expect 0 "" "every fetched artifact matches the signed default catalog" -- \
+	pf catalog verify "$SRCDIR/catalog" --artifacts "$MIRROR"
+check "... all of them ('N of N match')" 'grep -q "ok, \([0-9][0-9]*\) of \1 match" "$T/.stdout"'
+expect 0 "up to date" "lockfiles/$IMG.lock is up to date with its image and the catalog" -- \
+	pf lock --check "$SRCDIR/images/$IMG.yaml"
+
+# --- three builds; everything that must not matter differs
+mkdir -p "$T/a" "$T/b/deeper/dir" "$T/m2"
+(umask 022 && cd "$T/a" && TZ=UTC LC_ALL=C pf build "$LOCK" -o "$T/a/$IMG.tar.zst" --mirror "$MIRROR" \
+	--cache "$T/cache-a" --jobs 1 >"$T/a/stdout" 2>"$T/a/stderr")
+check "build 1 (umask 022, TZ=UTC, LC_ALL=C, --jobs 1) succeeds" "[ -s '$T/a/$IMG.tar.zst' ]"
+sed 's/^/# /' "$T/a/stdout" "$T/a/stderr"
+for f in $(ls "$MIRROR" | sort -r); do
+	cp "$MIRROR/$f" "$T/m2/$f" && touch -d '2001-02-03 04:05:06' "$T/m2/$f"
+done
+(umask 077 && cd "$T/b" && TZ=Pacific/Auckland LC_ALL=C.UTF-8 LANG=de_DE.UTF-8 pf build "$LOCK" \
+	-o deeper/dir/env.tar.zst --mirror "$T/m2" --cache "$T/cache-b" --jobs 4 >"$T/b/stdout" 2>"$T/b/stderr")
+check "build 2 (umask 077, TZ=Pacific/Auckland, LC_ALL=C.UTF-8, other dir and name, cold cache, --jobs 4) succeeds" \
+	"[ -s '$T/b/deeper/dir/env.tar.zst' ]"
+(cd "$T" && TZ=America/New_York LC_ALL=POSIX pf build "$LOCK" -o "$T/c.tar.zst" --cache "$T/cache-a" --jobs 2 \
+	>"$T/c.stdout" 2>&1)
+check "build 3 (warm cache only, no mirror, --jobs 2) succeeds" "[ -s '$T/c.tar.zst' ]"
+sum=$(sha256sum "$T/a/$IMG.tar.zst" | cut -d' ' -f1)
+echo "# $IMG.tar.zst sha256 $sum"
+check "build 2 has the same sha256" "[ \"\$(sha256sum <'$T/b/deeper/dir/env.tar.zst' | cut -d' ' -f1)\" = $sum ]"
+check "build 3 has the same sha256" "[ \"\$(sha256sum <'$T/c.tar.zst' | cut -d' ' -f1)\" = $sum ]"
+check "OUT.sha256 and the printed sha256 agree" \
+	"grep -q '^$sum ' '$T/a/$IMG.tar.zst.sha256' && grep -q '^sha256 $sum ' '$T/a/stdout'"
+check "the tarball holds every locked package's lock copy" \
+	"tar --zstd -xOf '$T/a/$IMG.tar.zst' .pinfold/lock | cmp -s - '$LOCK'"
+expect 0 "" "verify --lock: the tarball is exactly the lock" -- pf verify "$T/a/$IMG.tar.zst" --lock "$LOCK"
+
+# --- the environment works where it is unpacked, with the host's python3 and node
+E="$T/sand box/env"
+mkdir -p "$E"
+tar --zstd -xf "$T/a/$IMG.tar.zst" -C "$E"
+expect 0 "" "verify: the unpacked environment is pristine" -- pf verify "$E"
+cat >"$T/use.sh" <<'SH'
+. "$1/bin/activate"
+python3 -c 'import requests, yaml, jinja2, click, pytest; print("py ok", requests.__version__)'
+# pip and setuptools in one process trip Debian's distutils shim (a plain venv does the same)
+python3 -c 'import dateutil, toml, tomli, setuptools, wheel' && python3 -c 'import pip' && echo "py more ok"
+node -e 'require("axios"); require("zod"); require("lodash"); require("yargs"); require("chalk"); console.log("node ok")'
+pytest --version
+SH
+for sh in dash bash; do
+	expect 0 "" "$sh: after '. env/bin/activate' the locked libraries load" -- $sh "$T/use.sh" "$E"
+	check "$sh: python3 imports requests, yaml, jinja2, click, pytest" 'grep -q "^py ok " "$T/.stdout"'
+	check "$sh: and dateutil, toml, tomli, pip, setuptools, wheel" 'grep -q "^py more ok" "$T/.stdout"'
+	check "$sh: node requires axios, zod, lodash, yargs, chalk" 'grep -q "^node ok" "$T/.stdout"'
+	check "$sh: the pytest command runs" 'grep -q "^pytest [0-9]" "$T/.stdout" "$T/.stderr"'
+done
+expect 0 "" "activation prints no advisory warning for the clean default image" -- \
+	dash -c '. "$1/bin/activate"' sh "$E"
+check "... nothing on stderr" '[ ! -s "$T/.stderr" ]'
+
+in_env() { dash -c '. "$1/bin/activate" && shift && "$@"' sh "$E" "$@"; }
+while IFS='|' read -r want cmd; do
+	# shellcheck disable=SC2086 # the command is words
+	expect 1 "pinfold: refused: '$want'" "refused inside the environment: $cmd" -- in_env $cmd
+	check "... saying only vetted packages are allowed" \
+		'grep -q "Only vetted packages are allowed in this environment" "$T/.stderr"'
+	check "... saying how to lift it" 'grep -q "pinfold unlock .* --reason" "$T/.stderr"'
+done <<'CMDS'
+pip install requests|pip install requests
+pip3 install left-pad|pip3 install left-pad
+python -m pip install requests|python3 -m pip install requests
+npm install left-pad|npm install left-pad
+npm i axios@1.14.1|npm i axios@1.14.1
+npx cowsay hi|npx cowsay hi
+CMDS
+expect 0 "" "the refused installs changed nothing: verify finds the environment pristine" -- pf verify "$E"
+# Using the environment must not make verify report it as tampered: Python writes __pycache__
+# into site-packages on import unless told not to (reported: activate should set
+# PYTHONDONTWRITEBYTECODE or the guard .pth sys.dont_write_bytecode).
+env -u PYTHONDONTWRITEBYTECODE dash -c '. "$1/bin/activate" && python3 -c "import requests, yaml, jinja2"' sh "$E" >/dev/null 2>&1
+known_bug "after importing modules with bytecode writing allowed, verify still finds the environment pristine" \
+	"install/env.c: activate does not stop python writing __pycache__ into the environment (reported)" \
+	"'$PINFOLD' --now $NOW verify '$E' >/dev/null 2>&1"
+
+# --- audit: the default lock is clean against the shipped advisories; --json is valid JSON
+expect 0 "clean" "audit of lockfiles/$IMG.lock: clean" -- pf audit "$LOCK"
+pf --json audit "$T/a/$IMG.tar.zst" --catalog "$SRCDIR/catalog" >"$T/audit.json"
+check "audit --json of the tarball exits 0 and is valid JSON (python3 -m json.tool)" \
+	"python3 -m json.tool '$T/audit.json' >/dev/null"
+check "... saying clean" "python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(d[\"clean\"] is not True)' '$T/audit.json'"
+pf --json verify "$T/a/$IMG.tar.zst" >"$T/verify.json"
+check "verify --json is valid JSON (python3 -m json.tool)" "python3 -m json.tool '$T/verify.json' >/dev/null"
+
+# --- the same environment from a bundle: one file, byte-identical build
+expect 0 "" "bundle create of the default lock" -- pf bundle create "$LOCK" -o "$T/d1.pfb" --mirror "$MIRROR" --cache "$T/cache-a"
+expect 0 "" "bundle create again (other cache)" -- pf bundle create "$LOCK" -o "$T/d2.pfb" --mirror "$T/m2" --cache "$T/cache-b"
+check "the bundle built twice is byte-identical" "cmp -s '$T/d1.pfb' '$T/d2.pfb'"
+expect 0 "" "bundle verify with the built-in trust anchor" -- pf bundle verify "$T/d1.pfb"
+expect 0 "" "build --bundle with a fresh cache and state" -- \
+	env PINFOLD_STATE_DIR="$T/gap" "$PINFOLD" --now "$NOW" build --bundle "$T/d1.pfb" -o "$T/fromb.tar.zst" --cache "$T/cache-gap"
+check "the bundle build has the same sha256" "[ \"\$(sha256sum <'$T/fromb.tar.zst' | cut -d' ' -f1)\" = $sum ]"
+
+done_testing
