@@ -94,6 +94,25 @@ static int lock_derived(struct fetch_bundle *b, struct fetch_bundle_contents *ou
 	return 0;
 }
 
+/* Read catalog/FILE and catalog/SIGFILE from the bundle; *label (caller frees) names FILE in errors. */
+static int read_signed(struct fetch_bundle *b, const char *file, const char *sigfile, struct pf_buf *data,
+		       struct pf_buf *sig, char **label, struct pf_err *e)
+{
+	char *name = pf_xasprintf("%s%s", BUNDLE_CATALOG_PREFIX, file);
+	char *signame = pf_xasprintf("%s%s", BUNDLE_CATALOG_PREFIX, sigfile);
+	int rc;
+
+	*label = NULL;
+	rc = fetch_bundle_read(b, name, PF_MAX_CATALOG, data, e);
+	if (!rc)
+		rc = fetch_bundle_read(b, signame, PF_MAX_SMALL, sig, e);
+	if (!rc)
+		*label = pf_xasprintf("%s:%s", b->path, name);
+	free(name);
+	free(signame);
+	return rc;
+}
+
 int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int check_artifacts,
 		      struct fetch_bundle_contents *out, struct pf_err *e)
 {
@@ -131,12 +150,9 @@ int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int c
 		vo.policy.pin = out->lock.trust_keys;
 		vo.policy.npin = out->lock.ntrust_keys;
 	}
-	rc = fetch_bundle_read(b, BUNDLE_CATALOG_PREFIX CATALOG_FILE, PF_MAX_CATALOG, &out->catalog_bytes, e);
-	if (!rc)
-		rc = fetch_bundle_read(b, BUNDLE_CATALOG_PREFIX CATALOG_SIG, PF_MAX_SMALL, &sig, e);
+	rc = read_signed(b, CATALOG_FILE, CATALOG_SIG, &out->catalog_bytes, &sig, &label, e);
 	if (rc)
 		goto out;
-	label = pf_xasprintf("%s:%s%s", b->path, BUNDLE_CATALOG_PREFIX, CATALOG_FILE);
 	rc = catalog_verify_bytes(label, out->catalog_bytes.p, out->catalog_bytes.len, sig.p, sig.len, &vo,
 				  &out->catalog, &out->signers, e);
 	free(label);
@@ -144,12 +160,9 @@ int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int c
 		goto out;
 	if (fetch_bundle_find(b, BUNDLE_CATALOG_PREFIX ADVISORIES_FILE) ||
 	    fetch_bundle_find(b, BUNDLE_CATALOG_PREFIX ADVISORIES_SIG)) {
-		rc = fetch_bundle_read(b, BUNDLE_CATALOG_PREFIX ADVISORIES_FILE, PF_MAX_CATALOG, &adv, e);
-		if (!rc)
-			rc = fetch_bundle_read(b, BUNDLE_CATALOG_PREFIX ADVISORIES_SIG, PF_MAX_SMALL, &advsig, e);
+		rc = read_signed(b, ADVISORIES_FILE, ADVISORIES_SIG, &adv, &advsig, &label, e);
 		if (rc)
 			goto out;
-		label = pf_xasprintf("%s:%s%s", b->path, BUNDLE_CATALOG_PREFIX, ADVISORIES_FILE);
 		rc = advisories_verify_bytes(label, adv.p, adv.len, advsig.p, advsig.len, &ao, &out->advisories,
 					     &out->adv_signers, e);
 		free(label);
