@@ -97,22 +97,23 @@ int pf_time_parse(const char *s, time_t *out)
 	return -1;
 }
 
-void pf_time_format(time_t t, char out[PF_TIME_STR])
+static void format_utc(time_t t, const char *fmt, char *out, size_t size)
 {
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	if (!strftime(out, PF_TIME_STR, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!strftime(out, size, fmt, &tm))
 		out[0] = '\0';
+}
+
+void pf_time_format(time_t t, char out[PF_TIME_STR])
+{
+	format_utc(t, "%Y-%m-%dT%H:%M:%SZ", out, PF_TIME_STR);
 }
 
 void pf_date_format(time_t t, char out[PF_DATE_STR])
 {
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	if (!strftime(out, PF_DATE_STR, "%Y-%m-%d", &tm))
-		out[0] = '\0';
+	format_utc(t, "%Y-%m-%d", out, PF_DATE_STR);
 }
 
 time_t pf_now(void)
