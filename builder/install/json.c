@@ -229,6 +229,16 @@ out:
 	return rc;
 }
 
+/* Skip a run of decimal digits; 0 when there was none. */
+static int digits(struct jp *p)
+{
+	size_t st = p->i;
+
+	while (p->i < p->len && p->s[p->i] >= '0' && p->s[p->i] <= '9')
+		p->i++;
+	return p->i > st;
+}
+
 static int number(struct jp *p, struct install_json **out)
 {
 	size_t st = p->i;
@@ -238,26 +248,19 @@ static int number(struct jp *p, struct install_json **out)
 		p->i++;
 	if (p->i < p->len && s[p->i] == '0')
 		p->i++;
-	else if (p->i < p->len && s[p->i] >= '1' && s[p->i] <= '9')
-		while (p->i < p->len && s[p->i] >= '0' && s[p->i] <= '9')
-			p->i++;
-	else
+	else if (!digits(p))
 		return fail(p, "bad number");
 	if (p->i < p->len && s[p->i] == '.') {
 		p->i++;
-		if (p->i >= p->len || s[p->i] < '0' || s[p->i] > '9')
+		if (!digits(p))
 			return fail(p, "bad number");
-		while (p->i < p->len && s[p->i] >= '0' && s[p->i] <= '9')
-			p->i++;
 	}
 	if (p->i < p->len && (s[p->i] == 'e' || s[p->i] == 'E')) {
 		p->i++;
 		if (p->i < p->len && (s[p->i] == '+' || s[p->i] == '-'))
 			p->i++;
-		if (p->i >= p->len || s[p->i] < '0' || s[p->i] > '9')
+		if (!digits(p))
 			return fail(p, "bad number");
-		while (p->i < p->len && s[p->i] >= '0' && s[p->i] <= '9')
-			p->i++;
 	}
 	*out = node(p, INSTALL_J_NUM);
 	(*out)->str = pf_arena_strndup(p->a, s + st, p->i - st);

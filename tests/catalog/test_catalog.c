@@ -418,6 +418,12 @@ static void test_json(void)
 	ok(json("{\"a\": 1, \"a\": 2}", &e) == -PF_EFORMAT, "duplicate member refused (%s)", e.msg);
 	ok(json("{\"a\": 1} x", &e) == -PF_EFORMAT, "trailing data refused");
 	ok(json("{\"a\": 01}", &e) == -PF_EFORMAT, "leading zero refused");
+	ok(json("[0, -0, 10, 0.5, -12.25e+3, 1E-2, 7e9]", &e) == 0, "JSON numbers of every form parse (%s)", e.msg);
+	ok(json("[1.]", &e) == -PF_EFORMAT, "number without fraction digits refused");
+	ok(json("[1e]", &e) == -PF_EFORMAT, "number without exponent digits refused");
+	ok(json("[1e+]", &e) == -PF_EFORMAT, "number with a bare exponent sign refused");
+	ok(json("[-]", &e) == -PF_EFORMAT, "a lone minus refused");
+	ok(json("[.5]", &e) == -PF_EFORMAT, "number without integer digits refused");
 	ok(json("{\"a\": \"\\ud800\"}", &e) == -PF_EFORMAT, "lone surrogate refused");
 	ok(json("{\"a\": \"\\u0000\"}", &e) == -PF_EFORMAT, "NUL escape refused");
 	ok(json("{\"a\": [1,]}", &e) == -PF_EFORMAT, "trailing comma refused");
