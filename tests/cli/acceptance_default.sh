@@ -29,6 +29,9 @@ if ! PINFOLD=$PINFOLD FETCH_ONLY=1 timeout 900 "$SRCDIR/catalog/fetch-artifacts"
 	skip_all "catalog/fetch-artifacts could not fill the mirror (npm or apt unreachable?)"
 fi
 ok "fetch-artifacts filled the mirror with the ordinary clients" true
+npk=$(grep -c '^  - ecosystem: ' "$SRCDIR/catalog/catalog.yaml")
+check "every catalog package has a published date and a vetting note ($npk packages)" \
+	"[ \$(grep -c '^    published: [0-9]' '$SRCDIR/catalog/catalog.yaml') -eq $npk ] && [ \$(grep -c '^      note: \"*[^\" ]' '$SRCDIR/catalog/catalog.yaml') -eq $npk ]"
 expect 0 "" "every fetched artifact matches the signed default catalog" -- \
 	pf catalog verify "$SRCDIR/catalog" --artifacts "$MIRROR"
 check "... all of them ('N of N match')" 'grep -q "ok, \([0-9][0-9]*\) of \1 match" "$T/.stdout"'
@@ -48,9 +51,9 @@ done
 	-o deeper/dir/env.tar.zst --mirror "$T/m2" --cache "$T/cache-b" --jobs 4 >"$T/b/stdout" 2>"$T/b/stderr")
 check "build 2 (umask 077, TZ=Pacific/Auckland, LC_ALL=C.UTF-8, other dir and name, cold cache, --jobs 4) succeeds" \
 	"[ -s '$T/b/deeper/dir/env.tar.zst' ]"
-(cd "$T" && TZ=America/New_York LC_ALL=POSIX pf build "$LOCK" -o "$T/c.tar.zst" --cache "$T/cache-a" --jobs 2 \
-	>"$T/c.stdout" 2>&1)
-check "build 3 (warm cache only, no mirror, --jobs 2) succeeds" "[ -s '$T/c.tar.zst' ]"
+(cd "$T" && TZ=America/New_York LC_ALL=POSIX "$PINFOLD" --now 2027-06-01T12:34:56Z build "$LOCK" -o "$T/c.tar.zst" \
+	--cache "$T/cache-a" --jobs 2 >"$T/c.stdout" 2>&1)
+check "build 3 (another clock: --now 2027-06-01, warm cache only, no mirror, --jobs 2) succeeds" "[ -s '$T/c.tar.zst' ]"
 sum=$(sha256sum "$T/a/$IMG.tar.zst" | cut -d' ' -f1)
 echo "# $IMG.tar.zst sha256 $sum"
 check "build 2 has the same sha256" "[ \"\$(sha256sum <'$T/b/deeper/dir/env.tar.zst' | cut -d' ' -f1)\" = $sum ]"
