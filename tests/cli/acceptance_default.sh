@@ -63,6 +63,22 @@ check "OUT.sha256 and the printed sha256 agree" \
 check "the tarball holds every locked package's lock copy" \
 	"tar --zstd -xOf '$T/a/$IMG.tar.zst' .pinfold/lock | cmp -s - '$LOCK'"
 expect 0 "" "verify --lock: the tarball is exactly the lock" -- pf verify "$T/a/$IMG.tar.zst" --lock "$LOCK"
+# one file injected into the tarball itself (appended to the tar stream, recompressed)
+zstd -dcq "$T/a/$IMG.tar.zst" >"$T/inj.tar"
+python3 - "$T/inj.tar" <<'PY'
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "a")
+ti = tarfile.TarInfo("lib/python3.11/site-packages/zzz_evil.pth")
+data = b"import os; os.system('id')\n"
+ti.size = len(data); ti.mode = 0o644; ti.mtime = 0
+t.addfile(ti, io.BytesIO(data))
+t.close()
+PY
+zstd -q -f "$T/inj.tar" -o "$T/inj.tar.zst"
+expect 1 "added: lib/python3.11/site-packages/zzz_evil.pth" "verify: a .pth injected into the tarball is reported" -- \
+	pf verify "$T/inj.tar.zst"
+check "... and only that difference" '[ "$(grep -c "^added: \|^removed: \|^changed: \|^mode: " "$T/.stdout")" -eq 1 ]'
+rm -f "$T/inj.tar" "$T/inj.tar.zst"
 
 # --- the environment works where it is unpacked, with the host's python3 and node
 E="$T/sand box/env"
