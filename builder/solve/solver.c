@@ -35,6 +35,13 @@ struct spkg {
 	int loaded;			/* attributes looked up (lazily: big pools, few used) */
 };
 
+/* While the pool is built: a solvable's catalog package (NULL: a host package), extra and version. */
+struct build_src {
+	const struct catalog_pkg *pkg;
+	char *extra;			/* owned */
+	char *version;			/* host packages only (owned); else pkg->version */
+};
+
 /* One candidate a constraint can match: a package (or a versioned provide) of a name. */
 struct cand {
 	Id name, evr, p;
@@ -51,6 +58,8 @@ struct solve_pool {
 	size_t ncands;
 	struct marker_env env;
 	struct line_memo *memo;		/* while building: one per ecosystem */
+	struct build_src *src;		/* while building: what each solvable came from, by solvable id */
+	size_t nsrc;
 	char machine[64];		/* platform_machine, from target.platform */
 	int nhost;			/* host solvables: the last nhost of the repo */
 	Id k_eco, k_name, k_version, k_published, k_file, k_format, k_sha256, k_size, k_extra, k_host,
@@ -157,15 +166,43 @@ static struct cand *cands_of(struct solve_pool *sp, Id name, size_t *n)
 
 static const char *cand_version(struct solve_pool *sp, const struct cand *c)
 {
-	return c->own ? spkg_of(sp, c->p)->version : c->version;
+	if (!c->own)
+		return c->version;
+	if (sp->src && (size_t)c->p < sp->nsrc) {
+		const struct build_src *b = &sp->src[c->p];
+
+		return b->pkg ? b->pkg->version : b->version;
+	}
+	return spkg_of(sp, c->p)->version;
 }
 
 static const char *eco_of_pool_name(const char *name, char *buf, size_t n)
 {
 	const char *c = strchr(name, ':');
+	size_t k = c ? (size_t)(c - name) : 0;
 
-	snprintf(buf, n, "%.*s", c ? (int)(c - name) : 0, name);
+	if (k >= n)
+		k = n - 1;
+	memcpy(buf, name, k);
+	buf[k] = '\0';
 	return buf;
+}
+
+/* Remember where solvable sid came from while building. */
+static void note_src(struct solve_pool *sp, Id sid, const struct catalog_pkg *p, const char *extra, const char *hostver)
+{
+	size_t cap = sp->nsrc;
+
+	if ((size_t)sid >= sp->nsrc) {
+		while (cap <= (size_t)sid)
+			cap = cap ? cap * 2 : 1024;
+		sp->src = pf_xrealloc(sp->src, cap * sizeof *sp->src);
+		memset(sp->src + sp->nsrc, 0, (cap - sp->nsrc) * sizeof *sp->src);
+		sp->nsrc = cap;
+	}
+	sp->src[sid].pkg = p;
+	sp->src[sid].extra = extra ? pf_xstrdup(extra) : NULL;
+	sp->src[sid].version = hostver ? pf_xstrdup(hostver) : NULL;
 }
 
 /*
@@ -590,6 +627,13 @@ static int build_pool(struct solve_pool *sp, const struct catalog *cat, const st
 	}
 	free(sp->memo);
 	sp->memo = NULL;
+	for (size_t i = 0; i < sp->nsrc; i++) {
+		free(sp->src[i].extra);
+		free(sp->src[i].version);
+	}
+	free(sp->src);
+	sp->src = NULL;
+	sp->nsrc = 0;
 	return rc;
 }
 
@@ -606,12 +650,16 @@ static int build_pool_memo(struct solve_pool *sp, Repodata *data, const struct c
 		rc = add_solvable(sp, data, p, NULL, e);
 		if (rc)
 			return rc;
+		note_src(sp, sp->repo->end - 1, p, NULL, NULL);
 		if (!strcmp(p->ecosystem, "pypi"))
 			for (size_t j = 0; j < p->ndepends; j++)
 				dep_marker_extras(p->depends[j], &extras);
 		pf_strv_sort(&extras);
-		for (size_t j = 0; j < extras.n && !rc; j++)
+		for (size_t j = 0; j < extras.n && !rc; j++) {
 			rc = add_solvable(sp, data, p, extras.v[j], e);
+			if (!rc)
+				note_src(sp, sp->repo->end - 1, p, extras.v[j], NULL);
+		}
 		pf_strv_release(&extras);
 		if (rc)
 			return rc;
@@ -641,24 +689,27 @@ static int build_pool_memo(struct solve_pool *sp, Repodata *data, const struct c
 			return pf_error(e, PF_EFORMAT, "target.host: '%s': not a valid version", t->host[i]) ;
 		sid = sp->repo->end - 1;
 		repodata_set_num(data, sid, sp->k_host, 1);
+		note_src(sp, sid, NULL, NULL, hp.version);
 		/* libc6:any, python3:any and friends */
 	}
-	repodata_internalize(data);
-	load_spkgs(sp);
+	/* what the candidates index needs is in the solvables already: no repodata look-ups yet */
+	sp->start = sp->repo->start;
+	sp->end = sp->repo->end;
 	build_index(sp);
 	/* Requirements and conflicts, now that every name's candidates are known. */
 	for (Id sid = sp->start; sid < sp->end; sid++) {
 		Solvable *s = pool_id2solvable(pool, sid);
-		struct spkg *k = spkg_of(sp, sid);
-		const struct catalog_pkg *p;
+		const struct build_src *b = (size_t)sid < sp->nsrc ? &sp->src[sid] : NULL;
+		const struct catalog_pkg *p = b ? b->pkg : NULL;
+		struct { const char *eco, *name, *version, *extra; } kk, *k = &kk;
 		Queue q;
 
-		if (k->host)
-			continue;
-		p = catalog_find(cat, k->eco, k->name, k->version);
 		if (!p)
-			return pf_error(e, PF_EINTERNAL, "catalog: %s %s vanished while building the pool", k->name,
-					k->version);
+			continue;	/* a host package */
+		kk.eco = p->ecosystem;
+		kk.name = p->name;
+		kk.version = p->version;
+		kk.extra = b->extra;
 		queue_init(&q);
 		if (k->extra) {
 			/* an extra requires its package and the lines its marker enables */
