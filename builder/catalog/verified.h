@@ -3,6 +3,8 @@
 #ifndef PF_CATALOG_VERIFIED_H
 #define PF_CATALOG_VERIFIED_H
 
+#include <pthread.h>
+
 #include "catalog/catalog.h"
 #include "core/digest.h"
 #include "trust/trust.h"
@@ -47,13 +49,19 @@ struct catalog_file {
 	size_t len;
 	struct pf_buf sig;
 	char sha256[PF_SHA256_HEX];
+	/* the signature check, started by catalog_file_read() on another thread */
+	const struct verify_opts *sig_opts;
+	pthread_t sig_tid;
+	int sig_thread, sig_done, sig_rc;
+	struct pf_err sig_err;
+	struct pf_strv sig_who;
 };
 int catalog_file_read(const char *dir, const struct verify_opts *o, struct catalog_file *f, struct pf_err *e);
 /* The signature check alone (the rest is then the caller's: expiry, rollback state). */
-int catalog_file_verify_sig(const struct catalog_file *f, const struct verify_opts *o, struct pf_strv *signers,
+int catalog_file_verify_sig(struct catalog_file *f, const struct verify_opts *o, struct pf_strv *signers,
 			    struct pf_err *e);
 /* Everything catalog_open_dir() checks, from f's bytes: signature, strict parse, expiry, rollback state. */
-int catalog_file_open(const struct catalog_file *f, const struct verify_opts *o, struct catalog *c,
+int catalog_file_open(struct catalog_file *f, const struct verify_opts *o, struct catalog *c,
 		      struct pf_strv *signers, struct pf_err *e);
 void catalog_file_release(struct catalog_file *f);
 
