@@ -11,27 +11,31 @@
 
 char *dep_pool_name(const char *eco, const char *name)
 {
-	struct pf_buf b = PF_BUF_INIT;
+	size_t ne = strlen(eco), nn = strlen(name);
+	char *out = pf_xmalloc(ne + 1 + nn + 1), *q = out + ne + 1;
 
-	pf_buf_addf(&b, "%s:", eco);
+	memcpy(out, eco, ne);
+	out[ne] = ':';
 	if (!strcmp(eco, "pypi")) {
 		/* PEP 503: lowercase, runs of '-', '_', '.' become one '-' */
 		for (const char *p = name; *p; p++) {
 			if (*p == '-' || *p == '_' || *p == '.') {
 				while (p[1] == '-' || p[1] == '_' || p[1] == '.')
 					p++;
-				pf_buf_addc(&b, '-');
+				*q++ = '-';
 			} else {
-				pf_buf_addc(&b, (char)tolower((unsigned char)*p));
+				*q++ = (char)tolower((unsigned char)*p);
 			}
 		}
 	} else if (!strcmp(eco, "deb")) {
 		for (const char *p = name; *p; p++)
-			pf_buf_addc(&b, (char)tolower((unsigned char)*p));
+			*q++ = (char)tolower((unsigned char)*p);
 	} else {
-		pf_buf_adds(&b, name);
+		memcpy(q, name, nn);
+		q += nn;
 	}
-	return pf_buf_detach(&b, NULL);
+	*q = '\0';
+	return out;
 }
 
 char *solve_pool_name(const char *eco, const char *name)

@@ -332,6 +332,22 @@ static int line_ids(struct solve_pool *sp, const char *eco, const char *line, co
 	return rc;
 }
 
+/* 64 lowercase hex digits to 32 bytes; 0 when s is anything else. */
+static int sha256_bin(const char *s, unsigned char out[32])
+{
+	for (int i = 0; i < 64; i++) {
+		int c = (unsigned char)s[i], v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (v < 0)
+			return 0;
+		if (i & 1)
+			out[i / 2] |= (unsigned char)v;
+		else
+			out[i / 2] = (unsigned char)(v << 4);
+	}
+	return s[64] == '\0';
+}
+
 static void set_str(Repodata *data, Id h, Id key, const char *s)
 {
 	if (s)
@@ -377,8 +393,13 @@ static int add_solvable(struct solve_pool *sp, Repodata *data, const struct cata
 	}
 	set_str(data, sid, sp->k_file, p->artifact.file);
 	set_id(pool, data, sid, sp->k_format, p->artifact.format);
-	if (pf_is_sha256_hex(p->artifact.sha256))
-		repodata_set_checksum(data, sid, sp->k_sha256, REPOKEY_TYPE_SHA256, p->artifact.sha256);
+	{
+		unsigned char bin[32];
+
+		/* the catalog checked it is 64 lowercase hex digits; host packages have none */
+		if (sha256_bin(p->artifact.sha256, bin))
+			repodata_set_bin_checksum(data, sid, sp->k_sha256, REPOKEY_TYPE_SHA256, bin);
+	}
 	repodata_set_num(data, sid, sp->k_size, p->artifact.size);
 	for (size_t i = 0; i < p->nprovides; i++) {
 		struct dep_list l = { 0 };
