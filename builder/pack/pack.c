@@ -26,6 +26,7 @@
 #define TAR_PAD ((size_t)10240)	/* the tar ends padded to a multiple of this (libarchive's default block) */
 #define SMALL ((size_t)64 << 10)	/* tar writes shorter than this are gathered ... */
 #define GATHER ((size_t)1 << 20)	/* ... into a buffer this large before hashing and zstd */
+#define KICK ((uint64_t)8 << 20)	/* output bytes between writeback starts */
 
 static unsigned norm_mode(enum pack_type t, unsigned m)
 {
@@ -377,7 +378,7 @@ struct tw {
 	struct pf_afile f;
 	ZSTD_CCtx *z;
 	struct pf_sha256 tar, out;
-	uint64_t tar_size, out_size;
+	uint64_t tar_size, out_size, kicked;
 	char *obuf;
 	size_t ocap;
 	char *small;
@@ -390,6 +391,11 @@ static void emit(struct tw *t, const void *p, size_t n)
 	pf_sha256_update(&t->out, p, n);
 	pf_afile_write(&t->f, p, n);
 	t->out_size += n;
+	if (t->out_size - t->kicked >= KICK) {
+		/* Start writeback while compressing, so the fsync at commit waits for the tail only. */
+		sync_file_range(t->f.fd, (off_t)t->kicked, (off_t)(t->out_size - t->kicked), SYNC_FILE_RANGE_WRITE);
+		t->kicked = t->out_size;
+	}
 }
 
 static int compress(struct tw *t, const void *buf, size_t n, ZSTD_EndDirective mode)
