@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The libsolv adapter: a pool of verified catalog packages, policy filters, jobs, readable problems. */
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -582,6 +583,8 @@ static int cache_load(struct solve_pool *sp, const char *path, const char *key)
 	f = fmemopen((void *)(nl + 1), b.len - (size_t)(nl + 1 - b.p), "r");
 	if (!f)
 		goto out;
+	/* libsolv reads byte by byte: one thread uses this stream, so skip the per-call lock */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	if (repo_add_solv(sp->repo, f, 0) == 0)
 		ok = 1;
 out:
