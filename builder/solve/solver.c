@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The libsolv adapter: a pool of verified catalog packages, policy filters, jobs, readable problems. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <solv/bitmap.h>
 #include <solv/pool.h>
@@ -551,6 +555,36 @@ int solve_pool_from_cache(const struct solve_pool *p)
 	return p->from_cache;
 }
 
+/* A regular file whole, with one exactly sized read (the cache is megabytes); -1 on any problem. */
+static int read_whole(const char *path, size_t max, struct pf_buf *b)
+{
+	struct stat st;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max)
+		goto out;
+	b->cap = (size_t)st.st_size + 1;
+	b->p = pf_xmalloc(b->cap);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, b->p + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto out;
+		got += (size_t)n;
+	}
+	b->len = got;
+	b->p[got] = '\0';
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
 static int cache_load(struct solve_pool *sp, const char *path, const char *key)
 {
 	struct pf_buf b = PF_BUF_INIT;
@@ -559,7 +593,7 @@ static int cache_load(struct solve_pool *sp, const char *path, const char *key)
 	FILE *f = NULL;
 	int ok = 0;
 
-	if (pf_read_file(path, PF_MAX_CATALOG, &b, NULL) < 0)
+	if (read_whole(path, PF_MAX_CATALOG, &b) < 0)
 		goto out;
 	nl = b.p ? memchr(b.p, '\n', b.len < sizeof hdr ? b.len : sizeof hdr - 1) : NULL;
 	if (!nl)
