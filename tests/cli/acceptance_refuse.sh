@@ -232,9 +232,12 @@ os.execvp(sys.argv[1], sys.argv[1:])' "$PINFOLD" --now "$NOW" build big.lock -o 
 		--cache big/c --jobs 1 >"$1.stdout" 2>"$1.stderr" &
 	PID=$!
 }
-wait_for() {	# wait_for GLOB: busy-wait (bounded) until a path matches
+running() {	# the build $PID has not ended (an ended, unwaited child is a zombie: state Z)
+	_st=$(cut -d' ' -f3 "/proc/$PID/stat" 2>/dev/null) && [ "$_st" != Z ]
+}
+wait_for() {	# wait_for GLOB: busy-wait until a path matches (0) or the build has ended (1)
 	_k=0
-	while [ $_k -lt 300000 ]; do
+	while running && [ $_k -lt 2000000 ]; do
 		for _p in $1; do [ -e "$_p" ] && return 0; done
 		_k=$((_k + 1))
 	done
@@ -254,8 +257,13 @@ for sig in INT TERM HUP; do
 		kill -s "$sig" $PID 2>/dev/null
 		wait $PID
 		rc=$?
-		if [ $caught -ne 0 ] || [ $rc -eq 0 ]; then
-			n=$((n + 1)); echo "ok $n # SKIP the build ended before SIG$sig reached the $phase phase"
+		if [ $caught -ne 0 ]; then
+			n=$((n + 1)); echo "ok $n # SKIP the build ended before it reached the $phase phase"
+			continue
+		fi
+		if [ $rc -eq 0 ]; then	# the signal was swallowed: then the output must be complete, nothing else
+			known_bug "SIG$sig during $phase: exit 0 only with OUT, OUT.sha256 and nothing else" "$RACE" \
+				"[ \"\$(ls -A '$d' | tr '\n' ' ')\" = 'out.tar.zst out.tar.zst.sha256 ' ]"
 			continue
 		fi
 		check "SIG$sig during $phase: non-zero exit" "[ $rc -ne 0 ]"
