@@ -67,6 +67,12 @@ int cli_trust_store(struct cli *c, struct trust_store **out);
 void cli_verify_opts(struct cli *c, const struct trust_store *store, int threshold, struct verify_opts *o);
 /* 1 when argv[1..] holds --help or -h before any "--". */
 int cli_help_asked(int argc, char **argv);
+/*
+ * After getopt_long returned '?' (opterr is 0): print one usage error naming
+ * the offending option ("unknown option '--frob'", "option '--output' needs a
+ * value") for cmd and return 2.
+ */
+int cli_bad_option(struct cli *c, const char *cmd, char **argv);
 /* Parse s as a whole decimal number from lo to hi into *out; -1 (out untouched) when it is not. */
 int cli_parse_long(const char *s, long lo, long hi, long *out);
 

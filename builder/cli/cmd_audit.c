@@ -169,7 +169,7 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case OPT_CATALOG: catalog = optarg; break;
 		case OPT_OFFLINE: offline = 1; break;
-		default: return cli_usage(c, "audit", "unknown option");
+		default: return cli_bad_option(c, "audit", argv);
 		}
 	}
 	if (optind + 1 != argc)

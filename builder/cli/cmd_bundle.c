@@ -72,7 +72,7 @@ static int bundle_create(struct cli *c, int argc, char **argv)
 				goto out_status;
 			break;
 		case 'h': fputs(create_usage, stdout); status = 0; goto out_status;
-		default: status = cli_usage(c, "bundle", "bad option"); goto out_status;
+		default: status = cli_bad_option(c, "bundle", argv); goto out_status;
 		}
 	}
 	if (optind + 1 != argc || !spec.out) {
@@ -204,7 +204,7 @@ static int bundle_verify(struct cli *c, int argc, char **argv)
 			lock_path = optarg;
 			continue;
 		}
-		return cli_usage(c, "bundle", "bad option");
+		return cli_bad_option(c, "bundle", argv);
 	}
 	if (optind + 1 != argc)
 		return cli_usage(c, "bundle", "bundle verify needs one FILE.pfb");

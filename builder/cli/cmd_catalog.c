@@ -173,7 +173,7 @@ static int cat_init(struct cli *c, int argc, char **argv)
 				return usage_err(c, "init", "--min-age-days: '%s' is not a number from 0 to 3650",
 						 optarg);
 			break;
-		default: return usage_err(c, "init", "catalog init: bad option%s", NULL);
+		default: return cli_bad_option(c, "catalog init", argv);
 		}
 	}
 	if (argc - optind != 1)
@@ -236,7 +236,7 @@ static int cat_add(struct cli *c, int argc, char **argv)
 		case 'N': gname = optarg; break;
 		case 'V': gversion = optarg; break;
 		case 'E': geco = optarg; break;
-		default: return usage_err(c, "add", "catalog add: bad option%s", NULL);
+		default: return cli_bad_option(c, "catalog add", argv);
 		}
 	}
 	if (argc - optind < 2)
@@ -344,7 +344,7 @@ static int cat_remove(struct cli *c, int argc, char **argv)
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", (const struct option[]){ { NULL, 0, NULL, 0 } }, NULL)) != -1)
-		return usage_err(c, "remove", "catalog remove: bad option%s", NULL);
+		return cli_bad_option(c, "catalog remove", argv);
 	if (argc - optind != 3 || split_pkg(argv[optind + 1], &eco, &name))
 		return usage_err(c, "remove", "catalog remove: expected DIR ECOSYSTEM:NAME VERSION%s", NULL);
 	rc = load_working(c, argv[optind], &cat);
@@ -366,7 +366,7 @@ static int cat_list(struct cli *c, int argc, char **argv)
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", (const struct option[]){ { NULL, 0, NULL, 0 } }, NULL)) != -1)
-		return usage_err(c, "list", "catalog list: bad option%s", NULL);
+		return cli_bad_option(c, "catalog list", argv);
 	if (argc - optind != 1)
 		return usage_err(c, "list", "catalog list: expected one DIR%s", NULL);
 	rc = load_working(c, argv[optind], &cat);
@@ -456,7 +456,7 @@ static int cat_sign(struct cli *c, int argc, char **argv)
 			break;
 		default:
 			pf_strv_release(&keyfiles);
-			return usage_err(c, "sign", "catalog sign: bad option%s", NULL);
+			return cli_bad_option(c, "catalog sign", argv);
 		}
 	}
 	if (argc - optind != 1 || !keyfiles.n) {
@@ -598,7 +598,7 @@ static int cat_verify(struct cli *c, int argc, char **argv)
 				return usage_err(c, "verify", "--threshold: '%s' is not a number from 1 to 100", optarg);
 			break;
 		case 'a': mirror = optarg; break;
-		default: return usage_err(c, "verify", "catalog verify: bad option%s", NULL);
+		default: return cli_bad_option(c, "catalog verify", argv);
 		}
 	}
 	if (argc - optind != 1)
@@ -696,7 +696,7 @@ static int cat_revoke(struct cli *c, int argc, char **argv)
 		case 'a': advice = optarg; break;
 		case 's': severity = optarg; break;
 		case 'i': id = optarg; break;
-		default: return usage_err(c, "revoke", "catalog revoke: bad option%s", NULL);
+		default: return cli_bad_option(c, "catalog revoke", argv);
 		}
 	}
 	nvals = argc - optind - 2;

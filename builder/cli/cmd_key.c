@@ -30,7 +30,10 @@ int cmd_key(struct cli *c, int argc, char **argv)
 	sub = argv[1];
 	if (strcmp(sub, "generate") && strcmp(sub, "id"))
 		return cli_usage(c, "key", "key: unknown subcommand '%s' (generate or id)", sub);
-	if (argc != 3 || argv[2][0] == '-')
+	for (int i = 2; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1])
+			return cli_usage(c, "key", "key %s: unknown option '%s'", sub, argv[i]);
+	if (argc != 3)
 		return cli_usage(c, "key", "key %s: expected exactly one FILE", sub);
 	file = argv[2];
 	if (!strcmp(sub, "generate")) {

@@ -51,7 +51,7 @@ int cmd_unlock(struct cli *c, int argc, char **argv)
 		switch (opt) {
 		case 'h': usage(stdout); return 0;
 		case OPT_REASON: reason = optarg; break;
-		default: return cli_usage(c, "unlock", "unknown option");
+		default: return cli_bad_option(c, "unlock", argv);
 		}
 	}
 	if (optind + 1 != argc)

@@ -34,7 +34,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 			      "Exit 0 when pristine, 1 when anything differs.\n", stdout);
 			return 0;
 		default:
-			return cli_usage(c, "verify", "unknown option");
+			return cli_bad_option(c, "verify", argv);
 		}
 	}
 	if (optind != argc - 1)

@@ -97,7 +97,7 @@ int cmd_why(struct cli *c, int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		}
-		return cli_usage(c, "why", "bad option");
+		return cli_bad_option(c, "why", argv);
 	}
 	if (optind + 2 != argc)
 		return cli_usage(c, "why", "expected LOCKFILE ECOSYSTEM:NAME");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers shared by commands: the trust store from the global options, verify options, --help. */
 #include <stdlib.h>
+#include <getopt.h>
 #include <string.h>
 
 #include "catalog/verified.h"
@@ -65,4 +66,20 @@ int cli_parse_long(const char *s, long lo, long hi, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int cli_bad_option(struct cli *c, const char *cmd, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const char *sep = cmd ? ": " : "";
+	size_t n = strcspn(arg, "=");
+
+	if (!cmd)
+		cmd = "";
+	if (!strncmp(arg, "--", 2))
+		return cli_usage(c, *cmd ? cmd : NULL, optopt ? "%s%soption '%.*s' needs a value" :
+				 "%s%sunknown option '%.*s'", cmd, sep, (int)n, arg);
+	if (optopt && arg[0] == '-' && arg[strlen(arg) - 1] == optopt && !argv[optind])
+		return cli_usage(c, *cmd ? cmd : NULL, "%s%soption '-%c' needs a value", cmd, sep, optopt);
+	return cli_usage(c, *cmd ? cmd : NULL, "%s%sunknown option '-%c'", cmd, sep, optopt ? optopt : '?');
 }

@@ -213,6 +213,7 @@ int main(int argc, char **argv)
 	c.builtin_trust_dir = PF_TRUST_DIR;
 	c.err.warn = warn_sink;
 	c.err.warn_ud = &c;
+	opterr = 0;	/* every command reports option errors itself, as one line */
 	while ((opt = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'v': c.verbose++; c.quiet = 0; break;
@@ -248,8 +249,7 @@ int main(int argc, char **argv)
 				printf("built-in trust directory: %s\n", PF_TRUST_DIR);
 			return 0;
 		default:
-			fputs("(see 'pinfold --help')\n", stderr);
-			return 2;
+			return cli_bad_option(&c, NULL, argv);
 		}
 	}
 	if (optind >= argc) {
