@@ -255,6 +255,13 @@ static const char py_guard[] =
 	"    sys.meta_path.insert(0, _PinfoldGuard)\n";
 
 static const char py_pth[] = "import _pinfold_guard\n";
+/*
+ * Not a constraint (it stays after unlock): the environment is verified
+ * against its manifest, so Python must not add __pycache__ files to it.
+ * Its name sorts before every other .pth (site.py runs them in order), so no
+ * module a .pth imports is compiled to the environment first.
+ */
+static const char py_nopyc_pth[] = "import sys; sys.dont_write_bytecode = True\n";
 
 /*
  * Sourced by bin/activate with the environment's root in $PINFOLD_ENV (or
@@ -491,6 +498,8 @@ int install_constraints(const char *root, const struct lockfile *l, struct pf_er
 		pf_buf_adds(b, py_guard);
 		b = cset_add(&s, pf_xasprintf("lib/%s/site-packages/_pinfold_guard.pth", py.v[i]), 0644, 1);
 		pf_buf_adds(b, py_pth);
+		b = cset_add(&s, pf_xasprintf("lib/%s/site-packages/00-pinfold-nopyc.pth", py.v[i]), 0644, 0);
+		pf_buf_adds(b, py_nopyc_pth);
 	}
 
 	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
