@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* pinfold build: lock -> verified artifacts -> staging tree -> reproducible tar+zstd environment. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -130,37 +131,108 @@ static long long ms_now(void)
 
 /*
  * Interrupts during a build: the signals are blocked in every thread and one
- * thread waits for them, removes the staging directory (which also holds the
- * unfinished tarball) and exits, so an interrupted build leaves nothing.
+ * thread waits for them. It takes the commit lock (so OUT and OUT.sha256 are
+ * either both in place or not yet touched), marks the build as aborting (the
+ * main thread then parks instead of printing or cleaning up), removes what the
+ * build wrote (the staging directory, which also holds the unfinished tarball;
+ * OUT and OUT.sha256 when they were already committed) and exits. The staging
+ * directory is first renamed away and a plain file put at its name, so the
+ * still running build cannot create anything under it again.
  */
 struct guard {
 	pthread_t tid;
+	pthread_mutex_t mu;	/* held around the commit and while the guard cleans up */
 	sigset_t set, old;
-	const char *staging;
-	int on;
+	const char *staging, *out, *shafile;
+	int on, aborting, stopping, committed;
 };
+
+static _Noreturn void park(void)
+{
+	for (;;)
+		pause();
+}
 
 static void *guard_wait(void *arg)
 {
 	struct guard *g = arg;
 	int sig = 0;
 
-	if (sigwait(&g->set, &sig) == 0) {
-		pf_rm_rf(g->staging);
+	while (sigwait(&g->set, &sig) == 0) {
+		char *dead;
+		int fd;
+
+		pthread_mutex_lock(&g->mu);
+		if (g->stopping) {	/* the build has finished; its outcome stands */
+			pthread_mutex_unlock(&g->mu);
+			continue;
+		}
+		__atomic_store_n(&g->aborting, 1, __ATOMIC_SEQ_CST);
+		if (g->committed) {
+			unlink(g->out);
+			unlink(g->shafile);
+		}
+		dead = pf_xasprintf("%s.interrupted", g->staging);
+		if (rename(g->staging, dead) == 0) {
+			fd = open(g->staging, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			pf_rm_rf(dead);
+			if (fd >= 0)
+				close(fd);
+			unlink(g->staging);
+		} else {
+			pf_rm_rf(g->staging);
+		}
 		fprintf(stderr, "pinfold: error: build interrupted (signal %d); nothing was written\n", sig);
 		_exit(128 + sig);
 	}
 	return NULL;
 }
 
-static void guard_start(struct guard *g, const char *staging)
+static void guard_start(struct guard *g, const char *staging, const char *out, const char *shafile)
 {
 	sigemptyset(&g->set);
 	sigaddset(&g->set, SIGINT);
 	sigaddset(&g->set, SIGTERM);
 	sigaddset(&g->set, SIGHUP);
+	pthread_mutex_init(&g->mu, NULL);
 	g->staging = staging;
+	g->out = out;
+	g->shafile = shafile;
 	g->on = !pthread_sigmask(SIG_BLOCK, &g->set, &g->old) && !pthread_create(&g->tid, NULL, guard_wait, g);
+}
+
+/* The main thread stops here for good when the guard has taken over. */
+static void guard_check(struct guard *g)
+{
+	if (g->on && __atomic_load_n(&g->aborting, __ATOMIC_SEQ_CST))
+		park();
+}
+
+/* Enter (1) and leave (0) the commit: renaming OUT into place and writing OUT.sha256. */
+static void guard_commit(struct guard *g, int enter)
+{
+	if (!g->on)
+		return;
+	if (enter) {
+		pthread_mutex_lock(&g->mu);
+		if (g->aborting)
+			park();
+	} else {
+		g->committed = 1;
+		pthread_mutex_unlock(&g->mu);
+	}
+}
+
+/* From here the build's own cleanup and exit status stand; later signals are swallowed. */
+static void guard_quiesce(struct guard *g)
+{
+	if (!g->on)
+		return;
+	pthread_mutex_lock(&g->mu);
+	if (g->aborting)
+		park();
+	g->stopping = 1;
+	pthread_mutex_unlock(&g->mu);
 }
 
 static void guard_stop(struct guard *g)
@@ -170,6 +242,7 @@ static void guard_stop(struct guard *g)
 	pthread_cancel(g->tid);
 	pthread_join(g->tid, NULL);
 	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+	pthread_mutex_destroy(&g->mu);
 	g->on = 0;
 }
 
@@ -230,11 +303,9 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 		cli_debug(c, "constraints, metadata and manifest in %lld ms", ms_now() - t1);
 	t1 = ms_now();
 	if (!rc) {
-		/* Packed inside staging, renamed over OUT only when complete (same directory, same filesystem). */
+		/* Packed inside staging; the caller renames it over OUT (same directory, same filesystem). */
 		p = pf_path_join(staging, "out.tar.zst");
 		rc = pack_tarball(root, x, p, l->source_date_epoch, res, &c->err);
-		if (!rc && rename(p, out) < 0)
-			rc = pf_error(&c->err, PF_EIO, "'%s': cannot write: %s", out, strerror(errno));
 		free(p);
 		if (!rc)
 			cli_debug(c, "packed %llu bytes of tar into %llu bytes in %lld ms", (unsigned long long)res->tar_size,
@@ -396,14 +467,26 @@ have_lockbytes:
 		rc = -PF_EIO;
 		goto fail;
 	}
-	guard_start(&guard, staging);
+	shafile = pf_xasprintf("%s.sha256", out);
+	guard_start(&guard, staging, out, shafile);
 	rc = build(c, &l, &lockbytes, paths, staging, max_unpacked, jobs, out, &res, &npaths);
 	if (rc)
 		goto fail;
-	wrote_out = 1;
-	shafile = pf_xasprintf("%s.sha256", out);
+	/* The commit: OUT and OUT.sha256 both, or (on a signal) neither. */
 	line = pf_xasprintf("%s  %s\n", res.sha256_out, pf_basename(out));
-	rc = pf_write_file(shafile, line, strlen(line), 0644, &c->err);
+	{
+		char *p = pf_path_join(staging, "out.tar.zst");
+
+		guard_commit(&guard, 1);
+		if (rename(p, out) < 0) {
+			rc = pf_error(&c->err, PF_EIO, "'%s': cannot write: %s", out, strerror(errno));
+		} else {
+			wrote_out = 1;
+			rc = pf_write_file(shafile, line, strlen(line), 0644, &c->err);
+		}
+		guard_commit(&guard, 0);
+		free(p);
+	}
 	if (rc)
 		goto fail;
 	cli_info(c, "built '%s': %zu packages, %zu paths, %llu bytes (tar %llu bytes)", out, l.npkgs, npaths,
@@ -413,10 +496,12 @@ have_lockbytes:
 	status = 0;
 	goto done;
 fail:
+	guard_check(&guard);
 	if (wrote_out)
 		unlink(out);
 	status = cli_fail(c, rc);
 done:
+	guard_quiesce(&guard);
 	if (staging) {
 		pf_rm_rf(staging);
 		free(staging);
