@@ -27,7 +27,7 @@
 
 #define SOLV_MAGIC "pinfold-solv/1"
 /* Raise when what goes into the pool changes, so old cache files are not used. */
-#define SOLV_SCHEMA "4"
+#define SOLV_SCHEMA "5"
 
 /* What each solvable stands for; read back from repodata attributes. */
 struct spkg {
@@ -70,6 +70,7 @@ struct solve_pool {
 	Id k_eco, k_name, k_version, k_published, k_file, k_format, k_sha256, k_size, k_extra, k_host,
 	   k_depends, k_conflicts;
 	int from_cache;
+	unsigned char *translated;	/* by p - start: requires/conflicts added (lazily, when reached) */
 };
 
 static void spkg_load(struct solve_pool *sp, Id p, struct spkg *k);
@@ -668,23 +669,32 @@ static void cache_save(struct solve_pool *sp, const struct catalog *cat, const c
 static int build_pool_memo(struct solve_pool *sp, Repodata *data, const struct catalog *cat,
 			   const struct solve_target *t, struct pf_err *e);
 
-static int build_pool(struct solve_pool *sp, const struct catalog *cat, const struct solve_target *t,
-		      struct pf_err *e)
+/* Translations of repeated lines, kept while a batch of solvables is translated. */
+static void memo_init(struct solve_pool *sp)
 {
-	Repodata *data = repo_add_repodata(sp->repo, 0);
-	int rc;
-
 	sp->memo = pf_xcalloc(4, sizeof *sp->memo);
 	for (int i = 0; i < 4; i++)
 		queue_init(&sp->memo[i].ids);
-	rc = build_pool_memo(sp, data, cat, t, e);
-	for (int i = 0; i < 4; i++) {
+}
+
+static void memo_free(struct solve_pool *sp)
+{
+	for (int i = 0; sp->memo && i < 4; i++) {
 		free(sp->memo[i].first);
 		free(sp->memo[i].count);
 		queue_free(&sp->memo[i].ids);
 	}
 	free(sp->memo);
 	sp->memo = NULL;
+}
+
+static int build_pool(struct solve_pool *sp, const struct catalog *cat, const struct solve_target *t,
+		      struct pf_err *e)
+{
+	Repodata *data = repo_add_repodata(sp->repo, 0);
+	int rc;
+
+	rc = build_pool_memo(sp, data, cat, t, e);
 	for (size_t i = 0; i < sp->nsrc; i++) {
 		free(sp->src[i].extra);
 		free(sp->src[i].version);
@@ -754,67 +764,86 @@ static int build_pool_memo(struct solve_pool *sp, Repodata *data, const struct c
 	sp->start = sp->repo->start;
 	sp->end = sp->repo->end;
 	build_index(sp);
-	/* Requirements and conflicts, now that every name's candidates are known. */
+	/*
+	 * The dependency lines, as texts: they are translated into libsolv
+	 * relations only for what a request can reach (translate(), from
+	 * solve_run()), so the pool and its cache hold no relations that no
+	 * solve ever looks at. An extra keeps the lines its marker enables.
+	 */
 	for (Id sid = sp->start; sid < sp->end; sid++) {
-		Solvable *s = pool_id2solvable(pool, sid);
 		const struct build_src *b = (size_t)sid < sp->nsrc ? &sp->src[sid] : NULL;
 		const struct catalog_pkg *p = b ? b->pkg : NULL;
-		struct { const char *eco, *name, *version, *extra; } kk, *k = &kk;
-		Queue q;
 
 		if (!p)
 			continue;	/* a host package */
-		kk.eco = p->ecosystem;
-		kk.name = p->name;
-		kk.version = p->version;
-		kk.extra = b->extra;
-		queue_init(&q);
-		if (k->extra) {
-			/* an extra requires its package and the lines its marker enables */
-			Id base;
-			char *bn = dep_pool_name(k->eco, k->name);
-
-			base = pool_str2id(pool, bn, 1);
-			free(bn);
-			queue_push(&q, pool_rel2id(pool, base, s->evr, REL_EQ, 1));
-			for (size_t j = 0; j < p->ndepends && !rc; j++) {
+		if (b->extra) {
+			for (size_t j = 0; j < p->ndepends; j++) {
 				struct pf_strv x = PF_STRV_INIT;
 
 				dep_marker_extras(p->depends[j], &x);
-				if (pf_strv_contains(&x, k->extra)) {
-					rc = line_ids(sp, k->eco, p->depends[j], k->extra, &q, e);
+				if (pf_strv_contains(&x, b->extra))
 					repodata_add_idarray(data, sid, sp->k_depends, pool_str2id(pool, p->depends[j], 1));
-				}
 				pf_strv_release(&x);
 			}
 		} else {
-			for (size_t j = 0; j < p->ndepends && !rc; j++)
-				rc = line_ids(sp, k->eco, p->depends[j], NULL, &q, e);
 			add_strlist(pool, data, sid, sp->k_depends, p->depends, p->ndepends);
-		}
-		for (int j = 0; j < q.count; j++)
-			s->requires = repo_addid_dep(sp->repo, s->requires, q.elements[j], 0);
-		queue_empty(&q);
-		for (size_t j = 0; !k->extra && j < p->nconflicts && !rc; j++)
-			rc = line_ids(sp, k->eco, p->conflicts[j], NULL, &q, e);
-		for (int j = 0; j < q.count; j++)
-			s->conflicts = repo_addid_dep(sp->repo, s->conflicts, q.elements[j], 0);
-		if (!k->extra)
 			add_strlist(pool, data, sid, sp->k_conflicts, p->conflicts, p->nconflicts);
-		queue_free(&q);
-		if (rc) {
-			char msg[PF_ERR_MAX];
-
-			snprintf(msg, sizeof msg, "%s", e ? e->msg : "");
-			if (e)
-				pf_err_clear(e);
-			return pf_error(e, PF_EFORMAT, "catalog: %s %s %s: %s", k->eco, k->name, k->version, msg);
 		}
 	}
 	/* attribute strings move when repodata is internalized again: look everything up anew */
 	repodata_internalize(data);
 	load_spkgs(sp);
 	build_index(sp);
+	return 0;
+}
+
+/* Add solvable sid's requires and conflicts from its dependency lines (once). */
+static int translate(struct solve_pool *sp, Id sid, struct pf_err *e)
+{
+	Pool *pool = sp->pool;
+	Solvable *s = pool_id2solvable(pool, sid);
+	struct spkg *k = spkg_of(sp, sid);
+	Queue lines, q;
+	int rc = 0;
+
+	if (!k || sp->translated[sid - sp->start])
+		return 0;
+	sp->translated[sid - sp->start] = 1;
+	if (k->host)
+		return 0;
+	queue_init(&lines);
+	queue_init(&q);
+	if (k->extra) {
+		/* an extra requires its package and the lines its marker enables */
+		char *bn = dep_pool_name(k->eco, k->name);
+		Id base = pool_str2id(pool, bn, 1);
+
+		free(bn);
+		queue_push(&q, pool_rel2id(pool, base, s->evr, REL_EQ, 1));
+	}
+	solvable_lookup_idarray(s, sp->k_depends, &lines);
+	for (int j = 0; j < lines.count && !rc; j++)
+		rc = line_ids(sp, k->eco, pool_id2str(pool, lines.elements[j]), k->extra, &q, e);
+	for (int j = 0; j < q.count; j++)
+		s->requires = repo_addid_dep(sp->repo, s->requires, q.elements[j], 0);
+	queue_empty(&q);
+	queue_empty(&lines);
+	if (!k->extra)
+		solvable_lookup_idarray(s, sp->k_conflicts, &lines);
+	for (int j = 0; j < lines.count && !rc; j++)
+		rc = line_ids(sp, k->eco, pool_id2str(pool, lines.elements[j]), NULL, &q, e);
+	for (int j = 0; j < q.count; j++)
+		s->conflicts = repo_addid_dep(sp->repo, s->conflicts, q.elements[j], 0);
+	queue_free(&q);
+	queue_free(&lines);
+	if (rc) {
+		char msg[PF_ERR_MAX];
+
+		snprintf(msg, sizeof msg, "%s", e ? e->msg : "");
+		if (e)
+			pf_err_clear(e);
+		return pf_error(e, PF_EFORMAT, "catalog: %s %s %s: %s", k->eco, k->name, k->version, msg);
+	}
 	return 0;
 }
 
@@ -930,6 +959,7 @@ void solve_pool_free(struct solve_pool *sp)
 		pool_free(sp->pool);
 	free(sp->pk);
 	free(sp->cands);
+	free(sp->translated);
 	free(sp);
 }
 
@@ -1485,7 +1515,7 @@ int solve_run(struct solve_pool *sp, const struct solve_policy *pol, const struc
 	struct run rn;
 	Solver *solv = NULL;
 	Queue jobs;
-	int bad = 0, rc = 0;
+	int bad = 0, rc = 0, trc = 0;
 
 	memset(r, 0, sizeof *r);
 	memset(&rn, 0, sizeof rn);
@@ -1511,6 +1541,9 @@ int solve_run(struct solve_pool *sp, const struct solve_policy *pol, const struc
 		Map seen;
 		Queue todo;
 
+		if (!sp->translated)
+			sp->translated = pf_xcalloc((size_t)(sp->end - sp->start) + 1, 1);
+		memo_init(sp);
 		rn.problems = &scratch;
 		rn.no_policy = 1;
 		for (size_t i = 0; i < req->nrequests; i++)
@@ -1536,6 +1569,8 @@ int solve_run(struct solve_pool *sp, const struct solve_policy *pol, const struc
 			k = spkg_of(sp, p);
 			if (!k || k->host)
 				continue;
+			if (!trc)
+				trc = translate(sp, p, e);
 			why = exclusion(pol, k->eco, k->name, k->version, k->published);
 			if (why) {
 				MAPCLR(&rn.considered, p);
@@ -1550,6 +1585,11 @@ int solve_run(struct solve_pool *sp, const struct solve_policy *pol, const struc
 		}
 		queue_free(&todo);
 		map_free(&seen);
+		memo_free(sp);
+		if (trc) {
+			rc = trc;
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < req->nrequests; i++) {
 		rn.req_dep[i] = check_request(&rn, req->requests[i], e, &bad);
