@@ -243,7 +243,7 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 			return 0;
 		default:
 			pf_strv_release(&upgrade);
-			return cli_usage(c, "lock", "bad option");
+			return cli_bad_option(c, "lock", argv);
 		}
 	}
 	if (optind + 1 != argc) {
