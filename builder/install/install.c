@@ -627,12 +627,28 @@ int install_spool_fd(const struct install_ctx *x, int spool)
 	return spool >= 0 && spool < x->nspools ? x->spoolfd[spool] : -1;
 }
 
+static void *close_spool(void *arg)
+{
+	close(*(int *)arg);
+	return NULL;
+}
+
 void install_free(struct install_ctx *x)
 {
+	pthread_t tid[INSTALL_MAX_SPOOLS];
+	int started[INSTALL_MAX_SPOOLS] = { 0 };
+
 	if (!x)
 		return;
+	/* Closing a spool drops its page cache (tens of ms per 100 MiB): the spools in parallel. */
+	for (int i = 1; i < x->nspools; i++)
+		started[i] = !pthread_create(&tid[i], NULL, close_spool, &x->spoolfd[i]);
 	for (int i = 0; i < x->nspools; i++)
-		close(x->spoolfd[i]);
+		if (!started[i])
+			close(x->spoolfd[i]);
+	for (int i = 1; i < x->nspools; i++)
+		if (started[i])
+			pthread_join(tid[i], NULL);
 	pthread_mutex_destroy(&x->mu);
 	free(x->spool_dir);
 	for (size_t i = 0; i < x->nfiles; i++) {
