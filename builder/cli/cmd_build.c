@@ -380,7 +380,7 @@ int cmd_build(struct cli *c, int argc, char **argv)
 			status = 0;
 			goto done;
 		default:
-			status = cli_usage(c, "build", "unknown option");
+			status = cli_bad_option(c, "build", argv);
 			goto done;
 		}
 	}
