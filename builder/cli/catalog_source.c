@@ -123,7 +123,11 @@ int cli_catalog_open_cached(struct cli *c, const char *where, const struct image
 	rc = catalog_file_read(where, &o, &f, &c->err);
 	if (rc)
 		goto out;
-	if (solve_cache_peek(cache_dir, f.sha256, t, &m) < 0 || pf_time_parse(m.expires, &exp) < 0) {
+	/* the pool and the header it carries are used only when the cache file's MAC verifies */
+	if (solve_pool_load_cache(f.sha256, t, cache_dir, &out->pool) < 0 ||
+	    solve_pool_cache_meta(out->pool, &m) < 0 || pf_time_parse(m.expires, &exp) < 0) {
+		solve_pool_free(out->pool);
+		out->pool = NULL;
 		/* no pool for these bytes yet: the full checks, then parse them */
 		rc = catalog_file_open(&f, &o, &out->cat, &out->signers, &c->err);
 		if (!rc)
@@ -168,6 +172,7 @@ void cli_catalog_release(struct cli_catalog *cc)
 	if (!cc)
 		return;
 	catalog_release(&cc->cat);
+	solve_pool_free(cc->pool);
 	if (cc->has_adv)
 		advisories_release(&cc->adv);
 	pf_strv_release(&cc->signers);

@@ -267,6 +267,13 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 					  (const char *const *)im.host_provides, im.nhost_provides };
 
 		cdir = cache_dir();
+		if (solve_cache_secret_load(c->state_dir, &c->err) < 0) {
+			/* no key to authenticate the cache with: solve without it */
+			cli_debug(c, "solver cache off: %s", c->err.msg);
+			pf_err_clear(&c->err);
+			free(cdir);
+			cdir = NULL;
+		}
 		/* --check compares with the parsed catalog; a plain lock may reuse the solver cache */
 		rc = check ? cli_catalog_open(c, im.catalog_resolved, &im, &cc)
 			   : cli_catalog_open_cached(c, im.catalog_resolved, &im, cdir, &t, &cc);
@@ -311,17 +318,16 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 		/* Day granularity: published dates are days, and a lock made twice on one day is the same. */
 		today = pf_now() - pf_now() % 86400;
 		pol.now = today;
-		if (cc.header_only && solve_pool_load_cache(cc.cat.sha256, &t, cdir, &sp) < 0) {
-			/* the cache went bad after its header was read: parse the catalog after all */
-			cli_catalog_release(&cc);
-			rc = cli_catalog_open(c, im.catalog_resolved, &im, &cc);
-			if (rc)
-				goto out;
+		if (cc.header_only) {
+			sp = cc.pool;	/* authenticated when it was loaded */
+			cc.pool = NULL;
 		}
 		if (!sp)
 			rc = solve_pool_new(&cc.cat, &t, cdir, &sp, &c->err);
 		if (rc)
 			goto out;
+		cli_debug(c, "solver pool %s", solve_pool_from_cache(sp) ? "loaded from the authenticated cache"
+			  : "built from the catalog");
 		if (have_old && old.catalog_name && !strcmp(old.catalog_name, cc.cat.name)) {
 			pins = pf_xcalloc(old.npkgs + 1, sizeof *pins);
 			for (size_t i = 0; i < old.npkgs; i++) {

@@ -8,6 +8,7 @@
 #include "core/mem.h"
 
 struct image;
+struct solve_pool;
 
 /* A verified catalog and, when its directory has them, its verified advisories. */
 struct cli_catalog {
@@ -17,6 +18,8 @@ struct cli_catalog {
 	struct pf_strv signers;		/* distinct trusted key ids that signed catalog.yaml */
 	char *where;			/* the directory or URL it was read from */
 	int header_only;		/* cat has its header fields only (cli_catalog_open_cached) */
+	struct solve_pool *pool;	/* header_only: the pool from the authenticated cache (take it or
+					   leave it to cli_catalog_release) */
 };
 
 /*
@@ -34,10 +37,11 @@ void cli_catalog_release(struct cli_catalog *cc);
 /*
  * The same checks, for `pinfold lock`, without parsing the catalog again when
  * the solver cache under cache_dir holds a pool built from exactly these
- * bytes for target t: the signature is verified over the bytes as always,
- * then expiry and rollback use the header stored with the cache (bound to
- * the bytes by their SHA-256). out->header_only is then 1 and out->cat has
- * no packages; if the cache turns out to be unusable, call cli_catalog_open.
+ * bytes for target t: the cached pool is loaded first and used only when its
+ * MAC verifies (solve_cache_secret_load), the signature is verified over the
+ * bytes as always, then expiry and rollback use the header authenticated with
+ * the cache. out->header_only is then 1, out->pool holds the pool and
+ * out->cat has no packages. Without a usable cache it is cli_catalog_open.
  */
 struct solve_target;
 int cli_catalog_open_cached(struct cli *c, const char *where, const struct image *im, const char *cache_dir,

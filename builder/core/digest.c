@@ -6,7 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "core/digest.h"
 #include "core/mem.h"
@@ -117,4 +120,37 @@ int pf_is_sha256_hex(const char *s)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return i == 64;
+}
+
+void pf_hmac_sha256_hex(const unsigned char *key, size_t keylen, const void *a, size_t alen, const void *b,
+			size_t blen, char hex[PF_SHA256_HEX])
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	unsigned char raw[32];
+	size_t len = 0;
+
+	if (!ctx || EVP_MAC_init(ctx, key, keylen, params) != 1 || (alen && EVP_MAC_update(ctx, a, alen) != 1) ||
+	    (blen && EVP_MAC_update(ctx, b, blen) != 1) || EVP_MAC_final(ctx, raw, &len, sizeof raw) != 1 ||
+	    len != sizeof raw)
+		die_crypto();
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	pf_hex(raw, sizeof raw, hex);
+}
+
+int pf_digest_eq(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	return n == strlen(b) && CRYPTO_memcmp(a, b, n) == 0;
+}
+
+void pf_cleanse(void *p, size_t n)
+{
+	OPENSSL_cleanse(p, n);
 }

@@ -22,6 +22,14 @@ void pf_sha256_final_raw(struct pf_sha256 *s, unsigned char raw[32]);
 void pf_sha256_hex(const void *data, size_t n, char hex[PF_SHA256_HEX]);
 /* Hash a file; *size gets its length when not NULL. */
 int pf_sha256_file(const char *path, char hex[PF_SHA256_HEX], uint64_t *size, struct pf_err *e);
+/* HMAC-SHA-256 of the concatenation a || b under key, as lowercase hex. */
+void pf_hmac_sha256_hex(const unsigned char *key, size_t keylen, const void *a, size_t alen, const void *b,
+			size_t blen, char hex[PF_SHA256_HEX]);
+/* Wipe a secret (not optimised away). */
+void pf_cleanse(void *p, size_t n);
+/* Constant-time comparison of two NUL-terminated hex digests; 1 when equal. */
+int pf_digest_eq(const char *a, const char *b);
+
 /* 1 when s is exactly 64 lowercase hex digits. */
 int pf_is_sha256_hex(const char *s);
 /* Lowercase hex of n raw bytes into out (2n+1 bytes). */

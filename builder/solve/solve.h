@@ -75,9 +75,17 @@ void solve_result_release(struct solve_result *r);
 struct solve_pool;
 
 /*
+ * The .solv cache is authenticated with HMAC-SHA-256 under a per-user secret
+ * kept in the state directory (STATE/solv-cache.key, 32 random bytes, 0600,
+ * created on first use), so a cache directory someone else can write is
+ * never trusted. Until this succeeds the cache is neither read nor written.
+ */
+int solve_cache_secret_load(const char *state_dir, struct pf_err *e);
+
+/*
  * Build a pool from the catalog. cache_dir (may be NULL) holds .solv files
  * named by the catalog's SHA-256; a cache file is used only when its embedded
- * key and content digest match, and is (re)written atomically otherwise.
+ * key and keyed content digest match, and is (re)written atomically otherwise.
  */
 int solve_pool_new(const struct catalog *cat, const struct solve_target *t, const char *cache_dir,
 		   struct solve_pool **out, struct pf_err *e);
@@ -102,13 +110,11 @@ struct solve_cache_meta {
 	int min_age_days;
 };
 /*
- * Read the header of the cache file for (catalog SHA-256, target) without
- * checking its digest (solve_pool_new does that; a bad file is rebuilt
- * there, and a header-only catalog must then be parsed after all).
- * 0 when present, -1 otherwise.
+ * The catalog header stored in the cache file p was loaded from, after the
+ * file's MAC verified (so a warm run can check expiry and rollback without
+ * parsing the catalog). 0, or -1 when p was not loaded from a cache.
  */
-int solve_cache_peek(const char *cache_dir, const char *catalog_sha256, const struct solve_target *t,
-		     struct solve_cache_meta *m);
+int solve_pool_cache_meta(const struct solve_pool *p, struct solve_cache_meta *m);
 
 /* A locked version to keep (favoured) unless its name is in upgrade. */
 struct solve_pin {

@@ -6,6 +6,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,7 +28,7 @@
 
 #define SOLV_MAGIC "pinfold-solv/1"
 /* Raise when what goes into the pool changes, so old cache files are not used. */
-#define SOLV_SCHEMA "5"
+#define SOLV_SCHEMA "6"
 
 /* What each solvable stands for; read back from repodata attributes. */
 struct spkg {
@@ -70,6 +71,7 @@ struct solve_pool {
 	Id k_eco, k_name, k_version, k_published, k_file, k_format, k_sha256, k_size, k_extra, k_host,
 	   k_depends, k_conflicts;
 	int from_cache;
+	struct solve_cache_meta meta;	/* from_cache: the authenticated catalog header */
 	unsigned char *translated;	/* by p - start: requires/conflicts added (lazily, when reached) */
 };
 
@@ -506,7 +508,7 @@ static void cache_key(const char *catalog_sha256, const struct solve_target *t, 
 }
 
 /*
- * A cache file is "pinfold-solv/1 <key> <sha256 of the rest>\n", then
+ * A cache file is "pinfold-solv/1 <key> <HMAC-SHA-256 of key and the rest>\n", then
  * "catalog <name> <version> <expires> <min_age_days>\n", then libsolv's bytes.
  * It is used only when both digests match; anything else is rebuilt.
  */
@@ -524,31 +526,12 @@ static int parse_meta(const char *line, size_t n, struct solve_cache_meta *m)
 	return 0;
 }
 
-int solve_cache_peek(const char *cache_dir, const char *catalog_sha256, const struct solve_target *t,
-		     struct solve_cache_meta *m)
+int solve_pool_cache_meta(const struct solve_pool *sp, struct solve_cache_meta *m)
 {
-	char key[PF_SHA256_HEX], hdr[1024], k[PF_SHA256_HEX], d[PF_SHA256_HEX];
-	char *path;
-	FILE *f;
-	size_t n;
-	char *nl, *nl2;
-
-	if (!cache_dir)
+	if (!sp->from_cache)
 		return -1;
-	cache_key(catalog_sha256, t, key);
-	path = pf_xasprintf("%s/%s.solv", cache_dir, key);
-	f = fopen(path, "rb");
-	free(path);
-	if (!f)
-		return -1;
-	n = fread(hdr, 1, sizeof hdr - 1, f);
-	fclose(f);
-	hdr[n] = 0;
-	nl = memchr(hdr, '\n', n);
-	nl2 = nl ? memchr(nl + 1, '\n', n - (size_t)(nl + 1 - hdr)) : NULL;
-	if (!nl2 || sscanf(hdr, SOLV_MAGIC " %64s %64s", k, d) != 2 || strcmp(k, key))
-		return -1;
-	return parse_meta(nl + 1, (size_t)(nl2 - nl - 1), m);
+	*m = sp->meta;
+	return 0;
 }
 
 int solve_pool_from_cache(const struct solve_pool *p)
@@ -586,6 +569,64 @@ out:
 	return rc;
 }
 
+static unsigned char cache_secret[32];
+static int cache_secret_ok;
+
+int solve_cache_secret_load(const char *state_dir, struct pf_err *e)
+{
+	char *path = pf_xasprintf("%s/solv-cache.key", state_dir);
+	unsigned char key[sizeof cache_secret];
+	int fd, rc = 0;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		if ((rc = pf_mkdir_p(state_dir, 0700, e)))
+			goto out;
+		if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key) {
+			rc = pf_error(e, PF_EIO, "'%s': no random bytes: %s", path, strerror(errno));
+			goto out;
+		}
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			n = write(fd, key, sizeof key);
+			if (close(fd) < 0 || n != (ssize_t)sizeof key) {
+				unlink(path);
+				rc = pf_error(e, PF_EIO, "'%s': cannot write", path);
+				goto out;
+			}
+		} else if (errno != EEXIST) {
+			rc = pf_error(e, PF_EIO, "'%s': cannot create: %s", path, strerror(errno));
+			goto out;
+		}
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);	/* ours, or a concurrent run's */
+	}
+	if (fd < 0) {
+		rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror(errno));
+		goto out;
+	}
+	n = read(fd, cache_secret, sizeof cache_secret);
+	close(fd);
+	if (n != (ssize_t)sizeof cache_secret) {
+		rc = pf_error(e, PF_EFORMAT, "'%s': not a %zu-byte cache key", path, sizeof cache_secret);
+		goto out;
+	}
+	cache_secret_ok = 1;
+out:
+	pf_cleanse(key, sizeof key);
+	free(path);
+	return rc;
+}
+
+/* The MAC binds the file's key (catalog SHA-256 and target) to its contents: no renamed cache passes. */
+static void cache_digest(const char *key, const char *rest, size_t restlen, char out[PF_SHA256_HEX])
+{
+	char head[PF_SHA256_HEX + 1];
+
+	snprintf(head, sizeof head, "%s\n", key);
+	pf_hmac_sha256_hex(cache_secret, sizeof cache_secret, head, strlen(head), rest, restlen, out);
+}
+
 static int cache_load(struct solve_pool *sp, const char *path, const char *key)
 {
 	struct pf_buf b = PF_BUF_INIT;
@@ -594,7 +635,7 @@ static int cache_load(struct solve_pool *sp, const char *path, const char *key)
 	FILE *f = NULL;
 	int ok = 0;
 
-	if (read_whole(path, PF_MAX_CATALOG, &b) < 0)
+	if (!cache_secret_ok || read_whole(path, PF_MAX_CATALOG, &b) < 0)
 		goto out;
 	nl = b.p ? memchr(b.p, '\n', b.len < sizeof hdr ? b.len : sizeof hdr - 1) : NULL;
 	if (!nl)
@@ -603,15 +644,14 @@ static int cache_load(struct solve_pool *sp, const char *path, const char *key)
 	hdr[nl - b.p] = 0;
 	if (sscanf(hdr, SOLV_MAGIC " %64s %64s", k, want) != 2 || strcmp(k, key))
 		goto out;
-	pf_sha256_hex(nl + 1, b.len - (size_t)(nl + 1 - b.p), got);	/* the catalog line and libsolv's bytes */
-	if (strcmp(got, want))
+	cache_digest(key, nl + 1, b.len - (size_t)(nl + 1 - b.p), got);	/* the catalog line and libsolv's bytes */
+	if (!pf_digest_eq(got, want))
 		goto out;
 	{
 		/* skip the catalog line */
 		const char *nl2 = memchr(nl + 1, '\n', b.len - (size_t)(nl + 1 - b.p));
-		struct solve_cache_meta m;
 
-		if (!nl2 || parse_meta(nl + 1, (size_t)(nl2 - nl - 1), &m) < 0)
+		if (!nl2 || parse_meta(nl + 1, (size_t)(nl2 - nl - 1), &sp->meta) < 0)
 			goto out;
 		nl = nl2;
 	}
@@ -640,6 +680,11 @@ static void cache_save(struct solve_pool *sp, const struct catalog *cat, const c
 
 	if (!f)
 		return;
+	if (!cache_secret_ok) {
+		fclose(f);
+		free(mem);
+		return;
+	}
 	if (repo_write(sp->repo, f) != 0) {
 		fclose(f);
 		free(mem);
@@ -648,17 +693,17 @@ static void cache_save(struct solve_pool *sp, const struct catalog *cat, const c
 	fclose(f);
 	meta = pf_xasprintf("catalog %s %lld %s %d\n", cat->name, cat->version, cat->expires ? cat->expires : "-",
 			    cat->min_age_days);
-	{
-		struct pf_sha256 h;
-
-		pf_sha256_init(&h);
-		pf_sha256_update(&h, meta, strlen(meta));
-		pf_sha256_update(&h, mem, len);
-		pf_sha256_final(&h, digest);
-	}
-	pf_buf_addf(&b, "%s %s %s\n%s", SOLV_MAGIC, key, digest, meta);
-	free(meta);
+	pf_buf_addf(&b, "%s %s %064d\n%s", SOLV_MAGIC, key, 0, meta);
 	pf_buf_add(&b, mem, len);
+	{
+		/* the MAC covers everything after the first line; fill it in place */
+		size_t at = strlen(SOLV_MAGIC) + 1 + strlen(key) + 1;
+		size_t rest = at + 64 + 1;
+
+		cache_digest(key, b.p + rest, b.len - rest, digest);
+		memcpy(b.p + at, digest, 64);
+	}
+	free(meta);
 	/* A cache that cannot be written only costs time next run. */
 	if (pf_mkdir_p(dir, 0700, NULL) == 0)
 		pf_write_file(path, b.p, b.len, 0600, NULL);

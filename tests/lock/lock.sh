@@ -62,6 +62,25 @@ check "a tampered solver cache is not trusted (same bytes)" "[ \"$sha1\" = \"\$(
 for f in xdg-cache/pinfold/solv/*.solv; do head -c 200 "$f" >"$f.x"; mv "$f.x" "$f"; done
 expect 0 "" "a truncated solver cache is rebuilt" -- pf $TR lock proj/images/web.yaml
 check "... with the same bytes" "[ \"$sha1\" = \"\$(sha256sum <$L)\" ]"
+pf $TR -v lock proj/images/web.yaml 2>pool.err >/dev/null
+check "a warm lock loads the pool from the authenticated cache" "grep -q 'loaded from the authenticated cache' pool.err"
+check "the cache key lives in the state dir, mode 0600" "[ \"\$(stat -c %a state/solv-cache.key)\" = 600 ]"
+# An attacker who can write the cache but not the state dir edits it and recomputes a plain SHA-256.
+for f in xdg-cache/pinfold/solv/*.solv; do
+	python3 - "$f" <<'PY'
+import hashlib, sys
+p = sys.argv[1]; d = open(p, 'rb').read()
+head, rest = d.split(b'\n', 1)
+magic, key, _ = head.split(b' ')
+rest = rest.replace(b' 14 ', b' 0 ', 1)	# the catalog line: min_age_days 14 -> 0
+open(p, 'wb').write(magic + b' ' + key + b' ' + hashlib.sha256(rest).hexdigest().encode() + b'\n' + rest)
+PY
+done
+cp xdg-cache/pinfold/solv/*.solv oldcat.solv
+pf $TR -v lock proj/images/web.yaml 2>pool.err >/dev/null
+check "a cache forged without the state dir's key is not trusted" "grep -q 'built from the catalog' pool.err"
+check "... and the lock keeps its bytes" "[ \"$sha1\" = \"\$(sha256sum <$L)\" ]"
+cp xdg-cache/pinfold/solv/*.solv oldcat.solv
 expect 0 "image -> npm:axios 1.13.5 -> npm:form-data 4.0.4" "why prints the chain" -- pf why $L npm:form-data
 expect 3 "npm:nope is not in the lock" "why on a package not in the lock" -- pf why $L npm:nope
 expect 0 "up to date" "--check on a fresh lock exits 0" -- pf $TR lock --check proj/images/web.yaml
@@ -78,6 +97,22 @@ expect 0 "up to date" "--check on a fresh lock exits 0" -- pf $TR lock --check p
 } | catalog cur
 cp $L before.lock
 expect 0 "" "--check after a catalog update that keeps the pins" -- pf $TR lock --check proj/images/web.yaml
+pf $TR lock proj/images/web.yaml >/dev/null
+# A valid cache of the previous catalog, renamed to the new catalog's key, must not be used.
+for f in xdg-cache/pinfold/solv/*.solv; do
+	cmp -s "$f" oldcat.solv && continue
+	newkey=$(basename "$f" .solv)
+	python3 - oldcat.solv "$f" "$newkey" <<'PY'
+import sys
+d = open(sys.argv[1], 'rb').read()
+head, rest = d.split(b'\n', 1)
+magic, _, mac = head.split(b' ')
+open(sys.argv[2], 'wb').write(magic + b' ' + sys.argv[3].encode() + b' ' + mac + b'\n' + rest)
+PY
+done
+pf $TR -v lock proj/images/web.yaml 2>pool.err >/dev/null
+check "another catalog's cache under this catalog's key is not trusted" "grep -q 'built from the catalog' pool.err"
+cp before.lock $L
 pf $TR lock proj/images/web.yaml >/dev/null
 check "re-locking keeps every pin" "grep -q '\"1.13.5\"' $L && grep -q '\"1.15.9\"' $L && grep -q '\"4.0.4\"' $L"
 pf $TR lock proj/images/web.yaml --upgrade npm:form-data >/dev/null
