@@ -173,16 +173,19 @@ static void *guard_wait(void *arg)
 			unlink(g->shafile);
 		}
 		dead = pf_xasprintf("%s.interrupted", g->staging);
+		fd = -1;
 		if (rename(g->staging, dead) == 0) {
 			fd = open(g->staging, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 			pf_rm_rf(dead);
-			if (fd >= 0)
-				close(fd);
-			unlink(g->staging);
 		} else {
 			pf_rm_rf(g->staging);
 		}
 		fprintf(stderr, "pinfold: error: build interrupted (signal %d); nothing was written\n", sig);
+		/* the placeholder goes last, so the build cannot recreate the tree in between */
+		if (fd >= 0) {
+			close(fd);
+			unlink(g->staging);
+		}
 		_exit(128 + sig);
 	}
 	return NULL;

@@ -5,13 +5,6 @@
 # "pinfold: error: " line naming the file, key file modes whatever the umask.
 . "$SRCDIR/tests/lib.sh"
 
-# known_bug DESCRIPTION REASON CONDITION: a check that is reported as TAP TODO while it fails
-# (a bug reported to the owner of that file); it becomes a plain pass once fixed.
-known_bug() {
-	n=$((n + 1))
-	if eval "$3"; then echo "ok $n - $1"; else echo "not ok $n - $1 # TODO $2"; fi
-}
-# err_line: stderr's first line is "pinfold: error: ..."
 err_line() { head -n 1 "$T/.stderr" | grep -q '^pinfold: error: '; }
 # one_err: stderr is exactly one line, "pinfold: error: ...", and stdout is empty
 one_err() { [ "$(wc -l <"$T/.stderr")" -eq 1 ] && err_line && [ ! -s "$T/.stdout" ]; }
@@ -76,14 +69,14 @@ bundle verify|one FILE.pfb
 USAGE
 expect 2 "" "catalog without a subcommand: exit 2" -- pf catalog
 
-# An unknown option: exit 2 for every command. The message should be the one "pinfold: error:"
-# line; getopt's own line comes first today (reported: opterr is not cleared).
+# An unknown option: exit 2 for every command, and the first stderr line is pinfold's one
+# "pinfold: error:" line naming the option (getopt's own message is switched off).
 for args in "--frob" "key generate --frob x" "catalog list --frob x" "lock --frob x" "why --frob x y" \
 	"build --frob x" "verify --frob x" "audit --frob x" "unlock --frob x" "bundle verify --frob x"; do
 	# shellcheck disable=SC2086
 	expect 2 "" "unknown option: pinfold $args exits 2" -- pf $args
-	known_bug "unknown option: pinfold $args: first stderr line is 'pinfold: error: '" \
-		"getopt prints its own line before pinfold's (main.c/cmd_*.c leave opterr set)" err_line
+	check "unknown option: pinfold $args: first stderr line is 'pinfold: error: '" err_line
+	check "unknown option: pinfold $args: the error names '--frob'" "head -n 1 '$T/.stderr' | grep -qF -- \"'--frob'\""
 done
 
 # --- bad input: one "pinfold: error: " line that names the file, non-zero exit, nothing written
