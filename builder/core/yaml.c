@@ -254,7 +254,7 @@ static int check_dups_sorted(const struct pf_ydoc *d, const struct pf_ynode *n, 
 	int rc = 0;
 
 	memcpy(k, n->keys, n->n * sizeof *k);
-	qsort(k, n->n, sizeof *k, cmp_key);
+	pf_qsort(k, n->n, sizeof *k, cmp_key);
 	for (size_t i = 1; i < n->n; i++) {
 		if (strcmp(k[run]->str, k[i]->str)) {
 			run = i;

@@ -562,7 +562,7 @@ int install_artifacts(struct install_ctx *x, const struct install_pkg *pkgs, siz
 	}
 	sort_sizes = sizes;
 	if (n)
-		qsort(order, n, sizeof *order, by_size);
+		pf_qsort(order, n, sizeof *order, by_size);
 	nw = jobs < 1 ? 1 : jobs;
 	if ((size_t)nw > n)
 		nw = n ? (int)n : 1;

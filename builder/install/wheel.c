@@ -294,7 +294,7 @@ int install_wheel(struct install_ctx *x, const char *file, const char *path, str
 			goto out;
 		record_add(&rec, x->site, dest, sha, 8);
 	}
-	qsort(rec.lines, rec.n, sizeof *rec.lines, cmp_str);
+	pf_qsort(rec.lines, rec.n, sizeof *rec.lines, cmp_str);
 	for (size_t i = 0; i < rec.n; i++)
 		pf_buf_addf(&out, "%s\n", rec.lines[i]);
 	pf_buf_addf(&out, "%s/RECORD,,\n", info);

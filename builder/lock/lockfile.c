@@ -96,7 +96,7 @@ static int check_unique(const struct lockfile *l, const struct pf_ydoc *d, const
 
 	for (size_t i = 0; i < l->npkgs; i++)
 		v[i] = &l->pkgs[i];
-	qsort(v, l->npkgs, sizeof *v, name_cmp);
+	pf_qsort(v, l->npkgs, sizeof *v, name_cmp);
 	for (size_t i = 1; i < l->npkgs && !rc; i++)
 		if (!name_cmp(&v[i - 1], &v[i]))
 			rc = pf_y_fail(d, seq, e, PF_EFORMAT, "package %s:%s is listed twice", v[i]->ecosystem,
@@ -277,7 +277,7 @@ void lock_write(const struct lockfile *l, struct pf_buf *out)
 	sorted = pf_xcalloc(l->npkgs + 1, sizeof *sorted);
 	if (l->npkgs)
 		memcpy(sorted, l->pkgs, l->npkgs * sizeof *sorted);
-	qsort(sorted, l->npkgs, sizeof *sorted, pkg_cmp);
+	pf_qsort(sorted, l->npkgs, sizeof *sorted, pkg_cmp);
 	seq = pf_yw_seq(&w);
 	for (size_t i = 0; i < l->npkgs; i++) {
 		const struct lock_pkg *p = &sorted[i];

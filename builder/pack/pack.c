@@ -45,7 +45,7 @@ static int cmp_entry(const void *a, const void *b)
 void pack_list_sort(struct pack_list *l)
 {
 	if (l->n)
-		qsort(l->v, l->n, sizeof *l->v, cmp_entry);
+		pf_qsort(l->v, l->n, sizeof *l->v, cmp_entry);
 }
 
 void pack_list_release(struct pack_list *l)

@@ -151,7 +151,7 @@ static void build_index(struct solve_pool *sp)
 			}
 		}
 	}
-	qsort(sp->cands, sp->ncands, sizeof *sp->cands, cand_cmp);
+	pf_qsort(sp->cands, sp->ncands, sizeof *sp->cands, cand_cmp);
 }
 
 static struct cand *cands_of(struct solve_pool *sp, Id name, size_t *n)
@@ -1538,7 +1538,7 @@ static void collect(struct run *rn, Solver *solv, struct solve_result *r)
 		struct solve_pick *k = &r->picks[i];
 		size_t m = 0;
 
-		qsort(k->requested_by, k->nrequested_by, sizeof(char *), str_cmp);
+		pf_qsort(k->requested_by, k->nrequested_by, sizeof(char *), str_cmp);
 		for (size_t j = 0; j < k->nrequested_by; j++) {
 			if (m && !strcmp(k->requested_by[m - 1], k->requested_by[j]))
 				free(k->requested_by[j]);
@@ -1547,7 +1547,7 @@ static void collect(struct run *rn, Solver *solv, struct solve_result *r)
 		}
 		k->nrequested_by = m;
 	}
-	qsort(r->picks, r->npicks, sizeof *r->picks, pick_cmp);
+	pf_qsort(r->picks, r->npicks, sizeof *r->picks, pick_cmp);
 	free(slot);
 	map_free(&picked);
 	queue_free(&dq);
