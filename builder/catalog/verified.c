@@ -275,26 +275,19 @@ static int read_with_room(const char *path, size_t max, struct catalog_file *f, 
 	}
 	if (!f->buf)
 		f->buf = pf_xmalloc(PAE_ROOM + want + 1);
-	while (got < want) {
-		ssize_t n = read(fd, f->buf + PAE_ROOM + got, want - got);
+	{
+		ssize_t n = pf_read_full(fd, f->buf + PAE_ROOM, want);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0) {
-			rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror(errno));
+			rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror((int)-n));
 			goto out;
 		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
+		got = (size_t)n;
 	}
 	if (got == want) {
 		char extra;
-		ssize_t n;
 
-		while ((n = read(fd, &extra, 1)) < 0 && errno == EINTR)
-			;
-		if (n != 0) {
+		if (pf_read_full(fd, &extra, 1) != 0) {
 			rc = pf_error(e, PF_EIO, "'%s': it grew while being read; try again", path);
 			goto out;
 		}

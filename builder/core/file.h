@@ -46,6 +46,19 @@ int pf_rm_rf(const char *path);
 /* A fresh private directory "<parent>/<prefix>XXXXXX"; caller frees. */
 char *pf_mkdtemp(const char *parent, const char *prefix, struct pf_err *e);
 
+/*
+ * Read up to n bytes from fd, retrying short reads and EINTR; returns the
+ * count read (less than n only at end of file) or -errno.
+ */
+ssize_t pf_read_full(int fd, void *buf, size_t n);
+
+/*
+ * The C.UTF-8 locale (created once, thread-safe), for code that must handle
+ * names as UTF-8 whatever LC_ALL says; (locale_t)0 when unavailable.
+ */
+#include <locale.h>
+locale_t pf_utf8_locale(void);
+
 /* Path helpers; results are malloc'd, caller frees. */
 char *pf_path_join(const char *a, const char *b);
 char *pf_dirname(const char *path);

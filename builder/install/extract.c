@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "core/mem.h"
 #include "install/extract.h"
 #include "install/map.h"
@@ -42,22 +43,8 @@ struct install_reader {
  * Names are UTF-8 whatever LC_ALL says: libarchive converts names with the
  * thread's locale, so every call into it runs under C.UTF-8.
  */
-static locale_t utf8_loc;
-static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
-
-static void utf8_init(void)
-{
-	utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-}
-
-static locale_t utf8_locale(void)
-{
-	pthread_once(&utf8_once, utf8_init);
-	return utf8_loc;
-}
-
 #define WITH_UTF8(stmt) do { \
-	locale_t pf__loc = utf8_locale(), pf__old = pf__loc ? uselocale(pf__loc) : (locale_t)0; \
+	locale_t pf__loc = pf_utf8_locale(), pf__old = pf__loc ? uselocale(pf__loc) : (locale_t)0; \
 	stmt; \
 	if (pf__loc) \
 		uselocale(pf__old); \

@@ -468,20 +468,6 @@ static int tw_finish(struct tw *t)
 	return compress(t, NULL, 0, ZSTD_e_end);
 }
 
-static locale_t utf8_loc;
-static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
-
-static void utf8_init(void)
-{
-	utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-}
-
-static locale_t utf8_locale(void)
-{
-	pthread_once(&utf8_once, utf8_init);
-	return utf8_loc;
-}
-
 static int write_entries(struct archive *a, int rootfd, const struct install_ctx *x, const char *root,
 			 const struct pack_list *l, long long mtime, struct pf_err *e)
 {
@@ -579,7 +565,7 @@ int pack_tarball(const char *root, const struct install_ctx *x, const char *out,
 	struct pack_list l = { NULL, 0, 0 };
 	struct tw t;
 	struct archive *a = NULL;
-	locale_t loc = utf8_locale(), old = (locale_t)0;
+	locale_t loc = pf_utf8_locale(), old = (locale_t)0;
 	int rc, rootfd = -1, opened = 0;
 
 	memset(&t, 0, sizeof t);

@@ -544,6 +544,7 @@ static int read_whole(const char *path, size_t max, struct pf_buf *b)
 {
 	struct stat st;
 	size_t got = 0;
+	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
 
 	if (fd < 0)
@@ -552,15 +553,10 @@ static int read_whole(const char *path, size_t max, struct pf_buf *b)
 		goto out;
 	b->cap = (size_t)st.st_size + 1;
 	b->p = pf_xmalloc(b->cap);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, b->p + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto out;
-		got += (size_t)n;
-	}
+	n = pf_read_full(fd, b->p, (size_t)st.st_size);
+	if (n != (ssize_t)st.st_size)
+		goto out;
+	got = (size_t)n;
 	b->len = got;
 	b->p[got] = '\0';
 	rc = 0;
