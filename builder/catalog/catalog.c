@@ -476,6 +476,17 @@ int catalog_parse_hashed(struct catalog *c, const char *file, const char *data, 
 	return parse(c, file, data, len, sha256, e);
 }
 
+struct pf_ynode *catalog_artifact_node(struct pf_yw *w, const struct catalog_artifact *art)
+{
+	struct pf_ynode *a = pf_yw_map(w);
+
+	pf_yw_set_str(w, a, "file", art->file);
+	pf_yw_set_str(w, a, "format", art->format);
+	pf_yw_set_int(w, a, "size", (long long)art->size);
+	pf_yw_set_str(w, a, "sha256", art->sha256);
+	return a;
+}
+
 void catalog_write(const struct catalog *c, struct pf_buf *out)
 {
 	struct pf_yw w;
@@ -493,17 +504,13 @@ void catalog_write(const struct catalog *c, struct pf_buf *out)
 	pkgs = pf_yw_seq(&w);
 	for (size_t i = 0; i < c->npkgs; i++) {
 		const struct catalog_pkg *p = &c->pkgs[i];
-		struct pf_ynode *m = pf_yw_map(&w), *a = pf_yw_map(&w);
+		struct pf_ynode *m = pf_yw_map(&w);
 
 		pf_yw_set_str(&w, m, "ecosystem", p->ecosystem);
 		pf_yw_set_str(&w, m, "name", p->name);
 		pf_yw_set_str(&w, m, "version", p->version);
 		pf_yw_set_raw(&w, m, "published", p->published);
-		pf_yw_set_str(&w, a, "file", p->artifact.file);
-		pf_yw_set_str(&w, a, "format", p->artifact.format);
-		pf_yw_set_int(&w, a, "size", (long long)p->artifact.size);
-		pf_yw_set_str(&w, a, "sha256", p->artifact.sha256);
-		pf_yw_set(&w, m, "artifact", a);
+		pf_yw_set(&w, m, "artifact", catalog_artifact_node(&w, &p->artifact));
 		pf_yw_set(&w, m, "depends", pf_yw_strlist(&w, p->depends, p->ndepends));
 		pf_yw_set(&w, m, "provides", pf_yw_strlist(&w, p->provides, p->nprovides));
 		pf_yw_set(&w, m, "conflicts", pf_yw_strlist(&w, p->conflicts, p->nconflicts));

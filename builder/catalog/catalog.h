@@ -69,6 +69,9 @@ int catalog_parse_hashed(struct catalog *c, const char *file, const char *data, 
 /* Serialise deterministically (sorted packages, fixed key order). */
 void catalog_write(const struct catalog *c, struct pf_buf *out);
 void catalog_release(struct catalog *c);
+/* The artifact as a YAML map {file, format, size, sha256}, as catalogs and lockfiles write it. */
+struct pf_yw;
+struct pf_ynode *catalog_artifact_node(struct pf_yw *w, const struct catalog_artifact *a);
 /* Find (ecosystem, name, version); NULL when absent. */
 const struct catalog_pkg *catalog_find(const struct catalog *c, const char *eco, const char *name,
 				       const char *version);

@@ -281,16 +281,12 @@ void lock_write(const struct lockfile *l, struct pf_buf *out)
 	seq = pf_yw_seq(&w);
 	for (size_t i = 0; i < l->npkgs; i++) {
 		const struct lock_pkg *p = &sorted[i];
-		struct pf_ynode *pm = pf_yw_map(&w), *a = pf_yw_map(&w);
+		struct pf_ynode *pm = pf_yw_map(&w);
 
 		pf_yw_set_str(&w, pm, "ecosystem", p->ecosystem);
 		pf_yw_set_str(&w, pm, "name", p->name);
 		pf_yw_set_str(&w, pm, "version", p->version);
-		pf_yw_set_str(&w, a, "file", p->artifact.file);
-		pf_yw_set_str(&w, a, "format", p->artifact.format);
-		pf_yw_set_int(&w, a, "size", (long long)p->artifact.size);
-		pf_yw_set_str(&w, a, "sha256", p->artifact.sha256);
-		pf_yw_set(&w, pm, "artifact", a);
+		pf_yw_set(&w, pm, "artifact", catalog_artifact_node(&w, &p->artifact));
 		pf_yw_set(&w, pm, "requested_by", pf_yw_strlist(&w, p->requested_by, p->nrequested_by));
 		pf_yw_push(&w, seq, pm);
 	}
