@@ -66,6 +66,22 @@ static void debug_opened(struct cli *c, const struct cli_catalog *out)
 		  out->signers.n, out->signers.n == 1 ? "" : "s", out->has_adv ? " with advisories" : "");
 }
 
+/* The trust store and verify options for im: its pin (keys and threshold) narrows the store. */
+static int image_verify_opts(struct cli *c, const struct image *im, struct trust_store **store,
+			     struct verify_opts *o)
+{
+	int rc = cli_trust_store(c, store);
+
+	if (rc)
+		return rc;
+	cli_verify_opts(c, *store, im && im->trust_threshold ? im->trust_threshold : 1, o);
+	if (im && im->ntrust_keys) {
+		o->policy.pin = im->trust_keys;
+		o->policy.npin = im->ntrust_keys;
+	}
+	return 0;
+}
+
 int cli_catalog_open(struct cli *c, const char *where, const struct image *im, struct cli_catalog *out)
 {
 	struct trust_store *store = NULL;
@@ -74,14 +90,9 @@ int cli_catalog_open(struct cli *c, const char *where, const struct image *im, s
 
 	memset(out, 0, sizeof *out);
 	out->where = pf_xstrdup(where);
-	rc = cli_trust_store(c, &store);
+	rc = image_verify_opts(c, im, &store, &o);
 	if (rc)
 		return rc;
-	cli_verify_opts(c, store, im && im->trust_threshold ? im->trust_threshold : 1, &o);
-	if (im && im->ntrust_keys) {
-		o.policy.pin = im->trust_keys;
-		o.policy.npin = im->ntrust_keys;
-	}
 	if (fetch_is_url(where)) {
 		rc = open_url(c, where, &o, out);
 	} else {
@@ -111,14 +122,9 @@ int cli_catalog_open_cached(struct cli *c, const char *where, const struct image
 	memset(out, 0, sizeof *out);
 	memset(&f, 0, sizeof f);
 	out->where = pf_xstrdup(where);
-	rc = cli_trust_store(c, &store);
+	rc = image_verify_opts(c, im, &store, &o);
 	if (rc)
 		return rc;
-	cli_verify_opts(c, store, im && im->trust_threshold ? im->trust_threshold : 1, &o);
-	if (im && im->ntrust_keys) {
-		o.policy.pin = im->trust_keys;
-		o.policy.npin = im->ntrust_keys;
-	}
 	/* one read: the same bytes are hashed (the cache key), verified and, without a cache, parsed */
 	rc = catalog_file_read(where, &o, &f, &c->err);
 	if (rc)
