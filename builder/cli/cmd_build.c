@@ -142,7 +142,7 @@ static long long ms_now(void)
 struct guard {
 	pthread_t tid;
 	pthread_mutex_t mu;	/* held around the commit and while the guard cleans up */
-	sigset_t set, old;
+	sigset_t set;
 	const char *staging, *out, *shafile;
 	int on, aborting, stopping, committed;
 };
@@ -201,7 +201,7 @@ static void guard_start(struct guard *g, const char *staging, const char *out, c
 	g->staging = staging;
 	g->out = out;
 	g->shafile = shafile;
-	g->on = !pthread_sigmask(SIG_BLOCK, &g->set, &g->old) && !pthread_create(&g->tid, NULL, guard_wait, g);
+	g->on = !pthread_sigmask(SIG_BLOCK, &g->set, NULL) && !pthread_create(&g->tid, NULL, guard_wait, g);
 }
 
 /* The main thread stops here for good when the guard has taken over. */
@@ -244,7 +244,11 @@ static void guard_stop(struct guard *g)
 		return;
 	pthread_cancel(g->tid);
 	pthread_join(g->tid, NULL);
-	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+	/*
+	 * The signals stay blocked: the build's outcome stands from here, and a
+	 * signal arriving while pinfold tears down and exits must not turn a
+	 * committed OUT into "killed". Pending ones are discarded at exit.
+	 */
 	pthread_mutex_destroy(&g->mu);
 	g->on = 0;
 }
