@@ -77,8 +77,9 @@ struct solve_pool;
 /*
  * The .solv cache is authenticated with HMAC-SHA-256 under a per-user secret
  * kept in the state directory (STATE/solv-cache.key, 32 random bytes, 0600,
- * created on first use), so a cache directory someone else can write is
- * never trusted. Until this succeeds the cache is neither read nor written.
+ * written with temp + rename on first use, and replaced when it is not exactly
+ * 32 bytes), so a cache directory someone else can write is never trusted.
+ * Until this succeeds the cache is neither read nor written.
  */
 int solve_cache_secret_load(const char *state_dir, struct pf_err *e);
 

@@ -571,45 +571,35 @@ static int cache_secret_ok;
 int solve_cache_secret_load(const char *state_dir, struct pf_err *e)
 {
 	char *path = pf_xasprintf("%s/solv-cache.key", state_dir);
-	unsigned char key[sizeof cache_secret];
+	ssize_t n = -1;
 	int fd, rc = 0;
-	ssize_t n;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
-		if ((rc = pf_mkdir_p(state_dir, 0700, e)))
-			goto out;
-		if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key) {
+	if (fd >= 0) {
+		char extra;
+
+		n = pf_read_full(fd, cache_secret, sizeof cache_secret);
+		if (n == (ssize_t)sizeof cache_secret && pf_read_full(fd, &extra, 1) != 0)
+			n = -1;
+		close(fd);
+	}
+	if (n != (ssize_t)sizeof cache_secret) {
+		/*
+		 * Missing, short or otherwise bad: a new secret only makes the
+		 * existing caches fail their MAC and be rebuilt.
+		 */
+		if (getrandom(cache_secret, sizeof cache_secret, 0) != (ssize_t)sizeof cache_secret) {
 			rc = pf_error(e, PF_EIO, "'%s': no random bytes: %s", path, strerror(errno));
 			goto out;
 		}
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			n = write(fd, key, sizeof key);
-			if (close(fd) < 0 || n != (ssize_t)sizeof key) {
-				unlink(path);
-				rc = pf_error(e, PF_EIO, "'%s': cannot write", path);
-				goto out;
-			}
-		} else if (errno != EEXIST) {
-			rc = pf_error(e, PF_EIO, "'%s': cannot create: %s", path, strerror(errno));
+		if ((rc = pf_mkdir_p(state_dir, 0700, e)) ||
+		    (rc = pf_write_file(path, cache_secret, sizeof cache_secret, 0600, e)))
 			goto out;
-		}
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);	/* ours, or a concurrent run's */
-	}
-	if (fd < 0) {
-		rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror(errno));
-		goto out;
-	}
-	n = read(fd, cache_secret, sizeof cache_secret);
-	close(fd);
-	if (n != (ssize_t)sizeof cache_secret) {
-		rc = pf_error(e, PF_EFORMAT, "'%s': not a %zu-byte cache key", path, sizeof cache_secret);
-		goto out;
 	}
 	cache_secret_ok = 1;
 out:
-	pf_cleanse(key, sizeof key);
+	if (rc)
+		pf_cleanse(cache_secret, sizeof cache_secret);
 	free(path);
 	return rc;
 }

@@ -65,6 +65,14 @@ check "... with the same bytes" "[ \"$sha1\" = \"\$(sha256sum <$L)\" ]"
 pf $TR -v lock proj/images/web.yaml 2>pool.err >/dev/null
 check "a warm lock loads the pool from the authenticated cache" "grep -q 'loaded from the authenticated cache' pool.err"
 check "the cache key lives in the state dir, mode 0600" "[ \"\$(stat -c %a state/solv-cache.key)\" = 600 ]"
+# A truncated secret is replaced (caches made under the old one are rebuilt), never left to switch the cache off.
+head -c 7 state/solv-cache.key >short.key && mv short.key state/solv-cache.key
+pf $TR -v lock proj/images/web.yaml 2>pool.err >/dev/null
+check "a truncated cache key: the pool is rebuilt" "grep -q 'built from the catalog' pool.err"
+check "... the key is replaced by 32 bytes, mode 0600" "[ \"\$(stat -c %s:%a state/solv-cache.key)\" = 32:600 ]"
+pf $TR -v lock proj/images/web.yaml 2>pool.err >/dev/null
+check "... and the next run uses the cache again" "grep -q 'loaded from the authenticated cache' pool.err"
+check "... with the same lock bytes" "[ \"$sha1\" = \"\$(sha256sum <$L)\" ]"
 # An attacker who can write the cache but not the state dir edits it and recomputes a plain SHA-256.
 for f in xdg-cache/pinfold/solv/*.solv; do
 	python3 - "$f" <<'PY'
