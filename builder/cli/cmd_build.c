@@ -366,10 +366,9 @@ int cmd_build(struct cli *c, int argc, char **argv)
 		case OPT_CATALOG: catalog = optarg; break;
 		case OPT_ALLOW_REVOKED: allow_revoked = 1; break;
 		case OPT_JOBS: {
-			char *end;
-			long v = strtol(optarg, &end, 10);
+			long v;
 
-			if (*end || v < 1 || v > 64) {
+			if (cli_parse_long(optarg, 1, 64, &v)) {
 				status = cli_usage(c, "build", "--jobs: expected a number from 1 to 64");
 				goto done;
 			}
