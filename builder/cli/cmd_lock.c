@@ -370,6 +370,7 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 		new.min_age_days = min_age;
 		new.age_cutoff = cutoff_s;
 		new.relax_reason = changes.n ? reason : have_old ? old.relax_reason : NULL;
+		new.target_runtime = im.target_runtime;
 		new.target_python = im.target_python;
 		new.target_platform = im.target_platform;
 		new.host_provides = im.host_provides;

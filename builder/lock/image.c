@@ -14,7 +14,7 @@
 static const char *const image_keys[] = { "name", "catalog", "trust", "target", "packages", "policy", NULL };
 static const char *const image_required[] = { "name", "catalog", "packages", NULL };
 static const char *const trust_keys[] = { "keys", "threshold", NULL };
-static const char *const target_keys[] = { "python", "platform", "host", NULL };
+static const char *const target_keys[] = { "runtime", "python", "platform", "host", NULL };
 static const char *const policy_keys[] = { "min_age_days", NULL };
 
 static int name_ok(const char *s)
@@ -74,10 +74,14 @@ static int parse_image(struct image *im, struct pf_ydoc *d, struct pf_err *e)
 		return rc;
 	if (m) {
 		if ((rc = pf_y_check_map(d, m, "target", target_keys, NULL, e)) ||
+		    (rc = pf_y_str(d, m, "runtime", &im->target_runtime, e)) ||
 		    (rc = pf_y_str(d, m, "python", &im->target_python, e)) ||
 		    (rc = pf_y_str(d, m, "platform", &im->target_platform, e)) ||
 		    (rc = pf_y_strlist(d, m, "host", &im->host_provides, &im->nhost_provides, e)))
 			return rc;
+		if (lock_runtime_problem(im->target_runtime, im->nhost_provides))
+			return pf_y_fail(d, m, e, PF_EFORMAT, "%s",
+					 lock_runtime_problem(im->target_runtime, im->nhost_provides));
 		if (im->target_python) {
 			struct pf_buf b = PF_BUF_INIT;
 			int bad = solve_version_key("pypi", im->target_python, &b, NULL) < 0;

@@ -14,6 +14,18 @@
 
 #define LOCK_FORMAT "pinfold-lock/1"
 
+/*
+ * target.runtime (docs/environment.md): "self-contained" makes the
+ * environment a root filesystem whose runtimes come from the lock; "host"
+ * (or absent: NULL) is a tree over the host's interpreters.
+ */
+#define LOCK_RUNTIME_HOST "host"
+#define LOCK_RUNTIME_SELF "self-contained"
+/* NULL when runtime (may be NULL) with nhost target.host entries is valid, else the problem (static text). */
+const char *lock_runtime_problem(const char *runtime, size_t nhost);
+/* 1 when runtime is "self-contained". */
+int lock_self_contained(const char *runtime);
+
 /* images/NAME.yaml */
 struct image {
 	struct pf_arena arena;
@@ -24,6 +36,7 @@ struct image {
 	const char *catalog_resolved;	/* path joined with the image's directory, or the URL */
 	const char **trust_keys; size_t ntrust_keys;	/* optional pin */
 	int trust_threshold;		/* 0 when no pin */
+	const char *target_runtime;	/* LOCK_RUNTIME_*, or NULL (host) */
 	const char *target_python;	/* e.g. "3.11", may be NULL */
 	const char *target_platform;	/* e.g. "linux-x86_64", may be NULL */
 	const char **host_provides; size_t nhost_provides;	/* target.host: "deb:python3 3.11.2" ... */
@@ -54,6 +67,7 @@ struct lockfile {
 	const char **trust_keys; size_t ntrust_keys;		/* image pin keys */
 	int min_age_days;
 	const char *age_cutoff;		/* RFC 3339: nothing published after this was eligible */
+	const char *target_runtime;	/* LOCK_RUNTIME_*, or NULL (host) */
 	const char *target_python, *target_platform;
 	const char **host_provides; size_t nhost_provides;
 	const char **requests; size_t nrequests;		/* the image's requests, as written */

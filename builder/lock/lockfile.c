@@ -20,7 +20,7 @@ static const char *const catalog_required[] = { "name", "version", "sha256", "ke
 static const char *const trust_keys[] = { "keys", "threshold", NULL };
 static const char *const policy_keys[] = { "min_age_days", "age_cutoff", "relax_reason", NULL };
 static const char *const policy_required[] = { "min_age_days", "age_cutoff", NULL };
-static const char *const target_keys[] = { "python", "platform", "host", NULL };
+static const char *const target_keys[] = { "runtime", "python", "platform", "host", NULL };
 static const char *const pkg_keys[] = { "ecosystem", "name", "version", "artifact", "requested_by", NULL };
 static const char *const pkg_required[] = { "ecosystem", "name", "version", "artifact", NULL };
 static const char *const art_keys[] = { "file", "format", "size", "sha256", NULL };
@@ -166,10 +166,13 @@ static int parse_lock(struct lockfile *l, struct pf_ydoc *d, struct pf_err *e)
 	if ((rc = pf_y_map(d, root, "target", &m, e)))
 		return rc;
 	if (m && ((rc = pf_y_check_map(d, m, "target", target_keys, NULL, e)) ||
+		  (rc = pf_y_str(d, m, "runtime", &l->target_runtime, e)) ||
 		  (rc = pf_y_str(d, m, "python", &l->target_python, e)) ||
 		  (rc = pf_y_str(d, m, "platform", &l->target_platform, e)) ||
 		  (rc = pf_y_strlist(d, m, "host", &l->host_provides, &l->nhost_provides, e))))
 		return rc;
+	if (m && lock_runtime_problem(l->target_runtime, l->nhost_provides))
+		return pf_y_fail(d, m, e, PF_EFORMAT, "%s", lock_runtime_problem(l->target_runtime, l->nhost_provides));
 	if ((rc = pf_y_strlist(d, root, "requests", &l->requests, &l->nrequests, e)) ||
 	    (rc = pf_y_int(d, root, "source_date_epoch", 0, (long long)1 << 40, &l->source_date_epoch, e)) ||
 	    (rc = pf_y_seq(d, root, "packages", &seq, e)))
@@ -264,8 +267,9 @@ void lock_write(const struct lockfile *l, struct pf_buf *out)
 	pf_yw_set_str(&w, m, "age_cutoff", l->age_cutoff);
 	pf_yw_set_str(&w, m, "relax_reason", l->relax_reason);
 	pf_yw_set(&w, root, "policy", m);
-	if (l->target_python || l->target_platform || l->nhost_provides) {
+	if (l->target_runtime || l->target_python || l->target_platform || l->nhost_provides) {
 		m = pf_yw_map(&w);
+		pf_yw_set_str(&w, m, "runtime", l->target_runtime);
 		pf_yw_set_str(&w, m, "python", l->target_python);
 		pf_yw_set_str(&w, m, "platform", l->target_platform);
 		if (l->nhost_provides)
@@ -323,4 +327,20 @@ const struct lock_pkg *lock_find(const struct lockfile *l, const char *eco, cons
 		if (!strcmp(l->pkgs[i].ecosystem, eco) && !strcmp(l->pkgs[i].name, name))
 			return &l->pkgs[i];
 	return NULL;
+}
+
+const char *lock_runtime_problem(const char *runtime, size_t nhost)
+{
+	if (!runtime || !strcmp(runtime, LOCK_RUNTIME_HOST))
+		return NULL;
+	if (strcmp(runtime, LOCK_RUNTIME_SELF))
+		return "target.runtime must be 'host' or 'self-contained'";
+	if (nhost)
+		return "target.host cannot be used with target.runtime 'self-contained' (nothing comes from the host)";
+	return NULL;
+}
+
+int lock_self_contained(const char *runtime)
+{
+	return runtime && !strcmp(runtime, LOCK_RUNTIME_SELF);
 }

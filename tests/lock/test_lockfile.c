@@ -27,6 +27,7 @@ static void make_lock(struct lockfile *l, struct lock_pkg *p)
 	l->ncatalog_keys = 1;
 	l->min_age_days = 14;
 	l->age_cutoff = "2026-05-18T00:00:00Z";
+	l->target_runtime = "self-contained";
 	l->target_python = "3.11";
 	l->source_date_epoch = 1768003200;
 	/* given out of order: the writer sorts */
@@ -101,6 +102,7 @@ int main(void)
 	ok(strstr(a.p, "age_cutoff: \"2026-05-18T00:00:00Z\"") != NULL, "absolute age cutoff written");
 	is_int(lock_parse(&back, "t.lock", a.p, a.len, &e), 0, "written lock parses");
 	lock_write(&back, &b);
+	is_str(back.target_runtime ? back.target_runtime : "", "self-contained", "target.runtime round-trips");
 	is_str(b.p, a.p, "parse + write gives the same bytes");
 	ok(lock_find(&back, "npm", "axios") && !lock_find(&back, "npm", "nope"), "lock_find");
 	lock_release(&back);
@@ -152,6 +154,13 @@ int main(void)
 	   "negative min_age_days refused (%s)", e.msg);
 	ok(image_text("name: a\ncatalog: ../c\npackages: [x]\ntarget: {python: \"three\"}\n", &e) == -PF_EFORMAT,
 	   "bad python version refused (%s)", e.msg);
+	is_int(image_text("name: a\ncatalog: ../c\npackages: [\"deb:x\"]\ntarget: {runtime: self-contained}\n", &e), 0,
+	       "target.runtime self-contained loads");
+	ok(image_text("name: a\ncatalog: ../c\npackages: [x]\ntarget: {runtime: chroot}\n", &e) == -PF_EFORMAT &&
+	   strstr(e.msg, "'host' or 'self-contained'"), "unknown target.runtime refused (%s)", e.msg);
+	ok(image_text("name: a\ncatalog: ../c\npackages: [x]\ntarget: {runtime: self-contained, host: [\"npm:node 18.0.0\"]}\n",
+		      &e) == -PF_EFORMAT && strstr(e.msg, "nothing comes from the host"),
+	   "target.host with a self-contained runtime refused (%s)", e.msg);
 	ok(image_text("name: a\ncatalog: ../c\npackages: [\"pip:x\"]\n", &e) == -PF_EFORMAT &&
 	   strstr(e.msg, "unknown ecosystem 'pip'"), "unknown ecosystem refused (%s)", e.msg);
 	pf_buf_release(&a);
