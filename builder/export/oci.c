@@ -160,6 +160,18 @@ static int copy_env(struct ctx *c, struct pf_err *e)
 	return rc;
 }
 
+/* Errors about the private copy name what the user gave. */
+static void name_env(struct ctx *c, struct pf_err *e)
+{
+	char *at = strstr(e->msg, c->envcopy), *msg;
+
+	if (!at)
+		return;
+	msg = pf_xasprintf("%.*s%s%s", (int)(at - e->msg), e->msg, c->o->env, at + strlen(c->envcopy));
+	snprintf(e->msg, sizeof e->msg, "%s", msg);
+	free(msg);
+}
+
 static int verify_env(struct ctx *c, struct pf_err *e)
 {
 	struct pack_verify_hook h = { visit, kept, c, MAX_KEEP };
@@ -861,6 +873,8 @@ int export_oci(const struct export_oci_opts *o, struct export_oci_result *r, str
 	if (!rc)
 		rc = commit(&c, exists, e);
 out:
+	if (rc && c.envcopy)
+		name_env(&c, e);
 	if (c.archive_open)
 		pf_afile_abort(&c.archive);
 	if (c.staging) {
