@@ -127,6 +127,20 @@ static int copy_env(struct ctx *c, struct pf_err *e)
 		return pf_error(e, PF_EFORMAT, "'%s': not a regular file (export takes an environment tarball)",
 				c->o->env);
 	}
+	{
+		unsigned char m[4];
+
+		/* a lockfile is the likely mistake: say what to do instead of "not an archive" */
+		if (pf_read_full(in, m, 4) != 4 || m[0] != 0x28 || m[1] != 0xb5 || m[2] != 0x2f || m[3] != 0xfd) {
+			close(in);
+			return pf_error(e, PF_EUSAGE, "'%s': not an environment tarball (tar + zstd); for a lockfile, "
+					"run 'pinfold build LOCKFILE -o ENV.tar.zst' and export ENV.tar.zst", c->o->env);
+		}
+		if (lseek(in, 0, SEEK_SET) < 0) {
+			close(in);
+			return pf_error(e, PF_EIO, "'%s': %s", c->o->env, strerror(errno));
+		}
+	}
 	out = open(c->envcopy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (out < 0) {
 		close(in);
@@ -833,12 +847,12 @@ int export_oci(const struct export_oci_opts *o, struct export_oci_result *r, str
 	if (!r->self_contained)
 		pf_warn(e, "'%s' is a host-mode environment: the image holds no interpreter of its own (build a "
 			"self-contained image to run it with podman, docker or Kubernetes)", o->env);
-	snprintf(r->ref_name, sizeof r->ref_name, "%s", o->tag ? o->tag : c.l.image_name);
-	if (!export_ref_name_ok(r->ref_name)) {
+	if (!export_ref_name_ok(o->tag ? o->tag : c.l.image_name)) {
 		rc = pf_error(e, PF_EFORMAT, "'%s': image name '%s' is not a valid reference name; pass --tag", o->env,
-			      r->ref_name);
+			      c.l.image_name);
 		goto out;
 	}
+	snprintf(r->ref_name, sizeof r->ref_name, "%s", o->tag ? o->tag : c.l.image_name);
 	pf_time_format((time_t)c.l.source_date_epoch, c.created);
 	rc = platform(&c.l, &os, &arch, e);
 	if (!rc)

@@ -65,14 +65,20 @@ struct prop {
 };
 
 struct props {
-	struct prop v[32];
-	size_t n;
+	struct prop *v;
+	size_t n, cap;
 };
+
+static void prop_owned(struct props *ps, const char *name, char *value)
+{
+	PF_GROW(ps->v, ps->n + 1, ps->cap);
+	ps->v[ps->n++] = (struct prop){ name, value };
+}
 
 static void prop(struct props *ps, const char *name, const char *value)
 {
-	if (value && ps->n < sizeof ps->v / sizeof ps->v[0])
-		ps->v[ps->n++] = (struct prop){ name, pf_xstrdup(value) };
+	if (value)
+		prop_owned(ps, name, pf_xstrdup(value));
 }
 
 static void propf(struct props *ps, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -84,17 +90,15 @@ static void propf(struct props *ps, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	pf_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
-	if (ps->n < sizeof ps->v / sizeof ps->v[0])
-		ps->v[ps->n++] = (struct prop){ name, pf_buf_detach(&b, NULL) };
-	else
-		pf_buf_release(&b);
+	prop_owned(ps, name, pf_buf_detach(&b, NULL));
 }
 
 static void props_release(struct props *ps)
 {
 	for (size_t i = 0; i < ps->n; i++)
 		free(ps->v[i].value);
-	ps->n = 0;
+	free(ps->v);
+	memset(ps, 0, sizeof *ps);
 }
 
 /* What the environment is: the lock's identity, its catalog, policy and target. */
@@ -249,7 +253,7 @@ static int spdx(const struct export_sbom *s, char **purls, char **ids, const uns
 {
 	const struct lockfile *l = s->lock;
 	struct export_json j;
-	struct props ps = { .n = 0 };
+	struct props ps = { NULL, 0, 0 };
 	char created[PF_TIME_STR], ns[PF_UUID_STR + 9];
 	int self = lock_self_contained(l->target_runtime);
 
@@ -407,7 +411,7 @@ static int cyclonedx(const struct export_sbom *s, char **purls, const unsigned c
 {
 	const struct lockfile *l = s->lock;
 	struct export_json j;
-	struct props ps = { .n = 0 };
+	struct props ps = { NULL, 0, 0 };
 	char created[PF_TIME_STR], serial[PF_UUID_STR + 9];
 
 	time_str(l->source_date_epoch, created);

@@ -197,5 +197,19 @@ expect 2 "is not gzip or zstd" "usage: an unknown compression" -- pf export oci 
 expect 2 "not a valid reference name" "usage: a bad --tag" -- pf export oci t.tar.zst -o u2 --tag 'a b'
 check "... nothing written for usage errors" "nothing_left u1 && nothing_left u2"
 expect 3 "'nope.tar.zst': No such file" "a missing environment" -- pf export oci nope.tar.zst -o u3
+expect 2 "pinfold build LOCKFILE -o ENV.tar.zst" "a lockfile is not exported directly (yet): the error says what to do" -- \
+	pf export oci t.lock -o u4
+check "... nothing written" "nothing_left u4"
 expect 2 "unknown export subcommand" "an unknown subcommand" -- pf export docker t.tar.zst
+
+# --- an environment built before pinfold recorded SBOMs: exported, with nothing attached
+mkdir old && tar --zstd -xf t.tar.zst -C old
+rm old/.pinfold/sbom.spdx.json old/.pinfold/sbom.cdx.json
+grep -v '^\.pinfold/sbom\.' old/.pinfold/manifest >old.manifest && mv old.manifest old/.pinfold/manifest
+(cd old && tar --zstd -cf ../old.tar.zst .)
+expect 0 "carries no SBOMs" "an environment without SBOMs exports, warning" -- pf export oci old.tar.zst -o imgold
+check "... index.json names no referrers" "[ \"\$(jq -r '.manifests[0].annotations[\"dev.pinfold.referrers\"]' imgold/index.json)\" = null ]"
+expect 0 "" "... and the image is still accepted" -- skopeo inspect oci:imgold
+expect 3 "has no .pinfold/sbom.spdx.json" "sbom of such an environment says to use its lockfile" -- \
+	pf $TR sbom old.tar.zst --format spdx-json --catalog cat
 done_testing
