@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh disable=SC2034 # sourced: sets variables for the test that sources it
 # Sourced by the export tests (after tests/lib.sh): a small signed catalog of real artifacts, its
 # lock and environment, and the npm tools that judge the SBOMs.
 
@@ -60,7 +61,7 @@ lock_tsv() {
 sbom_tools() {
 	NODE_TOOLS=$BUILDDIR/test-cache/sbom-node NODE_WHY=
 	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-		NODE_TOOLS= NODE_WHY="node and npm are not installed"
+		NODE_TOOLS='' NODE_WHY="node and npm are not installed"
 		return
 	fi
 	[ -d "$NODE_TOOLS/node_modules/packageurl-js" ] && [ -d "$NODE_TOOLS/node_modules/ajv-formats-draft2019" ] && return
@@ -69,7 +70,7 @@ sbom_tools() {
 		@cyclonedx/cyclonedx-library@10.3.0 ajv@8.17.1 ajv-formats@3.0.1 ajv-formats-draft2019@1.6.1 \
 		packageurl-js@2.0.1 >"$T/npm.log" 2>&1); then
 		sed 's/^/# /' "$T/npm.log" | tail -n 5
-		NODE_TOOLS= NODE_WHY="npm could not install the CycloneDX library, ajv and packageurl-js (registry unreachable?)"
+		NODE_TOOLS='' NODE_WHY="npm could not install the CycloneDX library, ajv and packageurl-js (registry unreachable?)"
 	fi
 }
 
