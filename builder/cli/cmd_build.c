@@ -16,6 +16,7 @@
 #include "cli/progress.h"
 #include "core/digest.h"
 #include "core/file.h"
+#include "export/sbom.h"
 #include "fetch/bundle.h"
 #include "fetch/fetch.h"
 #include "install/constraints.h"
@@ -302,6 +303,9 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 	free(p);
 	if (!rc)
 		rc = install_constraints(root, l, &c->err);
+	/* SPDX + CycloneDX in .pinfold/; vetting is recorded once build holds the verified catalog */
+	if (!rc)
+		rc = export_sbom_write_env(root, l, NULL, paths, &c->err);
 	if (!rc)
 		rc = pack_write_build_info(root, l->source_date_epoch, &c->err);
 	if (!rc)

@@ -34,6 +34,11 @@ const struct command commands[] = {
 	  "create LOCKFILE -o FILE.pfb [--mirror DIR|URL]... [--cache DIR]\n"
 	  "                             [--catalog DIR|URL] [--jobs N]\n"
 	  "       pinfold bundle verify FILE.pfb [--lock LOCKFILE]" },
+	{ "export", cmd_export, "export an environment as an OCI image (with its SBOMs attached)",
+	  "oci ENV.tar.zst -o DIR [--archive FILE.tar] [--compression gzip|zstd] [--tag NAME]" },
+	{ "sbom", cmd_sbom, "write the SPDX or CycloneDX SBOM of a lockfile or an environment",
+	  "LOCKFILE|ENV --format spdx-json|cyclonedx-json [-o FILE] [--catalog DIR|URL]\n"
+	  "                    [--mirror DIR|URL]... [--cache DIR]" },
 	{ "help", cmd_help, "show help for pinfold or a command", "[COMMAND]" },
 	{ NULL, NULL, NULL, NULL },
 };

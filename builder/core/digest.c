@@ -154,3 +154,26 @@ void pf_cleanse(void *p, size_t n)
 {
 	OPENSSL_cleanse(p, n);
 }
+
+void pf_uuid5(const unsigned char ns[16], const void *name, size_t n, char out[PF_UUID_STR])
+{
+	static const char digits[] = "0123456789abcdef";
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[20];
+	unsigned int len = sizeof md;
+	char *o = out;
+
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1 || EVP_DigestUpdate(ctx, ns, 16) != 1 ||
+	    (n && EVP_DigestUpdate(ctx, name, n) != 1) || EVP_DigestFinal_ex(ctx, md, &len) != 1)
+		die_crypto();
+	EVP_MD_CTX_free(ctx);
+	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50);	/* version 5 */
+	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);	/* RFC 4122 variant */
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = digits[md[i] >> 4];
+		*o++ = digits[md[i] & 15];
+	}
+	*o = '\0';
+}

@@ -32,6 +32,12 @@ int pf_digest_eq(const char *a, const char *b);
 
 /* 1 when s is exactly 64 lowercase hex digits. */
 int pf_is_sha256_hex(const char *s);
+/*
+ * A name-based UUID (RFC 4122 version 5: SHA-1 of the namespace UUID's 16
+ * bytes and the name), as "xxxxxxxx-xxxx-5xxx-yxxx-xxxxxxxxxxxx".
+ */
+#define PF_UUID_STR 37
+void pf_uuid5(const unsigned char ns[16], const void *name, size_t n, char out[PF_UUID_STR]);
 /* Lowercase hex of n raw bytes into out (2n+1 bytes). */
 void pf_hex(const unsigned char *raw, size_t n, char *out);
 

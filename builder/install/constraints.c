@@ -455,6 +455,19 @@ static int write_cfile(const char *root, const struct cfile *f, struct pf_err *e
 	return rc;
 }
 
+void install_constraints_env(const char *root, struct pf_strv *out)
+{
+	const char *sep = root[0] && root[strlen(root) - 1] == '/' ? "" : "/";
+
+	pf_strv_push_owned(out, pf_xasprintf("PIP_CONSTRAINT=%s%s.pinfold/constraints.txt", root, sep));
+	pf_strv_push(out, "PIP_NO_INDEX=1");
+	pf_strv_push(out, "PIP_REQUIRE_HASHES=1");
+	pf_strv_push_owned(out, pf_xasprintf("npm_config_globalconfig=%s%setc/npmrc", root, sep));
+	pf_strv_push(out, "npm_config_offline=true");
+	pf_strv_push(out, "npm_config_yes=false");
+	pf_strv_push(out, "npm_config_registry=https://vetted-packages-only.invalid/");
+}
+
 int install_constraints(const char *root, const struct lockfile *l, struct pf_err *e)
 {
 	/* The guards and settings that do not depend on the lock. */

@@ -34,6 +34,14 @@ struct lockfile;
 int install_constraints(const char *root, const struct lockfile *l, struct pf_err *e);
 
 /*
+ * The variables the constraints set while the environment is active (what
+ * .pinfold/activate.d/constraints.sh exports), for an environment whose root
+ * is root ("/" for an image or a sandbox): "NAME=VALUE" strings pushed to
+ * out in a fixed order. Keep in step with the shell side above.
+ */
+void install_constraints_env(const char *root, struct pf_strv *out);
+
+/*
  * The constraint state of an unpacked environment, for unlock and verify.
  * All strings are owned by the struct; release with install_cstate_release().
  */

@@ -240,6 +240,13 @@ static void wheel_field(struct install_meta *m, const char *key, const char *val
 		push_folded(m, &m->depends, &m->ndepends, val, strlen(val));
 	else if (!strcasecmp(key, "Provides-Extra"))
 		push_folded(m, &m->conflicts, &m->nconflicts, val, strlen(val));	/* extras; fixed up below */
+	else if (!strcasecmp(key, "License-Expression")) {
+		m->license = folded(m, val);
+		m->license_is_expression = 1;
+	} else if (!strcasecmp(key, "License") && !m->license_is_expression)
+		m->license = folded(m, val);
+	else if (!strcasecmp(key, "Classifier") && !strncmp(folded(m, val), "License ::", 10))
+		push_folded(m, &m->license_classifiers, &m->nlicense_classifiers, val, strlen(val));
 }
 
 static int is_wheel_metadata(const char *name)
@@ -325,6 +332,33 @@ static int is_package_json(const char *name)
 	return !strcmp(name, "package/package.json");
 }
 
+/* "license": "MIT"; legacy {"type": "MIT"} or "licenses": [{"type": ...}, ...] (any of them). */
+static void npm_license(struct install_meta *m, const struct install_json *root)
+{
+	const struct install_json *l = install_json_get(root, "license"), *ls = install_json_get(root, "licenses");
+	struct pf_buf b = PF_BUF_INIT;
+
+	if (l && l->type == INSTALL_J_STR) {
+		m->license = folded(m, l->str);
+		m->license_is_expression = 1;
+		return;
+	}
+	if (l && l->type == INSTALL_J_OBJ && (l = install_json_get(l, "type")) && l->type == INSTALL_J_STR) {
+		m->license = folded(m, l->str);
+		return;
+	}
+	for (size_t i = 0; ls && ls->type == INSTALL_J_ARR && i < ls->n; i++) {
+		const struct install_json *t = ls->vals[i]->type == INSTALL_J_OBJ ? install_json_get(ls->vals[i], "type") :
+										NULL;
+
+		if (t && t->type == INSTALL_J_STR && *t->str)
+			pf_buf_addf(&b, "%s%s", b.len ? " OR " : "", t->str);
+	}
+	if (b.len)
+		m->license = folded(m, pf_buf_cstr(&b));
+	pf_buf_release(&b);
+}
+
 static int read_npm(const char *path, struct install_meta *m, struct pf_err *e)
 {
 	struct pf_buf b = PF_BUF_INIT;
@@ -352,6 +386,7 @@ static int read_npm(const char *path, struct install_meta *m, struct pf_err *e)
 	}
 	m->name = n->str;
 	m->version = v->str;
+	npm_license(m, root);
 	deps = install_json_get(root, "dependencies");
 	opt = install_json_get(root, "optionalDependencies");
 	if ((deps && deps->type != INSTALL_J_OBJ) || (opt && opt->type != INSTALL_J_OBJ)) {

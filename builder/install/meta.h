@@ -20,6 +20,12 @@
  *   folded).
  * - generic (.tar.gz/.tar.xz/.tar.zst): only checked to be a readable tar;
  *   name and version are NULL (the caller supplies them).
+ * The licence the artifact declares (for SBOMs; never used to decide anything):
+ * - wheel: License-Expression, else License (whitespace folded), and each
+ *   "License :: ..." Classifier;
+ * - npm: "license" when it is a string, else the "type" of a legacy
+ *   "license" object or of each "licenses" entry (joined with " OR ");
+ * - deb, generic: nothing (a deb's copyright file is free text).
  */
 struct install_meta {
 	struct pf_arena arena;
@@ -29,6 +35,9 @@ struct install_meta {
 	const char **depends; size_t ndepends;
 	const char **provides; size_t nprovides;
 	const char **conflicts; size_t nconflicts;
+	const char *license;		/* declared expression or text, NULL when none */
+	int license_is_expression;	/* wheel License-Expression / npm "license" string */
+	const char **license_classifiers; size_t nlicense_classifiers;	/* wheel "License :: ..." */
 };
 
 /*

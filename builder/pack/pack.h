@@ -109,4 +109,30 @@ int pack_verify(const char *target, const char *lockfile, const char *against, s
 		struct pf_err *e);
 void pack_verify_release(struct pack_verify *v);
 
+/*
+ * What a caller wants to see of the environment while it is verified (export,
+ * sbom): visit() is called for every path of the target, in the order read;
+ * it returns 1 to keep a file's bytes, and kept() then receives them (the
+ * bytes verify hashed, so what the caller reads is what was checked). A kept
+ * file over max_keep bytes fails the verify with PF_ETOOBIG. A non-zero
+ * return from visit() other than 1 stops the verify and is returned (with
+ * e filled by the caller).
+ */
+struct pack_verify_hook {
+	int (*visit)(void *ud, const char *path, enum pack_type type, struct pf_err *e);
+	void (*kept)(void *ud, const char *path, const void *data, size_t len);
+	void *ud;
+	size_t max_keep;
+};
+int pack_verify_hooked(const char *target, const char *lockfile, const char *against,
+		       const struct pack_verify_hook *hook, struct pack_verify *v, struct pf_err *e);
+
+/*
+ * Decompress an environment tarball (tar + zstd) and pass its tar bytes to
+ * sink in order. More than max bytes of tar, a zstd error or a truncated
+ * frame fail; a non-zero return from sink stops and is returned.
+ */
+typedef int (*pack_tar_sink)(void *ud, const void *buf, size_t n, struct pf_err *e);
+int pack_tar_stream(const char *path, uint64_t max, pack_tar_sink sink, void *ud, struct pf_err *e);
+
 #endif

@@ -38,8 +38,15 @@ static void meta_release(struct meta *m)
 	pf_buf_release(&m->unlocked);
 }
 
+/* Ask the hook about one path; 1 means keep its bytes. */
+static int hook_visit(const struct pack_verify_hook *h, const char *path, enum pack_type t, struct pf_err *e)
+{
+	return h && h->visit ? h->visit(h->ud, path, t, e) : 0;
+}
+
 /* Read a tarball under the hostile-archive rules: every entry hashed, .pinfold/ files kept. */
-static int read_tarball(const char *path, struct pack_list *l, struct meta *m, struct pf_err *e)
+static int read_tarball(const char *path, struct pack_list *l, struct meta *m, const struct pack_verify_hook *h,
+			struct pf_err *e)
 {
 	struct install_reader_opts o;
 	struct install_reader *r = NULL;
@@ -56,9 +63,15 @@ static int read_tarball(const char *path, struct pack_list *l, struct meta *m, s
 	rc = install_reader_open(&r, path, &o, e);
 	while (!rc && (rc = install_reader_next(r, &ent, e)) > 0) {
 		struct pack_entry *pe;
-		int *has = NULL;
-		struct pf_buf *keep = meta_slot(m, ent.path, &has);
+		int *has = NULL, want;
+		struct pf_buf *keep = meta_slot(m, ent.path, &has), hk = PF_BUF_INIT;
 
+		want = hook_visit(h, ent.path, ent.type == INSTALL_E_DIR ? PACK_DIR : ent.type == INSTALL_E_SYMLINK ?
+					       PACK_LINK : ent.type == INSTALL_E_HARDLINK ? PACK_OTHER : PACK_FILE, e);
+		if (want < 0 || want > 1) {
+			rc = want;
+			break;
+		}
 		rc = 0;
 		PF_GROW(l->v, l->n + 1, l->cap);
 		pe = &l->v[l->n++];
@@ -85,13 +98,21 @@ static int read_tarball(const char *path, struct pack_list *l, struct meta *m, s
 				pe->size += n;
 				if (keep && keep->len + n <= MAX_MANIFEST)
 					pf_buf_add(keep, buf, n);
+				if (want && hk.len + n > h->max_keep)
+					rc = pf_error(e, PF_ETOOBIG, "'%s': '%s' is larger than %zu bytes", path, ent.path,
+						      h->max_keep);
+				else if (want)
+					pf_buf_add(&hk, buf, n);
 			}
 			pf_sha256_final(&s, pe->sha256);
 			if (keep && !rc) {
 				*has = 1;
 				pf_buf_cstr(keep);
 			}
+			if (want && !rc)
+				h->kept(h->ud, ent.path, hk.p ? hk.p : "", hk.len);
 		}
+		pf_buf_release(&hk);
 	}
 	install_reader_close(r);
 	if (!rc)
@@ -234,8 +255,39 @@ static void compare(const struct pack_list *act, const struct pack_list *man, co
 	}
 }
 
+/* A directory target: visit every path; read the files the hook keeps. */
+static int hook_dir(const char *target, const struct pack_list *act, const struct pack_verify_hook *h, struct pf_err *e)
+{
+	for (size_t i = 0; h && i < act->n; i++) {
+		const struct pack_entry *p = &act->v[i];
+		int want = hook_visit(h, p->path, p->type, e);
+
+		if (want < 0 || want > 1)
+			return want;
+		if (want && p->type == PACK_FILE) {
+			struct pf_buf b = PF_BUF_INIT;
+			char *path = pf_path_join(target, p->path);
+			int rc = pf_read_file(path, h->max_keep, &b, e);
+
+			if (!rc)
+				h->kept(h->ud, p->path, b.p ? b.p : "", b.len);
+			pf_buf_release(&b);
+			free(path);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 int pack_verify(const char *target, const char *lockfile, const char *against, struct pack_verify *v,
 		struct pf_err *e)
+{
+	return pack_verify_hooked(target, lockfile, against, NULL, v, e);
+}
+
+int pack_verify_hooked(const char *target, const char *lockfile, const char *against,
+		       const struct pack_verify_hook *hook, struct pack_verify *v, struct pf_err *e)
 {
 	struct pack_list act = { NULL, 0, 0 }, man = { NULL, 0, 0 }, refl = { NULL, 0, 0 };
 	struct meta m, ref;
@@ -253,8 +305,10 @@ int pack_verify(const char *target, const char *lockfile, const char *against, s
 		rc = pack_scan(target, 1, &act, e);
 		if (!rc)
 			rc = read_dir_meta(target, &m, e);
+		if (!rc)
+			rc = hook_dir(target, &act, hook, e);
 	} else {
-		rc = read_tarball(target, &act, &m, e);
+		rc = read_tarball(target, &act, &m, hook, e);
 	}
 	if (rc)
 		goto out;
@@ -264,7 +318,7 @@ int pack_verify(const char *target, const char *lockfile, const char *against, s
 			rc = pf_error(e, PF_EUSAGE, "'%s': --against takes an environment tarball", against);
 			goto out;
 		}
-		rc = read_tarball(against, &refl, &ref, e);
+		rc = read_tarball(against, &refl, &ref, NULL, e);
 		if (rc)
 			goto out;
 		if (!ref.has_manifest) {

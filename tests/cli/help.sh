@@ -14,13 +14,13 @@ helps() {
 
 helps "pinfold --help" --help
 helps "pinfold help" help
-for cmd in key catalog lock why build verify audit unlock bundle help; do
+for cmd in key catalog lock why build verify audit unlock bundle export sbom help; do
 	helps "$cmd --help" $cmd --help
 	helps "$cmd -h" $cmd -h
 	helps "help $cmd" help $cmd
 done
 for sub in "key generate" "key id" "catalog init" "catalog add" "catalog remove" "catalog list" \
-	"catalog sign" "catalog verify" "catalog revoke" "bundle create" "bundle verify"; do
+	"catalog sign" "catalog verify" "catalog revoke" "bundle create" "bundle verify" "export oci"; do
 	# shellcheck disable=SC2086 # command and subcommand
 	helps "$sub --help" $sub --help
 	# shellcheck disable=SC2086
@@ -46,7 +46,7 @@ unnamed() {
 	done
 }
 
-for cmd in lock why build verify audit unlock bundle; do
+for cmd in lock why build verify audit unlock bundle export sbom; do
 	pf help $cmd | synopsis >syn.txt
 	missing=$(unnamed syn.txt $cmd)
 	check "$cmd: the usage synopsis names every option (missing:${missing:- none})" '[ -z "$missing" ]'
