@@ -6,6 +6,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/internal.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "core/yaml.h"
 
@@ -50,7 +51,7 @@ int catalog_token_ok(const char *s, size_t max)
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
 		if (*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '\\')
 			return 0;
-	return n <= max;
+	return n <= max && !pf_text_check(s, n);
 }
 
 /* Free text: no control characters except none at all; bounded. */
@@ -63,7 +64,7 @@ int catalog_text_ok(const char *s, size_t max)
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
 		if (*p < 0x20 || *p == 0x7f)
 			return 0;
-	return n <= max;
+	return n <= max && !pf_text_check(s, n);
 }
 
 int catalog_date_ok(const char *s)

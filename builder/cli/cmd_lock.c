@@ -10,6 +10,7 @@
 #include "cli/source.h"
 #include "core/digest.h"
 #include "core/file.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "fetch/fetch.h"
 #include "lock/lock.h"
@@ -257,6 +258,10 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 	if (reason && !relax) {
 		pf_strv_release(&upgrade);
 		return cli_usage(c, "lock", "--reason goes with --relax-policy");
+	}
+	if (reason && pf_text_check_str(reason)) {
+		pf_strv_release(&upgrade);
+		return cli_usage(c, "lock", "--reason: control characters are not allowed (one line of text)");
 	}
 
 	rc = image_load(&im, argv[optind], &c->err);

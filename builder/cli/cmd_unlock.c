@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/text.h"
 #include "install/constraints.h"
 
 static void usage(FILE *f)
@@ -26,7 +27,7 @@ static char *who(void)
 	const char *u = getenv("USER");
 	struct passwd *pw;
 
-	if (u && *u)
+	if (u && *u && !pf_text_check_str(u))	/* recorded in the environment: one line of text */
 		return pf_xstrdup(u);
 	pw = getpwuid(getuid());
 	if (pw && pw->pw_name && *pw->pw_name)
@@ -60,6 +61,8 @@ int cmd_unlock(struct cli *c, int argc, char **argv)
 	if (!reason || !*reason)
 		return cli_usage(c, "unlock", "refusing to unlock '%s' without --reason TEXT "
 				 "(the reason is recorded in the environment)", env);
+	if (pf_text_check_str(reason))
+		return cli_usage(c, "unlock", "--reason: control characters are not allowed (one line of text)");
 	memset(&s, 0, sizeof s);
 	by = who();
 	rc = install_unlock(env, by, reason, &s, &c->err);

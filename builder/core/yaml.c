@@ -9,6 +9,7 @@
 #include <yaml.h>
 
 #include "core/file.h"
+#include "core/text.h"
 #include "core/yaml.h"
 
 #define MAX_DEPTH 64
@@ -134,6 +135,11 @@ static int parse(struct pf_ydoc *d, const char *file, const char *data, size_t l
 			n = node_new(a, PF_Y_SCALAR, &ev);
 			if (memchr(ev.data.scalar.value, '\0', ev.data.scalar.length)) {
 				rc = pf_y_fail(d, n, e, PF_EFORMAT, "NUL byte in a scalar");
+				break;
+			}
+			/* escapes ("\e", "\x9b") decode to bytes a terminal acts on: never kept */
+			if (pf_text_check((const char *)ev.data.scalar.value, ev.data.scalar.length)) {
+				rc = pf_y_fail(d, n, e, PF_EFORMAT, "control character in a string");
 				break;
 			}
 			n->str = pf_arena_strndup(a, (const char *)ev.data.scalar.value, ev.data.scalar.length);

@@ -27,7 +27,8 @@ struct pf_ynode {
 
 /*
  * A parsed document. Strict: one document; no anchors, aliases or tags;
- * no duplicate keys; non-scalar keys refused; nesting depth capped.
+ * no duplicate keys; non-scalar keys refused; nesting depth capped; every
+ * scalar (keys too) passes pf_text_check() after escapes are decoded.
  * Errors read "file:line:col: problem".
  */
 struct pf_ydoc {

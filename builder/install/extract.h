@@ -49,12 +49,13 @@ struct install_reader_opts {
 	uint64_t max_entries;	/* 0: INSTALL_DEFAULT_MAX_ENTRIES */
 	uint64_t *unpacked;	/* shared byte counter (may be NULL: no cap) */
 	uint64_t max_unpacked;
+	int fd;			/* > 2: read this open file (pread, borrowed) instead of opening path */
 };
 
 struct install_reader;
 
 /*
- * Open an archive file. Rules (ARCHITECTURE.md §7) are checked by
+ * Open an archive file (a regular file: see pf_open_regular; or o->fd). Rules (ARCHITECTURE.md §7) are checked by
  * install_reader_next() for each entry before the caller sees it; the first
  * violation is PF_EUNSAFE "'<artifact>': entry '<name>': <what>". Any
  * libarchive status other than OK is fatal. Names are handled as UTF-8
@@ -81,7 +82,7 @@ int install_reader_fail(struct install_reader *r, struct pf_err *e, const char *
 void install_reader_close(struct install_reader *r);
 
 /* Name checks shared with the installers and verify. */
-/* 0 when s is valid UTF-8 without control characters (C0, DEL). */
+/* 0 when s passes pf_text_check(): valid UTF-8 without control characters (C0, DEL, C1, bidi). */
 int install_name_ok(const char *s, size_t len);
 
 #endif

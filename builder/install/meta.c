@@ -7,6 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "core/text.h"
 #include "install/json.h"
 #include "install/meta.h"
 
@@ -509,6 +510,22 @@ out:
 	return rc;
 }
 
+/* What the curator reviews and the catalog records is text a terminal shows as it is. */
+static int text_check(const char *path, const struct install_meta *m, struct pf_err *e)
+{
+	const char *bad = pf_text_check_str(m->name) ? "name" : pf_text_check_str(m->version) ? "version" : NULL;
+
+	for (size_t i = 0; !bad && i < m->ndepends; i++)
+		bad = pf_text_check_str(m->depends[i]) ? "a dependency" : NULL;
+	for (size_t i = 0; !bad && i < m->nprovides; i++)
+		bad = pf_text_check_str(m->provides[i]) ? "a provides entry" : NULL;
+	for (size_t i = 0; !bad && i < m->nconflicts; i++)
+		bad = pf_text_check_str(m->conflicts[i]) ? "a conflicts entry" : NULL;
+	if (bad)
+		return pf_error(e, PF_EFORMAT, "'%s': metadata: %s has control characters or is not UTF-8", path, bad);
+	return 0;
+}
+
 static int ends(const char *s, const char *suf)
 {
 	size_t n = strlen(s), k = strlen(suf);
@@ -556,6 +573,8 @@ int install_read_meta(const char *path, const char *format_hint, struct install_
 	m->format = pf_arena_strdup(&m->arena, fmt);
 	if (!rc && strcmp(fmt, "generic") && (!m->name || !*m->name || !m->version || !*m->version))
 		rc = pf_error(e, PF_EFORMAT, "'%s': metadata has no package name or version", path);
+	if (!rc)
+		rc = text_check(path, m, e);
 	return rc;
 }
 

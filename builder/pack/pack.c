@@ -18,6 +18,7 @@
 
 #include "pf_config.h"
 #include "core/file.h"
+#include "core/text.h"
 #include "core/yaml.h"
 #include "install/install.h"
 #include "pack/pack.h"
@@ -296,6 +297,11 @@ int pack_manifest_parse(const char *file, const char *text, size_t len, struct p
 		    (l->n && strcmp(l->v[l->n - 1].path, f[0]) >= 0)) {
 			free(copy);
 			return pf_error(e, PF_EFORMAT, "'%s':%d: malformed or unsorted manifest line", file, line);
+		}
+		if (pf_text_check_str(f[0]) || (nf == 5 && pf_text_check_str(f[5]))) {
+			free(copy);
+			return pf_error(e, PF_EFORMAT, "'%s':%d: control character or invalid UTF-8 in a path", file,
+					line);
 		}
 		pe = push(l);
 		pe->path = pf_xstrdup(f[0]);

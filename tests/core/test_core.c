@@ -7,6 +7,7 @@
 
 #include "core/digest.h"
 #include "core/file.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "core/yaml.h"
 #include "tap.h"
@@ -58,6 +59,27 @@ static void test_strict(void)
 		   "duplicate key in a large map refused (%s)", e.msg);
 		pf_buf_release(&b);
 	}
+}
+
+/* Escapes decode to bytes a terminal acts on: refused wherever they appear, keys too. */
+static void test_controls(void)
+{
+	static const char *const bad[] = {
+		"a: \"\\e[31mred\"\n", "a: \"\\x1b]0;title\\x07\"\n", "a: \"\\x9b31m\"\n", "a: \"\\u009b\"\n",
+		"a: \"x\\ny\"\n", "a: \"tab\\there\"\n", "a: \"\\u202e\"\n", "a: \"\\u2066x\"\n",
+		"a: \"\\x7f\"\n", "\"k\\e\": 1\n", "a: [\"ok\", \"\\r\"]\n", "a: |\n  two\n  lines\n",
+		NULL,
+	};
+	struct pf_err e;
+
+	for (const char *const *t = bad; *t; t++)
+		ok(parse(*t, &e) == -PF_EFORMAT && strstr(e.msg, "control character") && !strchr(e.msg, 0x1b),
+		   "control characters refused: %.*s (%s)", (int)strcspn(*t, "\n"), *t, e.msg);
+	ok(parse("a: \"caf\\u00e9 \\u2603 \\U0001F600\"\nb: ünïcödé\n", &e) == 0, "printable Unicode accepted (%s)",
+	   e.msg);
+	ok(pf_text_check("ok", 2) == 0 && pf_text_check("\xc0\xaf", 2) < 0 && pf_text_check("\xed\xa0\x80", 3) < 0 &&
+	   pf_text_check("\xc2", 1) < 0 && pf_text_check("\xc2\x85", 2) < 0 && pf_text_check("\xe2\x80\xae", 3) < 0,
+	   "overlong, surrogate, truncated, NEL and RLO refused");
 }
 
 static void test_typed(void)
@@ -119,8 +141,16 @@ static void test_writer(void)
 	pf_yw_set(&w, root, "packages", seq);
 	pf_yaml_emit(root, &out);
 	is_str(pf_buf_cstr(&out), want, "writer output is stable and quoted where needed");
-	ok(pf_yaml_parse(&d, "w.yaml", out.p, out.len, &e) == 0, "writer output parses back");
-	is_str(pf_y_get(d.root, "quote")->str, "say \"hi\"\n", "escapes round-trip");
+	ok(pf_yaml_parse(&d, "w.yaml", out.p, out.len, &e) == -PF_EFORMAT && strstr(e.msg, "w.yaml:4:8: control"),
+	   "a newline the writer escaped is refused when read back (%s)", e.msg);
+	out.len = 0;
+	root->n = 0;
+	pf_yw_set_str(&w, root, "quote", "say \"hi\" \\ bye");
+	pf_yw_set_str(&w, root, "bool", "yes");
+	pf_yaml_emit(root, &out);
+	memset(&e, 0, sizeof e);
+	ok(pf_yaml_parse(&d, "w.yaml", out.p, out.len, &e) == 0, "writer output parses back (%s)", e.msg);
+	is_str(pf_y_get(d.root, "quote")->str, "say \"hi\" \\ bye", "escapes round-trip");
 	is_str(pf_y_get(d.root, "bool")->str, "yes", "reserved word stays a string");
 	pf_ydoc_release(&d);
 	pf_buf_release(&out);
@@ -180,6 +210,7 @@ static void test_files(void)
 int main(void)
 {
 	test_strict();
+	test_controls();
 	test_typed();
 	test_writer();
 	test_time();
