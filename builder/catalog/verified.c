@@ -234,29 +234,9 @@ static int read_with_room(const char *path, size_t max, struct catalog_file *f, 
 	size_t want, got = 0;
 	int fd, rc = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = pf_open_regular(path, 0, &st, e);
 	if (fd < 0)
-		return pf_error(e, errno == ENOENT ? PF_ENOTFOUND : PF_EIO, "'%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		/* a pipe or device: the general reader, then one copy */
-		struct pf_buf b = PF_BUF_INIT;
-
-		close(fd);
-		fd = -1;
-		rc = pf_read_file(path, max, &b, e);
-		if (!rc) {
-			f->buf = pf_xmalloc(PAE_ROOM + b.len + 1);
-			if (b.len)
-				memcpy(f->buf + PAE_ROOM, b.p, b.len);
-			f->len = b.len;
-		}
-		pf_buf_release(&b);
-		goto out;
-	}
+		return fd;
 	if ((uint64_t)st.st_size > max) {
 		rc = pf_error(e, PF_ETOOBIG, "'%s': larger than %zu bytes, refused unread", path, max);
 		goto out;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/advisories.h"
 #include "cli/cli.h"
@@ -36,11 +37,12 @@ static int is_zstd(const char *path)
 {
 	static const unsigned char magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
 	unsigned char b[4];
-	FILE *f = fopen(path, "rb");
-	int r = f && fread(b, 1, 4, f) == 4 && !memcmp(b, magic, 4);
+	struct pf_err e = { 0 };
+	int fd = pf_open_regular(path, 0, NULL, &e), r;	/* a FIFO is not waited for: the reader refuses it */
 
-	if (f)
-		fclose(f);
+	r = fd >= 0 && pf_read_full(fd, b, 4) == 4 && !memcmp(b, magic, 4);
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 

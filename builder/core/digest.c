@@ -12,6 +12,7 @@
 #include <openssl/params.h>
 
 #include "core/digest.h"
+#include "core/file.h"
 #include "core/mem.h"
 
 static void die_crypto(void)
@@ -73,18 +74,15 @@ void pf_sha256_hex(const void *data, size_t n, char hex[PF_SHA256_HEX])
 	pf_sha256_final(&s, hex);
 }
 
-int pf_sha256_file(const char *path, char hex[PF_SHA256_HEX], uint64_t *size, struct pf_err *e)
+int pf_sha256_fd(int fd, int copy_fd, const char *label, char hex[PF_SHA256_HEX], uint64_t *size,
+		 struct pf_err *e)
 {
 	enum { CHUNK = 1 << 17 };
-	unsigned char *chunk;
+	unsigned char *chunk = pf_xmalloc(CHUNK);
 	struct pf_sha256 s;
 	uint64_t total = 0;
-	int fd;
+	int rc = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return pf_error(e, errno == ENOENT ? PF_ENOTFOUND : PF_EIO, "'%s': %s", path, strerror(errno));
-	chunk = pf_xmalloc(CHUNK);
 	pf_sha256_init(&s);
 	for (;;) {
 		ssize_t n = read(fd, chunk, CHUNK);
@@ -92,24 +90,43 @@ int pf_sha256_file(const char *path, char hex[PF_SHA256_HEX], uint64_t *size, st
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			int rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror(errno));
-
-			pf_sha256_final(&s, hex);
-			free(chunk);
-			close(fd);
-			return rc;
+			rc = pf_error(e, PF_EIO, "'%s': %s", label, strerror(errno));
+			break;
 		}
 		if (n == 0)
 			break;
 		pf_sha256_update(&s, chunk, (size_t)n);
 		total += (uint64_t)n;
+		for (ssize_t off = 0; copy_fd >= 0 && off < n;) {
+			ssize_t w = write(copy_fd, chunk + off, (size_t)(n - off));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				rc = pf_error(e, PF_EIO, "'%s': cannot copy: %s", label, strerror(errno));
+				break;
+			}
+			off += w;
+		}
+		if (rc)
+			break;
 	}
 	free(chunk);
-	close(fd);
 	pf_sha256_final(&s, hex);
-	if (size)
+	if (!rc && size)
 		*size = total;
-	return 0;
+	return rc;
+}
+
+int pf_sha256_file(const char *path, char hex[PF_SHA256_HEX], uint64_t *size, struct pf_err *e)
+{
+	int fd = pf_open_regular(path, 0, NULL, e), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = pf_sha256_fd(fd, -1, path, hex, size, e);
+	close(fd);
+	return rc;
 }
 
 int pf_is_sha256_hex(const char *s)

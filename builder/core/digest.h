@@ -20,8 +20,15 @@ void pf_sha256_final(struct pf_sha256 *s, char hex[PF_SHA256_HEX]);
 void pf_sha256_final_raw(struct pf_sha256 *s, unsigned char raw[32]);
 
 void pf_sha256_hex(const void *data, size_t n, char hex[PF_SHA256_HEX]);
-/* Hash a file; *size gets its length when not NULL. */
+/* Hash a regular file (pf_open_regular() rules); *size gets its length when not NULL. */
 int pf_sha256_file(const char *path, char hex[PF_SHA256_HEX], uint64_t *size, struct pf_err *e);
+/*
+ * Hash fd from its offset to its end; with copy_fd >= 0 every byte hashed is
+ * also written there (so the copy holds exactly what was hashed). label names
+ * the file in errors.
+ */
+int pf_sha256_fd(int fd, int copy_fd, const char *label, char hex[PF_SHA256_HEX], uint64_t *size,
+		 struct pf_err *e);
 /* HMAC-SHA-256 of the concatenation a || b under key, as lowercase hex. */
 void pf_hmac_sha256_hex(const unsigned char *key, size_t keylen, const void *a, size_t alen, const void *b,
 			size_t blen, char hex[PF_SHA256_HEX]);

@@ -12,25 +12,61 @@
 
 #include "core/file.h"
 
+static const char *kind_of(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" :
+	       S_ISCHR(m) || S_ISBLK(m) ? "a device" : S_ISLNK(m) ? "a symlink" : "not a plain file";
+}
+
+int pf_open_regular(const char *path, unsigned flags, struct stat *st, struct pf_err *e)
+{
+	struct stat sb;
+	int fd, fl;
+
+	if (!st)
+		st = &sb;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (flags & PF_OPEN_NOFOLLOW ? O_NOFOLLOW : 0));
+	if (fd < 0) {
+		int err = errno;
+
+		if (err == ELOOP && (flags & PF_OPEN_NOFOLLOW) && !lstat(path, st) && S_ISLNK(st->st_mode))
+			return pf_error(e, PF_EIO, "'%s': not a regular file (a symlink)", path);
+		return pf_error(e, err == ENOENT ? PF_ENOTFOUND : PF_EIO, "'%s': %s", path, strerror(err));
+	}
+	if (fstat(fd, st) < 0) {
+		int rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror(errno));
+
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		int rc = S_ISDIR(st->st_mode) ? pf_error(e, PF_EIO, "'%s': is a directory", path) :
+			 pf_error(e, PF_EIO, "'%s': not a regular file (%s)", path, kind_of(st->st_mode));
+
+		close(fd);
+		return rc;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
 int pf_read_file(const char *path, size_t max, struct pf_buf *out, struct pf_err *e)
+{
+	return pf_read_file_flags(path, 0, max, out, e);
+}
+
+int pf_read_file_flags(const char *path, unsigned flags, size_t max, struct pf_buf *out, struct pf_err *e)
 {
 	struct stat st;
 	size_t start = out->len;
 	int fd, rc = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = pf_open_regular(path, flags, &st, e);
 	if (fd < 0)
-		return pf_error(e, errno == ENOENT ? PF_ENOTFOUND : PF_EIO,
-				"'%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		rc = pf_error(e, PF_EIO, "'%s': is a directory", path);
-		goto out;
-	}
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+		return fd;
+	if ((uint64_t)st.st_size > max) {
 		rc = pf_error(e, PF_ETOOBIG, "'%s': larger than %zu bytes, refused unread", path, max);
 		goto out;
 	}
@@ -143,6 +179,23 @@ int pf_write_file(const char *path, const void *data, size_t n, mode_t mode, str
 		return rc;
 	pf_afile_write(&f, data, n);
 	return pf_afile_commit(&f, e);
+}
+
+int pf_tmpfile(const char *dir, struct pf_err *e)
+{
+	int fd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		char *t = pf_xasprintf("%s/.pinfold-tmp-XXXXXX", dir);
+
+		fd = mkostemp(t, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(t);
+		free(t);
+	}
+	if (fd < 0)
+		return pf_error(e, PF_EIO, "'%s': cannot create a private temporary file: %s", dir, strerror(errno));
+	return fd;
 }
 
 int pf_mkdir_p(const char *path, mode_t mode, struct pf_err *e)

@@ -15,10 +15,26 @@
 #define PF_MAX_SMALL	((size_t)16 << 20)	/* images, lockfiles, signatures, keys */
 
 /*
- * Read all of path into out (appended; NUL-terminated). A file over max bytes
- * is refused from its size before it is read ("'path': larger than N bytes").
+ * Open path for reading, refusing anything but a regular file before a read
+ * could block: the open itself is O_NONBLOCK (a FIFO would otherwise wait for
+ * a writer), then fstat decides ("'path': not a regular file (a FIFO)").
+ * With PF_OPEN_NOFOLLOW a symlink as the last component is refused too (for
+ * paths inside trees pinfold does not control: environments, caches, state).
+ * Returns the descriptor (blocking again, O_CLOEXEC) or a negative PF_E*
+ * (PF_ENOTFOUND when absent); st is filled when not NULL.
+ */
+enum { PF_OPEN_NOFOLLOW = 1 };
+struct stat;
+int pf_open_regular(const char *path, unsigned flags, struct stat *st, struct pf_err *e);
+
+/*
+ * Read all of path into out (appended; NUL-terminated): pf_open_regular(),
+ * then a file over max bytes is refused from its size before it is read
+ * ("'path': larger than N bytes").
  */
 int pf_read_file(const char *path, size_t max, struct pf_buf *out, struct pf_err *e);
+/* The same with pf_open_regular() flags. */
+int pf_read_file_flags(const char *path, unsigned flags, size_t max, struct pf_buf *out, struct pf_err *e);
 
 /*
  * An output written to "path.tmp-XXXXXX" in the same directory and renamed
@@ -38,6 +54,13 @@ void pf_afile_abort(struct pf_afile *f);
 
 /* Write data to path atomically with the given mode. */
 int pf_write_file(const char *path, const void *data, size_t n, mode_t mode, struct pf_err *e);
+
+/*
+ * A private, already unlinked read-write file in dir (O_TMPFILE, or a
+ * mkstemp name removed at once): nobody else can open it by a name.
+ * Returns the descriptor or a negative PF_E*.
+ */
+int pf_tmpfile(const char *dir, struct pf_err *e);
 
 /* mkdir -p; existing directories are fine. */
 int pf_mkdir_p(const char *path, mode_t mode, struct pf_err *e);

@@ -329,10 +329,14 @@ static const char activate_advisories_head[] =
 	"if [ \"$pf_rc\" -eq 1 ] && [ -z \"$pf_out\" ]; then pf_rc=3; fi\n"
 	"if [ \"$pf_rc\" -ne 0 ] && [ \"$pf_rc\" -ne 1 ] && [ -d \"$pf_state/saved-advisories\" ]; then\n"
 	"\t# No usable pinfold: exact versions from the saved index (ECO NAME VERSION ID SEVERITY).\n"
-	"\tpf_out=$(awk -F '\\t' 'FNR == NR { want[$1 \"\\t\" $2 \"\\t\" $3] = 1; next }\n"
+	"\t# Only regular files are read (a FIFO would hang activation); 'set --' stays in this subshell.\n"
+	"\tpf_out=$(set --; for pf_i in \"$pf_state\"/saved-advisories/*/index.tsv; do\n"
+	"\t\t[ -f \"$pf_i\" ] && [ ! -p \"$pf_i\" ] && set -- \"$@\" \"$pf_i\"; done\n"
+	"\t\t[ $# -gt 0 ] || exit 0\n"
+	"\t\tawk -F '\\t' 'FNR == NR { want[$1 \"\\t\" $2 \"\\t\" $3] = 1; next }\n"
 	"\t\t($1 \"\\t\" $2 \"\\t\" $3) in want && !seen[$1 $2 $3 $4]++ {\n"
-	"\t\t\tprintf \"%s:%s %s: revoked by %s (%s): %s\\n\", $1, $2, $3, $4, $5, $6 }' - \\\n"
-	"\t\t\"$pf_state\"/saved-advisories/*/index.tsv 2>/dev/null <<'PF_PACKAGES'\n";
+	"\t\t\tprintf \"%s:%s %s: revoked by %s (%s): %s\\n\", $1, $2, $3, $4, $5, $6 }' - \"$@\" \\\n"
+	"\t\t2>/dev/null <<'PF_PACKAGES'\n";
 
 static const char activate_advisories_tail[] =
 	"PF_PACKAGES\n"

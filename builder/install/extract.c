@@ -15,6 +15,7 @@
 
 #include "core/file.h"
 #include "core/mem.h"
+#include "core/text.h"
 #include "install/extract.h"
 #include "install/map.h"
 
@@ -37,6 +38,9 @@ struct install_reader {
 	int is_file;
 	int64_t pos;			/* data offset within the current entry */
 	int64_t outer_pos;
+	int fd, own_fd;			/* the archive file (read with pread: its offset is never used) */
+	int64_t fpos, fsize;		/* our offset in it, its size */
+	char *block;			/* read buffer */
 };
 
 /*
@@ -52,43 +56,7 @@ struct install_reader {
 
 int install_name_ok(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-
-	while (p < end) {
-		unsigned c = *p, need;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				return -1;
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
-			return -1;
-		}
-		if ((size_t)(end - p) <= need)
-			return -1;
-		for (unsigned i = 1; i <= need; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return -1;
-		p += need + 1;
-	}
-	return 0;
+	return pf_text_check(s, len);
 }
 
 static char *printable(const char *s);
@@ -188,18 +156,13 @@ static int pread_all(int fd, void *buf, size_t n, uint64_t off)
  * names with backslashes, special file types and the entry count are refused
  * before anything is unpacked.
  */
-static int zip_prescan(struct install_reader *r, const char *path, struct pf_err *e)
+static int zip_prescan(struct install_reader *r, struct pf_err *e)
 {
 	unsigned char tail[65557], *cd = NULL, *eocd = NULL;
 	uint64_t size, tl, cd_off, cd_size, count;
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	int fd = r->fd, rc = 0;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		rc = FAIL("cannot open: %s", strerror(errno));
-		goto out;
-	}
-	size = (uint64_t)st.st_size;
+	size = (uint64_t)r->fsize;
 	tl = size < sizeof tail ? size : sizeof tail;
 	if (tl < 22 || pread_all(fd, tail, (size_t)tl, size - tl) < 0) {
 		rc = FAIL("not a zip archive");
@@ -283,31 +246,100 @@ static int zip_prescan(struct install_reader *r, const char *path, struct pf_err
 	}
 out:
 	free(cd);
-	if (fd >= 0)
-		close(fd);
 	return rc;
+}
+
+/*
+ * libarchive reads the file through these, with pread at our own offset: a
+ * descriptor handed in (fetch's private copy of the hashed bytes) is read the
+ * same way whoever else holds it, and never reopened by name.
+ */
+#define BLOCK 65536
+
+static la_ssize_t fd_read(struct archive *a, void *ud, const void **buf)
+{
+	struct install_reader *r = ud;
+	ssize_t n;
+
+	do
+		n = pread(r->fd, r->block, BLOCK, (off_t)r->fpos);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "read error");
+		return -1;
+	}
+	r->fpos += n;
+	*buf = r->block;
+	return (la_ssize_t)n;
+}
+
+static la_int64_t fd_seek(struct archive *a, void *ud, la_int64_t off, int whence)
+{
+	struct install_reader *r = ud;
+	int64_t to = whence == SEEK_SET ? off : whence == SEEK_CUR ? r->fpos + off : r->fsize + off;
+
+	if (to < 0) {
+		archive_set_error(a, EINVAL, "seek before the start");
+		return ARCHIVE_FATAL;
+	}
+	r->fpos = to;
+	return to;
+}
+
+static la_int64_t fd_skip(struct archive *a, void *ud, la_int64_t request)
+{
+	struct install_reader *r = ud;
+
+	(void)a;
+	if (request < 0)
+		return 0;
+	if (request > r->fsize - r->fpos)
+		request = r->fsize > r->fpos ? r->fsize - r->fpos : 0;
+	r->fpos += request;
+	return request;
 }
 
 int install_reader_open(struct install_reader **out, const char *path, const struct install_reader_opts *o,
 			struct pf_err *e)
 {
 	struct install_reader *r = pf_xcalloc(1, sizeof *r);
-	int st;
+	struct pf_err e2 = { 0 };
+	struct stat st;
+	int rc = 0, as;
 
 	*out = NULL;
 	setup(r, o);
-	if (r->flags & INSTALL_FMT_ZIP) {
-		int rc = zip_prescan(r, path, e);
-
-		if (rc) {
-			install_reader_close(r);
-			return rc;
-		}
+	r->fd = -1;
+	if (o->fd > 2) {
+		r->fd = o->fd;
+	} else {
+		r->fd = pf_open_regular(path, 0, NULL, &e2);
+		r->own_fd = r->fd >= 0;
 	}
-	WITH_UTF8(st = archive_read_open_filename(r->a, path, 65536));
-	if (st != ARCHIVE_OK) {
-		int rc = la_fail(r, e, "cannot open");
-
+	if (r->fd < 0) {
+		rc = pf_error(e, e2.code, "%s", e2.msg);	/* not an unsafe entry: the file itself */
+		goto out;
+	}
+	if (fstat(r->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		rc = FAIL("cannot open: not a regular file");
+		goto out;
+	}
+	r->fsize = (int64_t)st.st_size;
+	r->block = pf_xmalloc(BLOCK);
+	if (r->flags & INSTALL_FMT_ZIP) {
+		rc = zip_prescan(r, e);
+		if (rc)
+			goto out;
+	}
+	archive_read_set_callback_data(r->a, r);
+	archive_read_set_read_callback(r->a, fd_read);
+	archive_read_set_seek_callback(r->a, fd_seek);
+	archive_read_set_skip_callback(r->a, fd_skip);
+	WITH_UTF8(as = archive_read_open1(r->a));
+	if (as != ARCHIVE_OK)
+		rc = la_fail(r, e, "cannot open");
+out:
+	if (rc) {
 		install_reader_close(r);
 		return rc;
 	}
@@ -726,6 +758,9 @@ void install_reader_close(struct install_reader *r)
 	if (r->a)
 		WITH_UTF8(archive_read_free(r->a));
 	install_map_release(&r->seen);
+	if (r->own_fd)
+		close(r->fd);
+	free(r->block);
 	free(r->artifact);
 	free(r->cur);
 	free(r->raw);

@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "core/file.h"
 #include "core/text.h"
 #include "install/json.h"
 #include "install/meta.h"
@@ -71,6 +73,14 @@ static int read_entry(struct archive *a, struct archive_entry *ent, const char *
 	return 0;
 }
 
+/* Every reader starts at the file's beginning (the same descriptor is read more than once). */
+static int open_fd(struct archive *a, int fd)
+{
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return ARCHIVE_FATAL;
+	return archive_read_open_fd(a, fd, 65536);
+}
+
 typedef int (*match_fn)(const char *name);
 
 /*
@@ -112,15 +122,15 @@ static int find_one(struct archive *a, const char *what, match_fn match, const c
  * cannot be opened) and read its one member matching match into out (see
  * find_one). *what becomes "PATH: MEMBER", the member's name in errors.
  */
-static int read_member(const char *path, int flags, const char *bad, match_fn match, const char *want, size_t max,
-		       int text, struct pf_buf *out, char **what, struct pf_err *e)
+static int read_member(int fd, const char *path, int flags, const char *bad, match_fn match, const char *want,
+		       size_t max, int text, struct pf_buf *out, char **what, struct pf_err *e)
 {
 	struct archive *a = reader(flags);
 	char *found = NULL;
 	int rc;
 
 	*what = NULL;
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+	if (open_fd(a, fd) != ARCHIVE_OK) {
 		rc = arc_fail(a, path, bad, e);
 		goto out;
 	}
@@ -296,7 +306,7 @@ static void wheel_name_check(const char *path, const struct install_meta *m, str
 	pf_buf_release(&b);
 }
 
-static int read_wheel(const char *path, struct install_meta *m, struct pf_err *e)
+static int read_wheel(int fd, const char *path, struct install_meta *m, struct pf_err *e)
 {
 	struct pf_buf b = PF_BUF_INIT;
 	const char **extras;
@@ -304,7 +314,7 @@ static int read_wheel(const char *path, struct install_meta *m, struct pf_err *e
 	size_t nextras;
 	int rc;
 
-	rc = read_member(path, F_ZIP, "not a readable wheel (zip)", is_wheel_metadata, "*.dist-info/METADATA",
+	rc = read_member(fd, path, F_ZIP, "not a readable wheel (zip)", is_wheel_metadata, "*.dist-info/METADATA",
 			 META_MAX_FILE, 1, &b, &what, e);
 	if (rc)
 		goto out;
@@ -360,7 +370,7 @@ static void npm_license(struct install_meta *m, const struct install_json *root)
 	pf_buf_release(&b);
 }
 
-static int read_npm(const char *path, struct install_meta *m, struct pf_err *e)
+static int read_npm(int fd, const char *path, struct install_meta *m, struct pf_err *e)
 {
 	struct pf_buf b = PF_BUF_INIT;
 	struct install_json *root = NULL;
@@ -368,7 +378,7 @@ static int read_npm(const char *path, struct install_meta *m, struct pf_err *e)
 	char *what = NULL;
 	int rc;
 
-	rc = read_member(path, F_TAR | F_COMPRESSED, "not a readable npm tarball", is_package_json,
+	rc = read_member(fd, path, F_TAR | F_COMPRESSED, "not a readable npm tarball", is_package_json,
 			 "package/package.json", META_MAX_FILE, 1, &b, &what, e);
 	if (rc)
 		goto out;
@@ -453,14 +463,14 @@ static int is_control(const char *name)
 	return !strcmp(name, "./control") || !strcmp(name, "control");
 }
 
-static int read_deb(const char *path, struct install_meta *m, struct pf_err *e)
+static int read_deb(int fd, const char *path, struct install_meta *m, struct pf_err *e)
 {
 	struct archive *in = NULL;
 	struct pf_buf tarb = PF_BUF_INIT, b = PF_BUF_INIT;
 	char *found = NULL, *what = NULL;
 	int rc;
 
-	rc = read_member(path, F_AR, "not a readable deb (ar)", is_control_tar, "control.tar.*", META_MAX_CONTROL,
+	rc = read_member(fd, path, F_AR, "not a readable deb (ar)", is_control_tar, "control.tar.*", META_MAX_CONTROL,
 			 0, &tarb, &what, e);
 	if (rc)
 		goto out;
@@ -483,7 +493,7 @@ out:
 	return rc;
 }
 
-static int read_generic(const char *path, struct install_meta *m, struct pf_err *e)
+static int read_generic(int fd, const char *path, struct install_meta *m, struct pf_err *e)
 {
 	struct archive *a = reader(F_TAR | F_COMPRESSED);
 	struct archive_entry *ent;
@@ -491,7 +501,7 @@ static int read_generic(const char *path, struct install_meta *m, struct pf_err 
 	int r, rc = 0;
 
 	(void)m;
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+	if (open_fd(a, fd) != ARCHIVE_OK) {
 		rc = arc_fail(a, path, "not a readable tar archive", e);
 		goto out;
 	}
@@ -548,6 +558,20 @@ const char *install_meta_guess_format(const char *path)
 
 int install_read_meta(const char *path, const char *format_hint, struct install_meta *m, struct pf_err *e)
 {
+	int fd, rc;
+
+	memset(m, 0, sizeof *m);
+	fd = pf_open_regular(path, 0, NULL, e);
+	if (fd < 0)
+		return fd;
+	rc = install_read_meta_fd(fd, path, format_hint, m, e);
+	close(fd);
+	return rc;
+}
+
+int install_read_meta_fd(int fd, const char *path, const char *format_hint, struct install_meta *m,
+			 struct pf_err *e)
+{
 	const char *fmt = format_hint ? format_hint : install_meta_guess_format(path);
 	int rc;
 
@@ -557,16 +581,16 @@ int install_read_meta(const char *path, const char *format_hint, struct install_
 				".tar.gz, .tar.xz or .tar.zst)", path);
 	if (!strcmp(fmt, "wheel")) {
 		m->ecosystem = "pypi";
-		rc = read_wheel(path, m, e);
+		rc = read_wheel(fd, path, m, e);
 	} else if (!strcmp(fmt, "npm")) {
 		m->ecosystem = "npm";
-		rc = read_npm(path, m, e);
+		rc = read_npm(fd, path, m, e);
 	} else if (!strcmp(fmt, "deb")) {
 		m->ecosystem = "deb";
-		rc = read_deb(path, m, e);
+		rc = read_deb(fd, path, m, e);
 	} else if (!strcmp(fmt, "generic")) {
 		m->ecosystem = "generic";
-		rc = read_generic(path, m, e);
+		rc = read_generic(fd, path, m, e);
 	} else {
 		return pf_error(e, PF_EFORMAT, "'%s': unknown artifact format '%s'", path, fmt);
 	}

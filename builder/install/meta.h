@@ -41,13 +41,20 @@ struct install_meta {
 };
 
 /*
- * Read path's metadata. format_hint is NULL (detect from the file name:
+ * Read path's metadata (a regular file: see pf_open_regular). format_hint is NULL (detect from the file name:
  * .whl, .tgz, .deb, .tar.gz/.tar.xz/.tar.zst) or a format name. Sizes and
  * entry counts are capped; any libarchive status but OK is an error.
  * Unreadable or malformed metadata is PF_EFORMAT naming the artifact and why.
  * Caller releases out with install_meta_release() (also after failure).
  */
 int install_read_meta(const char *path, const char *format_hint, struct install_meta *out, struct pf_err *e);
+/*
+ * The same from an open regular file (read from its start; path only names
+ * it and suggests the format): 'catalog add' reads the private copy it
+ * hashed, so the metadata recorded belongs to the bytes recorded.
+ */
+int install_read_meta_fd(int fd, const char *path, const char *format_hint, struct install_meta *out,
+			 struct pf_err *e);
 void install_meta_release(struct install_meta *m);
 /* The format a file name suggests, or NULL. */
 const char *install_meta_guess_format(const char *path);

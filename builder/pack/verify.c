@@ -131,7 +131,8 @@ static int read_dir_meta(const char *root, struct meta *m, struct pf_err *e)
 		struct pf_buf *b = meta_slot(m, *f, &has);
 
 		if (pf_exists(p)) {
-			rc = pf_read_file(p, MAX_MANIFEST, b, e);
+			/* inside the environment: a FIFO or symlink planted here is refused, never waited on */
+			rc = pf_read_file_flags(p, PF_OPEN_NOFOLLOW, MAX_MANIFEST, b, e);
 			*has = !rc;
 		}
 		free(p);

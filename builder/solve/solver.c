@@ -545,11 +545,12 @@ static int read_whole(const char *path, size_t max, struct pf_buf *b)
 	struct stat st;
 	size_t got = 0;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	struct pf_err e = { 0 };
+	int fd = pf_open_regular(path, PF_OPEN_NOFOLLOW, &st, &e), rc = -1;
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max)
+	if ((uint64_t)st.st_size > max)
 		goto out;
 	b->cap = (size_t)st.st_size + 1;
 	b->p = pf_xmalloc(b->cap);
@@ -574,7 +575,11 @@ int solve_cache_secret_load(const char *state_dir, struct pf_err *e)
 	ssize_t n = -1;
 	int fd, rc = 0;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	{
+		struct pf_err e2 = { 0 };
+
+		fd = pf_open_regular(path, PF_OPEN_NOFOLLOW, NULL, &e2);	/* a FIFO planted here must not hang us */
+	}
 	if (fd >= 0) {
 		char extra;
 

@@ -55,7 +55,7 @@ static char *write_tar(const char *name, const struct ent *v)
 /* Read every entry; the return code and the error text. */
 static int read_all(const char *path, int strip, uint64_t cap, struct pf_err *e, int *nent)
 {
-	struct install_reader_opts o = { "t.tar.gz", INSTALL_FMT_TAR | INSTALL_FILTER_GZIP, strip, 0, NULL, cap };
+	struct install_reader_opts o = { "t.tar.gz", INSTALL_FMT_TAR | INSTALL_FILTER_GZIP, strip, 0, NULL, cap, -1 };
 	struct install_reader *r = NULL;
 	struct install_entry ent;
 	uint64_t unpacked = 0;
