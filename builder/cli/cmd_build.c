@@ -259,7 +259,7 @@ static void guard_stop(struct guard *g)
  * removes it): the environment root staging/env and install's spool.
  */
 static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbytes, char **paths,
-		 const char *staging, uint64_t max_unpacked, int jobs, const char *out, struct pack_result *res,
+		 const int *fds, const char *staging, uint64_t max_unpacked, int jobs, const char *out, struct pack_result *res,
 		 size_t *npaths)
 {
 	struct install_opts io = { staging, l->target_python, max_unpacked, 0 };
@@ -283,7 +283,7 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 			const struct lock_pkg *k = &l->pkgs[i];
 
 			pk[i] = (struct install_pkg){ k->ecosystem, k->name, k->version, k->artifact.format,
-						      k->artifact.file, paths[i] };
+						      k->artifact.file, paths[i], fds[i] };
 			cli_debug(c, "installing %s:%s %s from %s", k->ecosystem, k->name, k->version, paths[i]);
 		}
 		rc = install_artifacts(x, pk, l->npkgs, jobs, &c->err);
@@ -350,6 +350,7 @@ int cmd_build(struct cli *c, int argc, char **argv)
 	struct guard guard = { 0 };
 	const struct catalog_artifact **arts = NULL;
 	char **paths = NULL, *cache = NULL, *outdir = NULL, *staging = NULL, *shafile = NULL, *line = NULL;
+	int *fds = NULL;
 	const char *out = NULL, *lockpath, *bundle = NULL, *catalog = NULL;
 	struct fetch_bundle *fb = NULL;
 	struct fetch_bundle_contents bc;
@@ -454,8 +455,11 @@ have_lockbytes:
 	f.jobs = jobs;
 	arts = pf_xcalloc(l.npkgs ? l.npkgs : 1, sizeof *arts);
 	paths = pf_xcalloc(l.npkgs ? l.npkgs : 1, sizeof *paths);
-	for (size_t i = 0; i < l.npkgs; i++)
+	fds = pf_xcalloc(l.npkgs ? l.npkgs : 1, sizeof *fds);
+	for (size_t i = 0; i < l.npkgs; i++) {
 		arts[i] = &l.pkgs[i].artifact;
+		fds[i] = -1;
+	}
 	{
 		struct cli_bar bar;
 		long long t0 = ms_now();
@@ -463,7 +467,7 @@ have_lockbytes:
 		cli_bar_init(&bar, c, "fetching");
 		f.progress = cli_bar_fetch;
 		f.progress_ud = &bar;
-		rc = fetch_all(&f, arts, l.npkgs, paths, &c->err);
+		rc = fetch_all(&f, arts, l.npkgs, paths, fds, &c->err);
 		cli_bar_done(&bar);
 		if (!rc)
 			cli_debug(c, "fetched and checked %zu artifacts in %lld ms", l.npkgs, ms_now() - t0);
@@ -479,7 +483,7 @@ have_lockbytes:
 	}
 	shafile = pf_xasprintf("%s.sha256", out);
 	guard_start(&guard, staging, out, shafile);
-	rc = build(c, &l, &lockbytes, paths, staging, max_unpacked, jobs, out, &res, &npaths);
+	rc = build(c, &l, &lockbytes, paths, fds, staging, max_unpacked, jobs, out, &res, &npaths);
 	if (rc)
 		goto fail;
 	/* The commit: OUT and OUT.sha256 both, or (on a signal) neither. */
@@ -517,9 +521,13 @@ done:
 		free(staging);
 	}
 	guard_stop(&guard);
-	for (size_t i = 0; paths && have_lock && i < l.npkgs; i++)
+	for (size_t i = 0; paths && have_lock && i < l.npkgs; i++) {
 		free(paths[i]);
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
 	free(paths);
+	free(fds);
 	free(arts);
 	if (have_lock)
 		lock_release(&l);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "catalog/catalog.h"
 #include "catalog/verified.h"
@@ -203,6 +204,22 @@ out:
 	return rc ? cli_fail(c, rc) : 0;
 }
 
+/* path's bytes, hashed while copied into a private unlinked file (*fd): a writer racing us cannot split them. */
+static int private_copy(struct cli *c, const char *path, char hex[PF_SHA256_HEX], uint64_t *size, int *fd)
+{
+	const char *tmp = getenv("TMPDIR");
+	int in, rc;
+
+	*fd = -1;
+	in = pf_open_regular(path, 0, NULL, &c->err);
+	if (in < 0)
+		return in;
+	*fd = pf_tmpfile(tmp && *tmp == '/' ? tmp : "/tmp", &c->err);
+	rc = *fd < 0 ? *fd : pf_sha256_fd(in, *fd, path, hex, size, &c->err);
+	close(in);
+	return rc;
+}
+
 static int cat_add(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -264,9 +281,11 @@ static int cat_add(struct cli *c, int argc, char **argv)
 		struct install_meta m;
 		struct catalog_pkg p;
 		uint64_t size = 0;
+		int priv = -1;
 		const char *fmt = install_meta_guess_format(path);
 		time_t pt;
 
+		memset(&p, 0, sizeof p);
 		if (gname)
 			fmt = "generic";
 		if (fmt && !strcmp(fmt, "generic") && !gname) {
@@ -278,12 +297,17 @@ static int cat_add(struct cli *c, int argc, char **argv)
 				      "(.tar.gz, .tar.xz, .tar.zst)", path);
 			break;
 		}
-		rc = install_read_meta(path, fmt, &m, &c->err);
+		/* hash a private copy and read the metadata from it: the entry describes the bytes recorded */
+		memset(&m, 0, sizeof m);
+		rc = private_copy(c, path, p.artifact.sha256, &size, &priv);
+		if (!rc)
+			rc = install_read_meta_fd(priv, path, fmt, &m, &c->err);
 		if (rc) {
 			install_meta_release(&m);
+			if (priv >= 0)
+				close(priv);
 			break;
 		}
-		memset(&p, 0, sizeof p);
 		p.ecosystem = gname ? (geco ? geco : "generic") : m.ecosystem;
 		p.name = gname ? gname : m.name;
 		p.version = gname ? gversion : m.version;
@@ -299,7 +323,6 @@ static int cat_add(struct cli *c, int argc, char **argv)
 		p.vetted_by = by;
 		p.vetted_note = note;
 		p.vetted_date = (by || note) ? today : NULL;
-		rc = pf_sha256_file(path, p.artifact.sha256, &size, &c->err);
 		p.artifact.size = size;
 		pf_date_parse(p.published, &pt);
 		if (!rc && now < pt + (time_t)cat.min_age_days * DAY) {
@@ -324,6 +347,8 @@ static int cat_add(struct cli *c, int argc, char **argv)
 							       p.name, p.version, p.artifact.file, p.artifact.sha256,
 							       p.young_note ? " [young]" : ""));
 		install_meta_release(&m);
+		if (priv >= 0)
+			close(priv);
 	}
 	if (!rc)
 		rc = save_catalog(c, dir, &cat);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* pinfold's entry point: global options, then one command from the table. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -214,6 +215,14 @@ int main(int argc, char **argv)
 	char *state = NULL;
 	int opt, status;
 
+	/*
+	 * Descriptors 0-2 are always open (on /dev/null when we were started
+	 * without them), so no file we open lands on them: a private copy of an
+	 * artifact must never be where stdout writes.
+	 */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd ? O_WRONLY : O_RDONLY) < 0)
+			return 3;
 	memset(&c, 0, sizeof c);
 	c.builtin_trust_dir = PF_TRUST_DIR;
 	c.err.warn = warn_sink;

@@ -279,7 +279,7 @@ void fetch_from_bundle(struct fetch_run *r, struct fetch_bundle *b)
 			fetch_item_tried(it, PF_EDIGEST, place, "wrong size");
 			continue;
 		}
-		if (fetch_sink_open(&s, r->f->cache_dir, it->a, r->e))
+		if (fetch_sink_open(&s, r, it->a))
 			break;
 		if (fetch_copy_range(b->fd, b->data_start + en->offset, en->size, &s, why, sizeof why) < 0) {
 			fetch_sink_abort(&s);
@@ -292,7 +292,7 @@ void fetch_from_bundle(struct fetch_run *r, struct fetch_bundle *b)
 			fetch_item_tried(it, PF_EDIGEST, place, "%s", why);
 		} else if (!rc) {
 			fetch_run_bytes(r, (int64_t)it->a->size);
-			fetch_item_done(r, it);
+			fetch_item_done(r, it, fetch_sink_take(&s));
 		}
 	}
 	free(place);

@@ -374,7 +374,7 @@ int fetch_bundle_create(const struct fetch_bundle_spec *s, struct fetch_bundle_m
 	paths = pf_xcalloc(lock.npkgs + 1, sizeof *paths);
 	for (size_t i = 0; i < lock.npkgs; i++)
 		arts[i] = &lock.pkgs[i].artifact;
-	rc = fetch_all(s->fetch, arts, lock.npkgs, paths, e);
+	rc = fetch_all(s->fetch, arts, lock.npkgs, paths, NULL, e);	/* copy_part hashes again */
 	if (rc)
 		goto out;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The content-addressed cache and fetch_all(): cache hits re-hashed, then bundle, then mirrors. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,19 +43,28 @@ int fetch_name_ok(const char *name)
 	return 1;
 }
 
-int fetch_sink_open(struct fetch_sink *s, const char *cache_dir, const struct catalog_artifact *a,
-		    struct pf_err *e)
+int fetch_sink_open(struct fetch_sink *s, struct fetch_run *r, const struct catalog_artifact *a)
 {
-	char *path = fetch_cache_path(cache_dir, a->sha256);
+	char *path = fetch_cache_path(r->f->cache_dir, a->sha256);
 	int rc;
 
 	memset(s, 0, sizeof *s);
 	s->file.fd = -1;
+	s->priv = -1;
 	s->a = a;
-	rc = pf_afile_open(&s->file, path, 0644, e);
+	rc = pf_afile_open(&s->file, path, 0644, r->e);
 	free(path);
 	if (rc)
 		return rc;
+	if (r->want_fds) {
+		s->priv = pf_tmpfile(r->tmp_dir, r->e);
+		if (s->priv < 0) {
+			rc = s->priv;
+			s->priv = -1;
+			pf_afile_abort(&s->file);
+			return rc;
+		}
+	}
 	pf_sha256_init(&s->sha);
 	s->open = 1;
 	return 0;
@@ -71,13 +81,34 @@ int fetch_sink_write(struct fetch_sink *s, const void *p, size_t n)
 	}
 	pf_sha256_update(&s->sha, p, n);
 	pf_afile_write(&s->file, p, n);
+	if (s->priv >= 0) {
+		/* the private copy: the bytes hashed here are the bytes installed, whatever the cache sees later */
+		for (size_t off = 0; off < n && !s->file.err;) {
+			ssize_t w = write(s->priv, (const char *)p + off, n - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				s->file.err = errno;
+			else
+				off += (size_t)w;
+		}
+	}
 	s->got += n;
 	return 0;
+}
+
+static void close_priv(struct fetch_sink *s)
+{
+	if (s->priv >= 0)
+		close(s->priv);
+	s->priv = -1;
 }
 
 int fetch_sink_commit(struct fetch_sink *s, char *why, size_t whylen, struct pf_err *e)
 {
 	char hex[PF_SHA256_HEX];
+	int rc;
 
 	if (!s->open)
 		return pf_error(e, PF_EINTERNAL, "fetch: sink not open");
@@ -87,14 +118,27 @@ int fetch_sink_commit(struct fetch_sink *s, char *why, size_t whylen, struct pf_
 		snprintf(why, whylen, "wrong size: %s%llu bytes, expected %llu", s->over ? "more than " : "",
 			 (unsigned long long)s->got, (unsigned long long)s->a->size);
 		pf_afile_abort(&s->file);
+		close_priv(s);
 		return -PF_EDIGEST;
 	}
 	if (strcmp(hex, s->a->sha256)) {
 		snprintf(why, whylen, "wrong sha256: got %s, expected %s", hex, s->a->sha256);
 		pf_afile_abort(&s->file);
+		close_priv(s);
 		return -PF_EDIGEST;
 	}
-	return pf_afile_commit(&s->file, e);
+	rc = pf_afile_commit(&s->file, e);
+	if (rc)
+		close_priv(s);
+	return rc;
+}
+
+int fetch_sink_take(struct fetch_sink *s)
+{
+	int fd = s->priv;
+
+	s->priv = -1;
+	return fd;
 }
 
 void fetch_sink_abort(struct fetch_sink *s)
@@ -106,6 +150,7 @@ void fetch_sink_abort(struct fetch_sink *s)
 		s->open = 0;
 	}
 	pf_afile_abort(&s->file);
+	close_priv(s);
 }
 
 int fetch_copy_range(int fd, uint64_t off, uint64_t n, struct fetch_sink *s, char *why, size_t whylen)
@@ -161,15 +206,22 @@ void fetch_item_tried(struct fetch_item *it, int cls, const char *place, const c
 	pf_buf_addc(&it->tried, ')');
 }
 
-void fetch_item_done(struct fetch_run *r, struct fetch_item *it)
+void fetch_item_done(struct fetch_run *r, struct fetch_item *it, int fd)
 {
 	it->done = 1;
+	it->fd = fd;
 	it->path = fetch_cache_path(r->f->cache_dir, it->a->sha256);
 	r->files_done++;
 	fetch_run_bytes(r, 0);
 }
 
-/* A cache entry is used only when it is a regular file of the right size and hash. */
+/*
+ * A cache entry is used only when it is a regular file of the right size and
+ * hash, read through one descriptor (never reopened by name). When the caller
+ * wants descriptors, the bytes are copied into a private file while they are
+ * hashed: a writer racing us in the cache (a shared CI cache) can change the
+ * entry, but not what was checked and is then installed.
+ */
 static void try_cache(struct fetch_run *r, struct fetch_item *it)
 {
 	char *path = fetch_cache_path(r->f->cache_dir, it->a->sha256);
@@ -177,19 +229,33 @@ static void try_cache(struct fetch_run *r, struct fetch_item *it)
 	struct pf_err e2 = { 0 };
 	struct stat st;
 	uint64_t size = 0;
+	int fd, priv = -1;
 
-	if (lstat(path, &st) < 0)
+	fd = pf_open_regular(path, PF_OPEN_NOFOLLOW, &st, &e2);
+	if (fd == -PF_ENOTFOUND)
 		goto out;
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size == it->a->size &&
-	    !pf_sha256_file(path, hex, &size, &e2) && size == it->a->size && !strcmp(hex, it->a->sha256)) {
-		fetch_run_bytes(r, (int64_t)it->a->size);
-		fetch_item_done(r, it);
-		goto out;
+	if (fd >= 0 && (uint64_t)st.st_size == it->a->size) {
+		if (r->want_fds) {
+			priv = pf_tmpfile(r->tmp_dir, r->e);
+			if (priv < 0)
+				goto out;
+		}
+		if (!pf_sha256_fd(fd, priv, path, hex, &size, &e2) && size == it->a->size &&
+		    !strcmp(hex, it->a->sha256)) {
+			fetch_run_bytes(r, (int64_t)it->a->size);
+			fetch_item_done(r, it, priv);
+			priv = -1;
+			goto out;
+		}
 	}
 	pf_warn(r->e, "cache '%s': entry for '%s' does not match its size and sha256, removed", path,
 		it->a->file);
 	pf_rm_rf(path);
 out:
+	if (priv >= 0)
+		close(priv);
+	if (fd >= 0)
+		close(fd);
 	free(path);
 }
 
@@ -224,7 +290,7 @@ static int todo(const struct fetch_run *r)
 }
 
 int fetch_all(struct fetch_ctx *f, const struct catalog_artifact *const *arts, size_t n,
-	      char **paths, struct pf_err *e)
+	      char **paths, int *fds, struct pf_err *e)
 {
 	struct fetch_run r;
 	char *sha_dir = NULL;
@@ -235,6 +301,12 @@ int fetch_all(struct fetch_ctx *f, const struct catalog_artifact *const *arts, s
 	r.e = e;
 	r.n = n;
 	r.items = pf_xcalloc(n ? n : 1, sizeof *r.items);
+	r.want_fds = fds != NULL;
+	for (size_t i = 0; i < n; i++) {
+		r.items[i].fd = -1;
+		if (fds)
+			fds[i] = -1;
+	}
 	fetch_env_limits(&r.connect_timeout, &r.low_speed_time, &r.low_speed_limit);
 	if (f->connect_timeout > 0)
 		r.connect_timeout = f->connect_timeout;
@@ -268,6 +340,7 @@ int fetch_all(struct fetch_ctx *f, const struct catalog_artifact *const *arts, s
 	rc = pf_mkdir_p(sha_dir, 0755, e);
 	if (rc)
 		goto out;
+	r.tmp_dir = sha_dir;
 	fetch_run_bytes(&r, 0);
 	for (size_t i = 0; i < n; i++)
 		try_cache(&r, &r.items[i]);
@@ -307,10 +380,16 @@ int fetch_all(struct fetch_ctx *f, const struct catalog_artifact *const *arts, s
 	for (size_t i = 0; i < n; i++) {
 		paths[i] = r.items[i].path;
 		r.items[i].path = NULL;
+		if (fds) {
+			fds[i] = r.items[i].fd;
+			r.items[i].fd = -1;
+		}
 	}
 out:
 	for (size_t i = 0; i < n; i++) {
 		free(r.items[i].path);
+		if (r.items[i].fd >= 0)
+			close(r.items[i].fd);
 		pf_buf_release(&r.items[i].tried);
 	}
 	free(r.items);

@@ -45,12 +45,16 @@ char *fetch_default_cache_dir(void);
  * before a byte is used: cache hit (re-hashed), else each mirror in order;
  * a wrong body warns (through e->warn) and falls through to the next mirror.
  * On success paths[i] (caller frees each) is the cache path of arts[i].
+ * With fds (may be NULL), fds[i] is a private, unlinked copy of exactly the
+ * bytes that were checked (caller closes; read it with pread or from offset
+ * 0): install from it, never from paths[i], which a writer sharing the cache
+ * can change at any time.
  * Failure names the artifact and every place tried: PF_EDIGEST when some
  * place had wrong bytes, PF_ENET when transfers failed, else PF_ENOTFOUND.
- * On failure every paths[i] is NULL.
+ * On failure every paths[i] is NULL and every fds[i] -1.
  */
 int fetch_all(struct fetch_ctx *f, const struct catalog_artifact *const *arts, size_t n,
-	      char **paths, struct pf_err *e);
+	      char **paths, int *fds, struct pf_err *e);
 
 /*
  * Fetch a small file (catalog.yaml, its signature, advisories) from a

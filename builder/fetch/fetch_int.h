@@ -20,9 +20,11 @@ struct fetch_sink {
 	const struct catalog_artifact *a;
 	uint64_t got;
 	int open, over;
+	int priv;		/* a private copy of the same bytes (the run wants fds), else -1 */
 };
-int fetch_sink_open(struct fetch_sink *s, const char *cache_dir, const struct catalog_artifact *a,
-		    struct pf_err *e);
+/* With the run's want_fds, the bytes also go to a private file that fetch_sink_take() hands on. */
+struct fetch_run;
+int fetch_sink_open(struct fetch_sink *s, struct fetch_run *r, const struct catalog_artifact *a);
 /* 0, or -1 once the body is longer than the artifact (nothing more is kept). */
 int fetch_sink_write(struct fetch_sink *s, const void *p, size_t n);
 /*
@@ -31,11 +33,14 @@ int fetch_sink_write(struct fetch_sink *s, const void *p, size_t n);
  */
 int fetch_sink_commit(struct fetch_sink *s, char *why, size_t whylen, struct pf_err *e);
 void fetch_sink_abort(struct fetch_sink *s);
+/* After a successful commit: the private copy (positioned anywhere; read it with pread), or -1. */
+int fetch_sink_take(struct fetch_sink *s);
 
 /* One artifact of a run. */
 struct fetch_item {
 	const struct catalog_artifact *a;
 	char *path;			/* cache path once done */
+	int fd;				/* the private copy that was hashed, or -1 */
 	int done;
 	int worst;			/* 0, PF_ENOTFOUND, PF_ENET or PF_EDIGEST seen so far */
 	struct pf_buf tried;		/* "place (why); place (why)" */
@@ -49,6 +54,8 @@ struct fetch_run {
 	size_t files_done;
 	long connect_timeout, low_speed_time, low_speed_limit;
 	int retries, jobs;
+	int want_fds;			/* the caller asked for private copies */
+	char *tmp_dir;			/* where they go (<cache>/sha256) */
 	struct pf_err *e;
 };
 
@@ -57,8 +64,8 @@ void fetch_run_bytes(struct fetch_run *r, int64_t delta);
 /* Record a place that did not have the artifact; class is a PF_E* code (positive). */
 void fetch_item_tried(struct fetch_item *it, int cls, const char *place, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* Mark it as in the cache at its cache path. */
-void fetch_item_done(struct fetch_run *r, struct fetch_item *it);
+/* Mark it as in the cache at its cache path; fd is its private copy (taken) or -1. */
+void fetch_item_done(struct fetch_run *r, struct fetch_item *it, int fd);
 
 /* Sources. Each handles the items of r not yet done. */
 void fetch_from_dir(struct fetch_run *r, const char *dir);

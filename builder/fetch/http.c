@@ -104,7 +104,7 @@ static int start(struct xfer *x, CURLM *m)
 {
 	struct fetch_run *r = x->r;
 
-	if (fetch_sink_open(&x->s, r->f->cache_dir, x->it->a, r->e))
+	if (fetch_sink_open(&x->s, r, x->it->a))
 		return -1;
 	x->sink_open = 1;
 	x->h = curl_easy_init();
@@ -192,7 +192,7 @@ static void finish(struct xfer *x, CURLM *m, CURLcode res)
 		} else {
 			x->state = X_DONE;
 			if (!rc)
-				fetch_item_done(r, x->it);
+				fetch_item_done(r, x->it, fetch_sink_take(&x->s));
 		}
 	}
 	curl_easy_cleanup(x->h);
@@ -220,6 +220,7 @@ void fetch_from_http(struct fetch_run *r, const char *base)
 		xs[nx].base = base;
 		xs[nx].url = join_url(tmp, base, r->items[i].a->file);
 		xs[nx].s.file.fd = -1;
+		xs[nx].s.priv = -1;
 		nx++;
 	}
 	left = nx;

@@ -37,7 +37,7 @@ static void get_one(struct fetch_run *r, struct fetch_item *it, const char *dir)
 		fetch_item_tried(it, PF_EDIGEST, place, "wrong size");
 		goto out;
 	}
-	if (fetch_sink_open(&s, r->f->cache_dir, it->a, r->e))
+	if (fetch_sink_open(&s, r, it->a))
 		goto out;
 	if (fetch_copy_range(fd, 0, it->a->size + 1, &s, why, sizeof why) < 0 && strcmp(why, "unexpected end of file")) {
 		fetch_sink_abort(&s);
@@ -52,7 +52,7 @@ static void get_one(struct fetch_run *r, struct fetch_item *it, const char *dir)
 		pf_warn(r->e, "mirror '%s': '%s': %s, trying the next place", dir, it->a->file, why);
 		fetch_item_tried(it, PF_EDIGEST, place, "%s", why);
 	} else if (!rc) {
-		fetch_item_done(r, it);
+		fetch_item_done(r, it, fetch_sink_take(&s));
 	}
 out:
 	if (fd >= 0)

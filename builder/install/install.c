@@ -13,6 +13,7 @@
 #include "install/stage.h"
 
 _Thread_local int install_tl_owner, install_tl_spool;
+_Thread_local int install_tl_fd = -1;
 
 const char *stage_owner_name(const struct install_ctx *x)
 {
@@ -29,6 +30,7 @@ void stage_reader_opts(struct install_ctx *x, struct install_reader_opts *o, con
 	o->max_entries = x->max_entries;
 	o->unpacked = &x->unpacked;
 	o->max_unpacked = x->max_unpacked;
+	o->fd = install_tl_fd;
 }
 
 static const char *kind_name(int k)
@@ -476,7 +478,7 @@ int install_generic(struct install_ctx *x, const char *file, const char *path, s
 	return rc;
 }
 
-static int install_one(struct install_ctx *x, const struct install_pkg *p, struct pf_err *e)
+static int install_format(struct install_ctx *x, const struct install_pkg *p, struct pf_err *e)
 {
 	if (!strcmp(p->format, "wheel"))
 		return install_wheel(x, p->file, p->path, e);
@@ -489,10 +491,20 @@ static int install_one(struct install_ctx *x, const struct install_pkg *p, struc
 	return pf_error(e, PF_EFORMAT, "'%s': unknown artifact format '%s'", p->file, p->format);
 }
 
+static int install_one(struct install_ctx *x, const struct install_pkg *p, struct pf_err *e)
+{
+	int rc;
+
+	install_tl_fd = p->fd > 2 ? p->fd : -1;
+	rc = install_format(x, p, e);
+	install_tl_fd = -1;
+	return rc;
+}
+
 int install_artifact(struct install_ctx *x, const char *ecosystem, const char *name, const char *version,
 		     const char *format, const char *file, const char *path, struct pf_err *e)
 {
-	struct install_pkg p = { ecosystem, name, version, format, file, path };
+	struct install_pkg p = { ecosystem, name, version, format, file, path, -1 };
 
 	pf_strv_push_owned(&x->owner_names, pf_xasprintf("%s:%s %s", ecosystem, name, version));
 	install_tl_owner = (int)x->owner_names.n - 1;
@@ -558,7 +570,10 @@ int install_artifacts(struct install_ctx *x, const struct install_pkg *pkgs, siz
 		pf_strv_push_owned(&x->owner_names, pf_xasprintf("%s:%s %s", pkgs[i].ecosystem, pkgs[i].name,
 								 pkgs[i].version));
 		order[i] = i;
-		sizes[i] = stat(pkgs[i].path, &st) ? 0 : (uint64_t)st.st_size;
+		if (pkgs[i].fd > 2)
+			sizes[i] = fstat(pkgs[i].fd, &st) ? 0 : (uint64_t)st.st_size;
+		else
+			sizes[i] = stat(pkgs[i].path, &st) ? 0 : (uint64_t)st.st_size;
 	}
 	sort_sizes = sizes;
 	if (n)

@@ -64,6 +64,12 @@ int install_artifact(struct install_ctx *x, const char *ecosystem, const char *n
  */
 struct install_pkg {
 	const char *ecosystem, *name, *version, *format, *file, *path;
+	/*
+	 * The verified bytes, open (fetch_all's private copy: read with pread,
+	 * never closed here), so what is installed is what was hashed; a value
+	 * below 3 means "none": path is opened instead.
+	 */
+	int fd;
 };
 int install_artifacts(struct install_ctx *x, const struct install_pkg *pkgs, size_t n, int jobs, struct pf_err *e);
 

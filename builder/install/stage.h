@@ -39,9 +39,11 @@ struct install_ctx {
  * spool it writes: per thread, so workers can install packages in parallel.
  */
 extern _Thread_local int install_tl_owner, install_tl_spool;
+/* The open verified bytes of the package the calling thread installs (install_pkg.fd), or -1. */
+extern _Thread_local int install_tl_fd;
 #define STAGE_OWNER install_tl_owner
 
-/* Reader options for the current package. */
+/* Reader options for the current package (its open verified bytes included, see install_tl_fd). */
 void stage_reader_opts(struct install_ctx *x, struct install_reader_opts *o, const char *artifact,
 		       unsigned flags, int strip);
 /* Register path for the current owner: its index, or negative on a conflict naming both packages. */

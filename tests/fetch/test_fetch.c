@@ -110,7 +110,7 @@ static int fetch1(struct fetch_ctx *f, const struct catalog_artifact *a, struct 
 {
 	const struct catalog_artifact *arts[1] = { a };
 	char *p = NULL;
-	int rc = fetch_all(f, arts, 1, &p, e);
+	int rc = fetch_all(f, arts, 1, &p, NULL, e);
 
 	if (path)
 		*path = p;
@@ -373,7 +373,7 @@ static void test_http(void)
 	for (int i = 0; i < NART; i++)
 		arts[i] = &art[i];
 	reset(&e);
-	rc = fetch_all(&f, arts, NART, paths, &e);
+	rc = fetch_all(&f, arts, NART, paths, NULL, &e);
 	is_int(rc, 0, "http: a good mirror serves every artifact (jobs 4)");
 	ok(progress_calls > 1 && last_files == NART && last_ftotal == NART && last_bytes == last_total,
 	   "http: progress reaches all bytes and files");
@@ -462,7 +462,7 @@ static void test_http(void)
 		pf_strv_push(&f.mirrors, u);
 		reset(&e);
 		clock_gettime(CLOCK_MONOTONIC, &a);
-		rc = fetch_all(&f, arts + 1, 5, paths, &e);
+		rc = fetch_all(&f, arts + 1, 5, paths, NULL, &e);
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 		is_int(rc, 0, "http slow server: every artifact arrives");
