@@ -211,6 +211,7 @@ void *pf_arena_alloc(struct pf_arena *a, size_t n)
 		c = pf_xmalloc(sizeof *c + size);
 		c->used = 0;
 		c->size = size;
+		a->total += sizeof *c + size;
 		if (size == n && a->head) {
 			/* big block: keep the current chunk as the one to fill */
 			c->next = a->head->next;
@@ -263,4 +264,5 @@ void pf_arena_release(struct pf_arena *a)
 		free(c);
 	}
 	a->head = NULL;
+	a->total = 0;
 }

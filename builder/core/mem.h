@@ -60,8 +60,9 @@ void pf_strv_release(struct pf_strv *sv);
 struct pf_arena_chunk;
 struct pf_arena {
 	struct pf_arena_chunk *head;
+	size_t total;		/* bytes held in chunks (for memory budgets) */
 };
-#define PF_ARENA_INIT { NULL }
+#define PF_ARENA_INIT { NULL, 0 }
 void *pf_arena_alloc(struct pf_arena *a, size_t n);	/* zeroed, 16-byte aligned */
 char *pf_arena_strdup(struct pf_arena *a, const char *s);
 char *pf_arena_strndup(struct pf_arena *a, const char *s, size_t n);

@@ -96,6 +96,8 @@ static int parse(struct pf_ydoc *d, const char *file, const char *data, size_t l
 	struct frame stack[MAX_DEPTH + 1];
 	struct pf_ydoc it;		/* the streamed item being built */
 	int depth = 0, rc = 0, done = 0, docs = 0;
+	size_t frames = 0;		/* bytes of the open collections' child arrays */
+	size_t budget = pf_yaml_budget(len);
 
 	memset(d, 0, sizeof *d);
 	memset(&it, 0, sizeof it);
@@ -112,6 +114,14 @@ static int parse(struct pf_ydoc *d, const char *file, const char *data, size_t l
 		/* inside the streamed list, nodes live in the item's scratch arena */
 		struct pf_arena *a = depth >= 2 && stack[1].stream ? &it.arena : &d->arena;
 
+		/* the tree kept plus the item being built: bounded by the input's size */
+		if (d->arena.total + it.arena.total + frames > budget) {
+			struct pf_ynode at = { .line = (int)parser.mark.line + 1, .col = (int)parser.mark.column + 1 };
+
+			rc = pf_y_fail(d, &at, e, PF_ETOOBIG, "the document needs more than %zu bytes of memory "
+				       "(%d per input byte), refused", budget, PF_YAML_MEM_PER_BYTE);
+			break;
+		}
 		if (!yaml_parser_parse(&parser, &ev)) {
 			rc = pf_error(e, PF_EFORMAT, "%s:%zu:%zu: %s", file,
 				      parser.problem_mark.line + 1, parser.problem_mark.column + 1,
@@ -160,6 +170,7 @@ static int parse(struct pf_ydoc *d, const char *file, const char *data, size_t l
 			struct frame *f = &stack[depth - 1];
 
 			rc = close_frame(d, a, f, e);
+			frames -= f->cap * sizeof *f->items;
 			free(f->items);
 			f->items = NULL;
 			depth--;
@@ -188,7 +199,9 @@ static int parse(struct pf_ydoc *d, const char *file, const char *data, size_t l
 
 				if (p->node->type == PF_Y_MAP && p->n % 2 == 0 && n->type != PF_Y_SCALAR)
 					rc = pf_y_fail(d, n, e, PF_EFORMAT, "mapping keys must be scalars");
+				frames -= p->cap * sizeof *p->items;
 				PF_GROW(p->items, p->n + 1, p->cap);
+				frames += p->cap * sizeof *p->items;
 				p->items[p->n++] = n;
 			}
 		}
@@ -224,6 +237,11 @@ static int parse(struct pf_ydoc *d, const char *file, const char *data, size_t l
 	if (rc)
 		pf_ydoc_release(d);
 	return rc;
+}
+
+size_t pf_yaml_budget(size_t len)
+{
+	return (size_t)PF_YAML_MEM_PER_BYTE * len + PF_YAML_MEM_BASE;
 }
 
 int pf_yaml_parse(struct pf_ydoc *d, const char *file, const char *data, size_t len, struct pf_err *e)

@@ -38,6 +38,16 @@ struct pf_ydoc {
 };
 int pf_yaml_parse(struct pf_ydoc *d, const char *file, const char *data, size_t len, struct pf_err *e);
 /*
+ * Memory per input byte: the tree kept (and a streamed item being built)
+ * may use at most pf_yaml_budget(len) bytes; past it the parse stops with
+ * PF_ETOOBIG ("file:line:col: the document needs more than N bytes of
+ * memory"). Real documents use a few bytes per input byte; flow-style
+ * hostile input ("[a,a,a,...]") would use about 55.
+ */
+#define PF_YAML_MEM_PER_BYTE 12
+#define PF_YAML_MEM_BASE ((size_t)1 << 20)
+size_t pf_yaml_budget(size_t len);
+/*
  * The same rules, for big documents: each item of the list under the root
  * mapping's key is passed to item() as soon as it is complete (d there is a
  * document whose root is the item; it and its nodes live only during the

@@ -157,12 +157,22 @@ int trust_verify_pae(const struct trust_store *s, const char *what, const void *
 		     const char *sig, size_t siglen, const struct trust_policy *p, struct pf_strv *signers,
 		     struct pf_err *e)
 {
-	struct pf_strv good = PF_STRV_INIT, unknown = PF_STRV_INIT, unpinned = PF_STRV_INIT;
+	struct pf_strv good = PF_STRV_INIT, unknown = PF_STRV_INIT, unpinned = PF_STRV_INIT, tried = PF_STRV_INIT;
 	size_t malformed = 0, bad = 0, lines = 0;
 	int threshold = p && p->threshold > 0 ? p->threshold : 1;
 	const char *q = sig, *end = sig + siglen;
 	int rc = 0;
 
+	/* Counted before any verification: a padded file costs one pass, not a signature check per line. */
+	for (const char *c = sig; c < end; lines++) {
+		const char *nl = memchr(c, '\n', (size_t)(end - c));
+
+		if (lines >= TRUST_MAX_SIG_LINES)
+			return pf_error(e, PF_EBADSIG, "'%s': more than %d signature lines, refused unchecked", what,
+					TRUST_MAX_SIG_LINES);
+		c = nl ? nl + 1 : end;
+	}
+	lines = 0;
 	while (q < end) {
 		const char *nl = memchr(q, '\n', (size_t)(end - q));
 		const char *le = nl ? nl : end;
@@ -180,7 +190,13 @@ int trust_verify_pae(const struct trust_store *s, const char *what, const void *
 		}
 		memcpy(id, q, TRUST_KEYID_HEX - 1);
 		id[TRUST_KEYID_HEX - 1] = '\0';
-		/* Ids name keys by a hash of the raw key, so distinct ids are distinct keys. */
+		/*
+		 * Ids name keys by a hash of the raw key, so distinct ids are distinct
+		 * keys; each is checked once (its first line decides), whatever follows.
+		 */
+		if (pf_strv_contains(&tried, id))
+			goto next;
+		pf_strv_push(&tried, id);
 		k = trust_store_find(s, id);
 		if (!k) {
 			if (!pf_strv_contains(&unknown, id))
@@ -226,5 +242,6 @@ out:
 	pf_strv_release(&good);
 	pf_strv_release(&unknown);
 	pf_strv_release(&unpinned);
+	pf_strv_release(&tried);
 	return rc;
 }

@@ -8,7 +8,8 @@
 #include "core/error.h"
 #include "core/mem.h"
 
-#define TRUST_KEYID_HEX 65	/* lowercase hex SHA-256 of the raw 32-byte public key */
+#define TRUST_KEYID_HEX 65
+#define TRUST_MAX_SIG_LINES 256	/* lines of a .sig file (one per key is enough) */	/* lowercase hex SHA-256 of the raw 32-byte public key */
 
 /* A loaded public or private key (opaque; OpenSSL stays inside trust/). */
 struct trust_key;
@@ -64,7 +65,10 @@ struct trust_policy {
 /*
  * Verify detached signatures sig over PAE(payload_type, data) before anything
  * parses data. Counts distinct trusted public keys; duplicated lines, one key
- * under two ids, unknown keys and malformed lines add nothing. what names the
+ * under two ids, unknown keys and malformed lines add nothing. Bounded work:
+ * more than TRUST_MAX_SIG_LINES lines are refused before any check, and each
+ * key id is verified once (its first well-formed line; later lines for it
+ * are ignored). what names the
  * file in errors. On success signers (sorted key ids) is filled when not NULL.
  * Errors: PF_EBADSIG (nothing verifies / malformed), PF_EUNTRUSTED (below
  * threshold with trusted keys).
