@@ -167,10 +167,62 @@ int stage_mkdir(struct install_ctx *x, const char *path, struct pf_err *e)
 	return i < 0 ? i : 0;
 }
 
+/*
+ * A link is checked where it is installed, not where its archive put it (a
+ * wheel's .data/data lands at the root, .data/scripts in bin/, a deb's /bin
+ * under usr/): its target must resolve inside the environment from there.
+ * Relative, with '..' only in front, climbing no higher than the link's own
+ * depth: the climb happens in real staged directories (a path is never staged
+ * through a link) and every link below is held to the same rule, so no chain
+ * of links leaves the root either. Absolute targets are pinfold's own
+ * (host mode's bin/python3 -> /usr/bin/python3); installers rewrite a
+ * package's absolute targets before they get here, or the package is refused.
+ * This is the rule verify applies to a tarball, so what build writes, verify
+ * accepts.
+ */
+static int link_ok(const char *path, const char *t, const char **why)
+{
+	int depth = 0, named = 0;
+
+	*why = NULL;
+	if (!*t || strlen(t) > INSTALL_MAX_PATH || install_name_ok(t, strlen(t)) || strchr(t, '\\'))
+		*why = "has an empty, overlong or unprintable target";
+	else if (t[0] == '/')
+		*why = STAGE_OWNER ? "is absolute" : NULL;
+	if (*why || t[0] == '/')
+		return *why ? -1 : 0;
+	for (const char *s = path; *s; s++)
+		depth += *s == '/';
+	for (const char *p = t; *p;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (named)
+				*why = "has '..' after a name";
+			else if (--depth < 0)
+				*why = "leaves the environment";
+		} else if (n && !(n == 1 && p[0] == '.')) {
+			named = 1;
+		}
+		if (*why)
+			return -1;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
 int stage_symlink(struct install_ctx *x, const char *path, const char *target, struct pf_err *e)
 {
+	const char *why;
 	int i;
 
+	if (link_ok(path, target, &why))
+		return install_name_ok(target, strlen(target)) ?
+		       pf_error(e, PF_EUNSAFE, "'%s': symlink '%s' %s", stage_owner_name(x), path, why) :
+		       pf_error(e, PF_EUNSAFE, "'%s': symlink '%s' -> '%s' %s where it is installed",
+				stage_owner_name(x), path, target, why);
 	pthread_mutex_lock(&x->mu);
 	i = claim(x, path, STAGE_LINK, e);
 	if (i >= 0) {

@@ -51,6 +51,12 @@ int stage_claim(struct install_ctx *x, const char *path, enum stage_kind kind, s
 /* The kind and owner of a staged path (0 when unknown). */
 int stage_lookup(struct install_ctx *x, const char *path, int *owner);
 int stage_mkdir(struct install_ctx *x, const char *path, struct pf_err *e);
+/*
+ * A symlink at path. Its target must resolve inside the environment from
+ * path (relative, '..' only in front and no deeper than path; absolute only
+ * for pinfold's own links), else PF_EUNSAFE: the one check every installer's
+ * links pass, wherever the format puts them.
+ */
 int stage_symlink(struct install_ctx *x, const char *path, const char *target, struct pf_err *e);
 /* A generated file (content in memory). */
 int stage_write(struct install_ctx *x, const char *path, unsigned mode, const void *data, size_t n,

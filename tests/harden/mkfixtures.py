@@ -90,7 +90,7 @@ elif kind == "deb-c1-depends":
 elif kind == "wheel-escape-data":	# .data/data installs at the environment root: ../../etc leaves it
     wheel("esc", "1.0", [("esc/__init__.py", ""), ("esc-1.0.data/data/escape", ("../../etc",))])
 elif kind == "wheel-escape-scripts":	# .data/scripts installs in bin/: ../../x leaves the root
-    wheel("esc", "1.0", [("esc/__init__.py", ""), ("esc-1.0.data/scripts/tool", ("../../../../usr/bin/env",))])
+    wheel("esc", "1.0", [("esc/__init__.py", ""), ("esc-1.0.data/scripts/tool", ("../../outside",))])
 elif kind == "wheel-inside-data":	# a link that stays inside after the move: accepted
     wheel("ins", "1.0", [("ins/__init__.py", ""), ("ins-1.0.data/data/share/ins/real.txt", "x\n"),
                          ("ins-1.0.data/data/share/ins/link.txt", ("real.txt",))])
