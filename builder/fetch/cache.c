@@ -281,6 +281,13 @@ void fetch_env_limits(long *connect_timeout, long *low_speed_time, long *low_spe
 	*low_speed_limit = env_long("PINFOLD_LOW_SPEED_LIMIT", 1024, 1, 1L << 30);
 }
 
+void fetch_env_deadlines(struct fetch_deadlines *d)
+{
+	d->grace = env_long("PINFOLD_TRANSFER_GRACE", 30, 1, 86400);
+	d->min_rate = env_long("PINFOLD_MIN_RATE", 16384, 1, 1L << 30);
+	d->run = env_long("PINFOLD_FETCH_DEADLINE", 3600, 1, 7L * 86400);
+}
+
 static int todo(const struct fetch_run *r)
 {
 	for (size_t i = 0; i < r->n; i++)
@@ -308,6 +315,7 @@ int fetch_all(struct fetch_ctx *f, const struct catalog_artifact *const *arts, s
 			fds[i] = -1;
 	}
 	fetch_env_limits(&r.connect_timeout, &r.low_speed_time, &r.low_speed_limit);
+	fetch_env_deadlines(&r.dl);
 	if (f->connect_timeout > 0)
 		r.connect_timeout = f->connect_timeout;
 	if (f->low_speed_time > 0)

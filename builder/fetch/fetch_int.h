@@ -36,6 +36,20 @@ void fetch_sink_abort(struct fetch_sink *s);
 /* After a successful commit: the private copy (positioned anywhere; read it with pread), or -1. */
 int fetch_sink_take(struct fetch_sink *s);
 
+/*
+ * Whole-transfer and whole-run deadlines (docs/fetch.md, "Deadlines"): a
+ * transfer must have moved min_rate * (t - grace) bytes by t seconds after it
+ * started (so one of S bytes has grace + S / min_rate seconds in all), and
+ * every HTTP transfer of the process ends by run_deadline seconds after the
+ * first one started.
+ */
+struct fetch_deadlines {
+	long grace;			/* $PINFOLD_TRANSFER_GRACE, 30 s */
+	long min_rate;			/* $PINFOLD_MIN_RATE, 16384 bytes/s */
+	long run;			/* $PINFOLD_FETCH_DEADLINE, 3600 s */
+};
+void fetch_env_deadlines(struct fetch_deadlines *d);
+
 /* One artifact of a run. */
 struct fetch_item {
 	const struct catalog_artifact *a;
@@ -53,6 +67,7 @@ struct fetch_run {
 	uint64_t bytes_total, bytes_done;
 	size_t files_done;
 	long connect_timeout, low_speed_time, low_speed_limit;
+	struct fetch_deadlines dl;
 	int retries, jobs;
 	int want_fds;			/* the caller asked for private copies */
 	char *tmp_dir;			/* where they go (<cache>/sha256) */
@@ -77,6 +92,7 @@ int fetch_copy_range(int fd, uint64_t off, uint64_t n, struct fetch_sink *s, cha
 
 /* Connect timeout, low-speed time and limit: the environment's values, else the defaults. */
 void fetch_env_limits(long *connect_timeout, long *low_speed_time, long *low_speed_limit);
+
 
 /* pread exactly n bytes at off: 0, or -1 on errors and early end of file. */
 int fetch_read_at(int fd, uint64_t off, void *buf, size_t n);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* HTTP(S) mirrors through libcurl: parallel, size-capped, slow-drip and redirect bounded. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,22 +12,93 @@
 
 #define MAX_REDIRS 5L
 
-static void global_init(void)
-{
-	static int done;
-
-	if (!done) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		done = 1;
-	}
-}
-
 static long long now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* When the process's first HTTP transfer started: the whole run's deadline counts from here. */
+static long long run_start;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	run_start = now_ms();
+}
+
+static void global_init(void)
+{
+	pthread_once(&init_once, init);
+}
+
+/*
+ * The deadlines of one transfer, checked by libcurl's progress callback: by
+ * t ms after start, min_rate * (t - grace) bytes must have arrived, and the
+ * run's deadline must not have passed. why says which failed.
+ */
+struct pace {
+	const struct fetch_deadlines *dl;
+	long long start;
+	int run_over;
+	char why[160];
+};
+
+static void pace_start(struct pace *p, const struct fetch_deadlines *dl)
+{
+	p->dl = dl;
+	p->start = now_ms();
+	p->run_over = 0;
+	p->why[0] = '\0';
+}
+
+/* 0 to go on, 1 to abort the transfer (why filled). */
+static int pace_check(struct pace *p, curl_off_t got)
+{
+	long long now = now_ms(), t = now - p->start;
+
+	if (now - run_start > (long long)p->dl->run * 1000) {
+		p->run_over = 1;
+		snprintf(p->why, sizeof p->why, "the deadline for all transfers of this run (%ld s, "
+			 "PINFOLD_FETCH_DEADLINE) passed", p->dl->run);
+		return 1;
+	}
+	if (t > (long long)p->dl->grace * 1000 &&
+	    (double)got < (double)p->dl->min_rate * (double)(t - (long long)p->dl->grace * 1000) / 1000.0) {
+		snprintf(p->why, sizeof p->why, "too slow: %lld bytes in %lld s, under the minimum average of %ld "
+			 "bytes/s after %ld s (PINFOLD_MIN_RATE, PINFOLD_TRANSFER_GRACE)", (long long)got, t / 1000,
+			 p->dl->min_rate, p->dl->grace);
+		return 1;
+	}
+	return 0;
+}
+
+static int on_pace(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)ultotal;
+	(void)ulnow;
+	return pace_check(ud, dlnow);
+}
+
+/* The progress callback, and a hard timeout at the latest moment the pace allows for size bytes. */
+static void pace_setup(CURL *h, struct pace *p, uint64_t size)
+{
+	long long left = (long long)p->dl->run * 1000 - (now_ms() - run_start), cap = left;
+
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_pace);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, p);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	if (size) {
+		long long whole = ((long long)p->dl->grace + (long long)(size / (uint64_t)p->dl->min_rate) + 1) * 1000;
+
+		if (whole < cap)
+			cap = whole;
+	}
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(cap > 1 ? cap : 1));
 }
 
 /* base + "/" + name with name percent-encoded (names may hold '+', '%', '#', '?'). */
@@ -84,6 +156,7 @@ struct xfer {
 	enum xstate state;
 	int attempt, sink_open;
 	long long not_before;
+	struct pace pace;
 	char err[CURL_ERROR_SIZE];
 };
 
@@ -118,6 +191,8 @@ static int start(struct xfer *x, CURLM *m)
 	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
 	x->err[0] = '\0';
 	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->err);
+	pace_start(&x->pace, &r->dl);
+	pace_setup(x->h, &x->pace, x->it->a->size);
 	x->state = X_RUN;
 	x->attempt++;
 	if (curl_multi_add_handle(m, x->h) != CURLM_OK)
@@ -154,7 +229,15 @@ static void finish(struct xfer *x, CURLM *m, CURLcode res)
 	int rc;
 
 	curl_multi_remove_handle(m, x->h);
-	if (x->s.over || res == CURLE_FILESIZE_EXCEEDED) {
+	/* the hard timeout is the same deadline, reached between two progress calls */
+	if (res == CURLE_OPERATION_TIMEDOUT && !x->pace.why[0])
+		pace_check(&x->pace, (curl_off_t)x->s.got);
+	if (x->pace.run_over) {
+		fail(x, PF_ENET, 0, x->pace.why);
+		pf_error(r->e, PF_ENET, "artifact '%s': %s", x->it->a->file, x->pace.why);
+	} else if ((res == CURLE_ABORTED_BY_CALLBACK || res == CURLE_OPERATION_TIMEDOUT) && x->pace.why[0]) {
+		fail(x, PF_ENET, 1, x->pace.why);
+	} else if (x->s.over || res == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(why, sizeof why, "body longer than the expected %llu bytes, cut off and refused",
 			 (unsigned long long)x->it->a->size);
 		fail(x, PF_EDIGEST, 0, why);
@@ -287,6 +370,7 @@ struct small {
 	struct pf_buf *out;
 	size_t start, max;
 	int over;
+	struct pace pace;
 };
 
 static size_t on_small(char *p, size_t size, size_t nmemb, void *ud)
@@ -306,7 +390,8 @@ static size_t on_small(char *p, size_t size, size_t nmemb, void *ud)
 
 static int small_http(const char *base, const char *name, size_t max, struct pf_buf *out, struct pf_err *e)
 {
-	struct small s = { NULL, out, out->len, max, 0 };
+	struct small s = { NULL, out, out->len, max, 0, { 0 } };
+	struct fetch_deadlines dl;
 	char err[CURL_ERROR_SIZE] = "";
 	char *url;
 	CURLcode res;
@@ -324,9 +409,17 @@ static int small_http(const char *base, const char *name, size_t max, struct pf_
 	curl_easy_setopt(s.h, CURLOPT_WRITEFUNCTION, on_small);
 	curl_easy_setopt(s.h, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(s.h, CURLOPT_ERRORBUFFER, err);
+	/* the size is not known before the body: the pace bounds it (and the cap, max) */
+	fetch_env_deadlines(&dl);
+	pace_start(&s.pace, &dl);
+	pace_setup(s.h, &s.pace, 0);
 	res = curl_easy_perform(s.h);
 	code = response_code(s.h);
-	if (s.over || res == CURLE_FILESIZE_EXCEEDED)
+	if (res == CURLE_OPERATION_TIMEDOUT && !s.pace.why[0])
+		pace_check(&s.pace, (curl_off_t)(out->len - s.start));
+	if ((res == CURLE_ABORTED_BY_CALLBACK || res == CURLE_OPERATION_TIMEDOUT) && s.pace.why[0])
+		rc = pf_error(e, PF_ENET, "'%s': %s", url, s.pace.why);
+	else if (s.over || res == CURLE_FILESIZE_EXCEEDED)
 		rc = pf_error(e, PF_ETOOBIG, "'%s': larger than %zu bytes, refused", url, max);
 	else if (code != 200 && (res == CURLE_OK || res == CURLE_WRITE_ERROR))
 		rc = pf_error(e, code == 404 || code == 410 ? PF_ENOTFOUND : PF_ENET, "'%s': HTTP %ld", url, code);
