@@ -74,6 +74,28 @@ int catalog_date_ok(const char *s)
 	return s && pf_date_parse(s, &t) == 0;
 }
 
+int catalog_startup_kind_ok(const char *kind)
+{
+	static const char *const kinds[] = { CATALOG_STARTUP_PTH, CATALOG_STARTUP_SITECUSTOMIZE,
+					     CATALOG_STARTUP_USERCUSTOMIZE, CATALOG_STARTUP_NPM, CATALOG_STARTUP_DEB,
+					     NULL };
+
+	return in_list(kinds, kind);
+}
+
+int catalog_startup_runs(const char *kind)
+{
+	return catalog_startup_kind_ok(kind) && strcmp(kind, CATALOG_STARTUP_DEB);
+}
+
+int catalog_pkg_has_startup(const struct catalog_pkg *p)
+{
+	for (size_t i = 0; i < p->nstartup; i++)
+		if (catalog_startup_runs(p->startup[i].kind))
+			return 1;
+	return 0;
+}
+
 static int file_ok(const char *s)
 {
 	if (!catalog_token_ok(s, 255) || *s == '.' || strchr(s, '/') || strstr(s, ".."))
@@ -144,7 +166,43 @@ int catalog_pkg_check(const struct catalog_pkg *p, char *why, size_t whylen)
 		snprintf(why, whylen, "vetted date '%s' is not a date YYYY-MM-DD", p->vetted_date);
 		return -1;
 	}
+	if (p->nstartup > CATALOG_MAX_STARTUP) {
+		snprintf(why, whylen, "more than %d startup entries", CATALOG_MAX_STARTUP);
+		return -1;
+	}
+	for (size_t i = 0; i < p->nstartup; i++) {
+		if (!catalog_text_ok(p->startup[i].file, 1024) || !p->startup[i].file[0] ||
+		    !catalog_startup_kind_ok(p->startup[i].kind)) {
+			snprintf(why, whylen, "startup entry %zu: file must be text and kind one of pth, sitecustomize, "
+				 "usercustomize, npm-script, deb-maintainer-script", i + 1);
+			return -1;
+		}
+	}
+	if (p->startup_note && (!p->startup_note[0] || !catalog_text_ok(p->startup_note, 4096))) {
+		snprintf(why, whylen, "startup_note is empty, too long or has control characters");
+		return -1;
+	}
 	return 0;
+}
+
+/*
+ * The startup policy: with policy.startup refuse (the default), code that
+ * runs at start needs the curator's startup_note. Checked wherever a catalog
+ * is read, so no consumer sees an entry that slipped past the review.
+ */
+static int startup_allowed(const struct catalog *c, const struct catalog_pkg *p, char *why, size_t whylen)
+{
+	if (c->allow_startup || p->startup_note || !catalog_pkg_has_startup(p))
+		return 0;
+	for (size_t i = 0; i < p->nstartup; i++) {
+		if (catalog_startup_runs(p->startup[i].kind)) {
+			snprintf(why, whylen, "%s:%s %s runs code at start (%s '%s') but has no startup_note, and the "
+				 "catalog's policy refuses startup code", p->ecosystem, p->name, p->version,
+				 p->startup[i].kind, p->startup[i].file);
+			break;
+		}
+	}
+	return -1;
 }
 
 static int pkg_cmp3(const struct catalog_pkg *p, const char *eco, const char *name, const char *version)
@@ -179,6 +237,27 @@ static const char **cplist(struct pf_arena *a, const char *const *v, size_t n)
 	return out;
 }
 
+static int startup_cmp(const void *a, const void *b)
+{
+	const struct catalog_startup *x = a, *y = b;
+	int r = strcmp(x->file, y->file);
+
+	return r ? r : strcmp(x->kind, y->kind);
+}
+
+/* A sorted copy, without repeats. */
+static const struct catalog_startup *cp_startup(struct catalog *c, const struct catalog_startup *v, size_t n)
+{
+	struct catalog_startup *out = pf_arena_alloc(&c->arena, (n + 1) * sizeof *out);
+
+	for (size_t i = 0; i < n; i++) {
+		out[i].file = pf_arena_strdup(&c->arena, v[i].file);
+		out[i].kind = pf_arena_strdup(&c->arena, v[i].kind);
+	}
+	pf_qsort(out, n, sizeof *out, startup_cmp);
+	return out;
+}
+
 static void pkg_copy(struct catalog *c, struct catalog_pkg *dst, const struct catalog_pkg *p)
 {
 	memset(dst, 0, sizeof *dst);
@@ -201,13 +280,18 @@ static void pkg_copy(struct catalog *c, struct catalog_pkg *dst, const struct ca
 	dst->vetted_date = cp(c, p->vetted_date);
 	dst->vetted_note = cp(c, p->vetted_note);
 	dst->young_note = cp(c, p->young_note);
+	dst->startup = cp_startup(c, p->startup, p->nstartup);
+	dst->nstartup = p->nstartup;
+	dst->startup_note = cp(c, p->startup_note);
 }
 
 static const char *const catalog_keys[] = { "format", "name", "version", "expires", "policy", "packages", NULL };
 static const char *const catalog_req[] = { "format", "name", "version", "packages", NULL };
-static const char *const policy_keys[] = { "min_age_days", NULL };
+static const char *const policy_keys[] = { "min_age_days", "startup", NULL };
 static const char *const pkg_keys[] = { "ecosystem", "name", "version", "published", "artifact", "depends",
-					"provides", "conflicts", "vetted", "young_note", NULL };
+					"provides", "conflicts", "vetted", "young_note", "startup", "startup_note",
+					NULL };
+static const char *const startup_keys[] = { "file", "kind", NULL };
 static const char *const pkg_req[] = { "ecosystem", "name", "version", "published", "artifact", NULL };
 static const char *const art_keys[] = { "file", "format", "size", "sha256", NULL };
 static const char *const vetted_keys[] = { "by", "date", "note", NULL };
@@ -248,7 +332,37 @@ int catalog_parse_head(struct pf_ydoc *d, const struct pf_ynode *root, const cha
 
 /* Field slots of a package map, in pkg_keys order. */
 enum { F_ECO, F_NAME, F_VERSION, F_PUBLISHED, F_ARTIFACT, F_DEPENDS, F_PROVIDES, F_CONFLICTS, F_VETTED, F_YOUNG,
-       F_N };
+       F_STARTUP, F_STARTUP_NOTE, F_N };
+
+/* startup: [{file, kind}], copied into the catalog's arena. */
+static int parse_startup(struct catalog *c, struct pf_ydoc *d, const struct pf_ynode *m, const struct pf_ynode *n,
+			 struct catalog_startup **out, size_t *nout, struct pf_err *e)
+{
+	struct catalog_startup *v;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (!n)
+		return 0;
+	if (n->type != PF_Y_SEQ)
+		return pf_y_seq(d, m, "startup", &n, e);
+	if (n->n > CATALOG_MAX_STARTUP)
+		return pf_y_fail(d, n, e, PF_EFORMAT, "more than %d startup entries", CATALOG_MAX_STARTUP);
+	v = pf_arena_alloc(&c->arena, (n->n + 1) * sizeof *v);
+	for (size_t i = 0; i < n->n; i++) {
+		const char *file = NULL, *kind = NULL;
+
+		if ((rc = pf_y_check_map(d, n->vals[i], "startup entry", startup_keys, startup_keys, e)) ||
+		    (rc = pf_y_str(d, n->vals[i], "file", &file, e)) || (rc = pf_y_str(d, n->vals[i], "kind", &kind, e)))
+			return rc;
+		v[i].file = pf_arena_strdup(&c->arena, file);
+		v[i].kind = pf_arena_strdup(&c->arena, kind);
+	}
+	*out = v;
+	*nout = n->n;
+	return 0;
+}
 
 /* A list of strings under key (already looked up as n), copied once into the catalog's arena. */
 static int parse_list(struct catalog *c, struct pf_ydoc *d, const struct pf_ynode *m, const struct pf_ynode *n,
@@ -317,6 +431,7 @@ static int parse_pkg(void *ctx, struct pf_ydoc *d, const struct pf_ynode *m, str
 	    (rc = scalar_of(d, f[F_VERSION], "version", &p.version, e)) ||
 	    (rc = scalar_of(d, f[F_PUBLISHED], "published", &p.published, e)) ||
 	    (rc = scalar_of(d, f[F_YOUNG], "young_note", &p.young_note, e)) ||
+	    (rc = scalar_of(d, f[F_STARTUP_NOTE], "startup_note", &p.startup_note, e)) ||
 	    (rc = pf_y_map(d, m, "artifact", &art, e)) ||
 	    (rc = pf_y_check_map(d, art, "artifact", art_keys, art_keys, e)) ||
 	    (rc = pf_y_str(d, art, "file", &p.artifact.file, e)) ||
@@ -338,6 +453,15 @@ static int parse_pkg(void *ctx, struct pf_ydoc *d, const struct pf_ynode *m, str
 	p.nprovides = dst->nprovides;
 	p.conflicts = dst->conflicts;
 	p.nconflicts = dst->nconflicts;
+	{
+		struct catalog_startup *su;
+
+		if ((rc = parse_startup(c, d, m, f[F_STARTUP], &su, &dst->nstartup, e)))
+			return rc;
+		dst->startup = su;
+		p.startup = su;
+		p.nstartup = dst->nstartup;
+	}
 	if (f[F_VETTED] && ((rc = pf_y_map(d, m, "vetted", &vet, e)) ||
 			    (rc = pf_y_check_map(d, vet, "vetted", vetted_keys, NULL, e)) ||
 			    (rc = pf_y_str(d, vet, "by", &p.vetted_by, e)) ||
@@ -363,6 +487,7 @@ static int parse_pkg(void *ctx, struct pf_ydoc *d, const struct pf_ynode *m, str
 	dst->vetted_date = cp(c, p.vetted_date);
 	dst->vetted_note = cp(c, p.vetted_note);
 	dst->young_note = cp(c, p.young_note);
+	dst->startup_note = cp(c, p.startup_note);
 	c->npkgs++;
 	return 0;
 }
@@ -420,6 +545,8 @@ static int parse(struct catalog *c, const char *file, const char *data, size_t l
 	const struct pf_ynode *root, *policy = NULL, *pkgs = NULL;
 	const char *dupf;
 	long long min_age = 7;
+	const char *startup = NULL;
+	char why[512];
 	int rc, sorted = 1;
 
 	memset(c, 0, sizeof *c);
@@ -435,9 +562,21 @@ static int parse(struct catalog *c, const char *file, const char *data, size_t l
 	    (rc = pf_y_map(&d, root, "policy", &policy, e)) ||
 	    (policy && (rc = pf_y_check_map(&d, policy, "policy", policy_keys, NULL, e))) ||
 	    (policy && (rc = pf_y_int(&d, policy, "min_age_days", 0, 3650, &min_age, e))) ||
+	    (policy && (rc = pf_y_str(&d, policy, "startup", &startup, e))) ||
 	    (rc = pf_y_seq(&d, root, "packages", &pkgs, e)))
 		goto out;
 	c->min_age_days = (int)min_age;
+	if (startup && strcmp(startup, "allow") && strcmp(startup, "refuse")) {
+		rc = pf_y_fail(&d, pf_y_get(policy, "startup"), e, PF_EFORMAT, "policy startup must be allow or refuse");
+		goto out;
+	}
+	c->allow_startup = startup && !strcmp(startup, "allow");
+	for (size_t i = 0; i < c->npkgs; i++) {
+		if (startup_allowed(c, &c->pkgs[i], why, sizeof why)) {
+			rc = pf_y_fail(&d, pkgs, e, PF_EPOLICY, "%s", why);
+			goto out;
+		}
+	}
 	/* catalogs are written sorted: then one pass both confirms the order and finds no duplicate */
 	for (size_t i = 1; i < c->npkgs && sorted; i++)
 		sorted = pkg_cmp(&c->pkgs[i - 1], &c->pkgs[i]) < 0;
@@ -501,6 +640,8 @@ void catalog_write(const struct catalog *c, struct pf_buf *out)
 	pf_yw_set_raw(&w, root, "expires", c->expires);
 	policy = pf_yw_map(&w);
 	pf_yw_set_int(&w, policy, "min_age_days", c->min_age_days);
+	if (c->allow_startup)
+		pf_yw_set_raw(&w, policy, "startup", "allow");
 	pf_yw_set(&w, root, "policy", policy);
 	pkgs = pf_yw_seq(&w);
 	for (size_t i = 0; i < c->npkgs; i++) {
@@ -524,6 +665,19 @@ void catalog_write(const struct catalog *c, struct pf_buf *out)
 			pf_yw_set(&w, m, "vetted", v);
 		}
 		pf_yw_set_str(&w, m, "young_note", p->young_note);
+		if (p->nstartup) {
+			struct pf_ynode *su = pf_yw_seq(&w);
+
+			for (size_t k = 0; k < p->nstartup; k++) {
+				struct pf_ynode *x = pf_yw_map(&w);
+
+				pf_yw_set_str(&w, x, "file", p->startup[k].file);
+				pf_yw_set_str(&w, x, "kind", p->startup[k].kind);
+				pf_yw_push(&w, su, x);
+			}
+			pf_yw_set(&w, m, "startup", su);
+		}
+		pf_yw_set_str(&w, m, "startup_note", p->startup_note);
 		pf_yw_push(&w, pkgs, m);
 	}
 	pf_yw_set(&w, root, "packages", pkgs);
@@ -580,6 +734,8 @@ int catalog_add(struct catalog *c, const struct catalog_pkg *p, struct pf_err *e
 	if (catalog_pkg_check(p, why, sizeof why))
 		return pf_error(e, PF_EFORMAT, "package %s:%s %s: %s", p->ecosystem ? p->ecosystem : "?",
 				p->name ? p->name : "?", p->version ? p->version : "?", why);
+	if (startup_allowed(c, p, why, sizeof why))
+		return pf_error(e, PF_EPOLICY, "%s", why);
 	i = find_pos(c, p->ecosystem, p->name, p->version, &found);
 	if (found) {
 		const struct catalog_pkg *o = &c->pkgs[i];

@@ -28,6 +28,26 @@ struct catalog_artifact {
 	char sha256[PF_SHA256_HEX];
 };
 
+/*
+ * A file of the artifact that runs code at interpreter or package start, as
+ * 'catalog add' found it (docs/hardening.md, "Startup code"). Kinds:
+ * CATALOG_STARTUP_* below.
+ */
+#define CATALOG_STARTUP_PTH "pth"
+#define CATALOG_STARTUP_SITECUSTOMIZE "sitecustomize"
+#define CATALOG_STARTUP_USERCUSTOMIZE "usercustomize"
+#define CATALOG_STARTUP_NPM "npm-script"
+#define CATALOG_STARTUP_DEB "deb-maintainer-script"	/* recorded; pinfold never runs them */
+#define CATALOG_MAX_STARTUP 1000	/* entries per package */
+struct catalog_startup {
+	const char *file;		/* path inside the artifact (npm scripts: "package/package.json: scripts.X") */
+	const char *kind;
+};
+/* 1 when kind is a CATALOG_STARTUP_* kind. */
+int catalog_startup_kind_ok(const char *kind);
+/* 1 when kind is code that runs (all but deb maintainer scripts): what the startup policy is about. */
+int catalog_startup_runs(const char *kind);
+
 struct catalog_pkg {
 	const char *ecosystem;		/* pypi | npm | deb | generic */
 	const char *name;		/* as upstream spells it */
@@ -39,7 +59,11 @@ struct catalog_pkg {
 	const char **conflicts; size_t nconflicts;
 	const char *vetted_by, *vetted_date, *vetted_note;	/* may be NULL */
 	const char *young_note;		/* set when added with --allow-young */
+	const struct catalog_startup *startup; size_t nstartup;	/* sorted by (file, kind) */
+	const char *startup_note;	/* set when added with --allow-startup */
 };
+/* 1 when p has startup code that runs (see catalog_startup_runs). */
+int catalog_pkg_has_startup(const struct catalog_pkg *p);
 
 /*
  * A catalog. Strings live in the arena; pkgs is sorted by (ecosystem, name,
@@ -52,6 +76,7 @@ struct catalog {
 	const char *expires;		/* RFC 3339, NULL before the first sign */
 	time_t expires_t;
 	int min_age_days;
+	int allow_startup;		/* policy.startup: allow; else refuse (the default) */
 	struct catalog_pkg *pkgs;
 	size_t npkgs, cap;
 	char sha256[PF_SHA256_HEX];	/* of the catalog.yaml bytes parsed ("" if built) */

@@ -11,6 +11,7 @@
 #include "core/file.h"
 #include "core/time.h"
 #include "install/envfile.h"
+#include "install/startup.h"
 #include "lock/audit.h"
 #include "lock/lock.h"
 #include "pack/pack.h"
@@ -23,6 +24,8 @@ static void usage(FILE *f)
 	fputs("\nTARGET is a lockfile, an environment tarball (.tar.zst) or an unpacked environment\n"
 	      "directory (its .pinfold/lock is read). The advisories are verified first; then every\n"
 	      "locked package an advisory covers is listed. Exit 1 when any is, 0 when none is.\n"
+	      "For environments, the files that run code when Python starts (.pinfold/startup.yaml)\n"
+	      "are shown too (on stderr; \"startup\" in --json).\n"
 	      "\noptions:\n"
 	      "  --catalog DIR|URL  read advisories.yaml from this catalog (default: the catalog\n"
 	      "                     recorded in a lockfile; for environments, the saved copy)\n"
@@ -77,6 +80,36 @@ out:
 	return rc;
 }
 
+/*
+ * What in an environment runs code when Python starts (.pinfold/startup.yaml,
+ * written by build): shown, never a failure. Environments built before it
+ * have none.
+ */
+static void load_startup(struct cli *c, const char *target, enum target_kind kind, struct pf_strv *lines,
+			 struct pf_buf *json)
+{
+	struct pf_buf b = PF_BUF_INIT;
+	struct pf_err e = { 0 };
+	char *p = NULL;
+	int rc;
+
+	if (kind == T_ENVDIR) {
+		p = pf_path_join(target, INSTALL_STARTUP_PATH);
+		rc = pf_read_file_flags(p, PF_OPEN_NOFOLLOW, PF_MAX_SMALL, &b, &e);
+	} else if (kind == T_TARBALL) {
+		p = pf_xasprintf("%s:%s", target, INSTALL_STARTUP_PATH);
+		rc = install_env_read(target, INSTALL_STARTUP_PATH, PF_MAX_SMALL, &b, &e);
+	} else {
+		return;
+	}
+	if (!rc)
+		rc = install_startup_parse(p, b.p ? b.p : "", b.len, lines, json, &e);
+	if (rc && rc != -PF_ENOTFOUND)
+		cli_warn(c, "%s", e.msg);
+	free(p);
+	pf_buf_release(&b);
+}
+
 static void json_finding(const struct audit_finding *f)
 {
 	printf("{\"ecosystem\":");
@@ -99,7 +132,7 @@ static void json_finding(const struct audit_finding *f)
 }
 
 static void print_json(const char *target, enum target_kind kind, const struct lockfile *l,
-		       const struct cli_adv *as, const struct audit_finding *f, size_t n)
+		       const struct cli_adv *as, const struct audit_finding *f, size_t n, const struct pf_buf *startup)
 {
 	char when[PF_TIME_STR];
 
@@ -129,7 +162,7 @@ static void print_json(const char *target, enum target_kind kind, const struct l
 			putchar(',');
 		json_finding(&f[i]);
 	}
-	printf("],\"clean\":%s}\n", n ? "false" : "true");
+	printf("],\"startup\":%s,\"clean\":%s}\n", startup->len ? startup->p : "null", n ? "false" : "true");
 }
 
 static void print_text(struct cli *c, const char *target, const struct cli_adv *as,
@@ -163,6 +196,8 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 	enum target_kind kind = T_LOCKFILE;
 	const char *catalog = NULL, *target;
 	char *lockdir = NULL;
+	struct pf_strv startup = PF_STRV_INIT;
+	struct pf_buf startup_json = PF_BUF_INIT;
 	size_t n = 0;
 	int opt, offline = 0, rc;
 
@@ -196,10 +231,14 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 		if (rc)
 			goto out;
 	}
-	if (c->json)
-		print_json(target, kind, &l, &as, f, n);
-	else
+	load_startup(c, target, kind, &startup, &startup_json);
+	if (c->json) {
+		print_json(target, kind, &l, &as, f, n, &startup_json);
+	} else {
 		print_text(c, target, &as, f, n);
+		for (size_t i = 0; i < startup.n; i++)
+			cli_info(c, "runs code at Python start (reviewed in the catalog): %s", startup.v[i]);
+	}
 	if (n && !c->json)
 		cli_warn(c, "'%s': %zu package%s revoked; treat this %s as affected", target, n,
 			 n == 1 ? " is" : "s are", kind_names[kind]);
@@ -207,6 +246,8 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 out:
 	free(f);
 	free(lockdir);
+	pf_strv_release(&startup);
+	pf_buf_release(&startup_json);
 	cli_adv_release(&as);
 	lock_release(&l);
 	if (rc)

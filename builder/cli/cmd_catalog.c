@@ -18,23 +18,28 @@
 #define DAY 86400
 
 static const char usage_init[] =
-	"usage: pinfold catalog init DIR --name NAME [--min-age-days N]\n"
+	"usage: pinfold catalog init DIR --name NAME [--min-age-days N] [--startup refuse|allow]\n"
 	"  Create DIR/catalog.yaml (unsigned, version 0). NAME: [A-Za-z0-9][A-Za-z0-9._-]*.\n"
-	"  --min-age-days N   release-age delay for new packages (default 7)\n";
+	"  --min-age-days N   release-age delay for new packages (default 7)\n"
+	"  --startup POLICY   artifacts with code that runs at interpreter or package start: refuse\n"
+	"                     (the default: each needs --allow-startup --note at 'add') or allow\n";
 static const char usage_add[] =
 	"usage: pinfold catalog add DIR ARTIFACT... [--published YYYY-MM-DD] [--by WHO] [--note TEXT]\n"
-	"                           [--allow-young] [--name N --version V [--ecosystem E]]\n"
+	"                           [--allow-young] [--allow-startup] [--name N --version V [--ecosystem E]]\n"
 	"  Add artifacts (.whl, npm .tgz, .deb, generic .tar.gz/.tar.xz/.tar.zst) with the name, version\n"
 	"  and dependencies they declare, their size and SHA-256.\n"
 	"  --published DATE   upstream release date (default today, which is too young)\n"
 	"  --by WHO, --note   who vetted it and what was reviewed\n"
-	"  --allow-young      accept a release inside the catalog's min_age_days (needs --note WHY)\n"
+	"  --allow-young      accept a release inside the catalog's min_age_days (needs --note WHY)\n"	"  --allow-startup    accept code that runs at interpreter or package start (.pth import lines,\n"
+	"                     sitecustomize, npm install scripts; needs --note WHY, recorded as\n"
+	"                     startup_note); what was found is recorded as startup either way\n"
 	"  --name, --version, --ecosystem   name a generic tarball (one artifact only)\n";
 static const char usage_remove[] =
 	"usage: pinfold catalog remove DIR ECOSYSTEM:NAME VERSION\n";
 static const char usage_list[] =
 	"usage: pinfold catalog list DIR\n"
-	"  Print \"ecosystem:name version sha256\" per package of the working copy (unverified).\n";
+	"  Print \"ecosystem:name version sha256\" per package of the working copy (unverified), and\n"
+	"  what in it runs code at start: \"[startup code: KIND FILE, ...]\", deb maintainer scripts.\n";
 static const char usage_sign[] =
 	"usage: pinfold catalog sign DIR --key KEY [--key KEY]... [--expires-in DAYS]\n"
 	"  Raise the version, set the expiry (default 30 days) and write catalog.yaml.sig with one\n"
@@ -158,10 +163,11 @@ static int cat_init(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "min-age-days", required_argument, NULL, 'm' },
+		{ "startup", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct catalog cat;
-	const char *name = NULL, *dir;
+	const char *name = NULL, *dir, *startup = "refuse";
 	char *path = NULL;
 	long min_age = 7;
 	int opt, rc;
@@ -173,6 +179,11 @@ static int cat_init(struct cli *c, int argc, char **argv)
 			if (cli_parse_long(optarg, 0, 3650, &min_age))
 				return usage_err(c, "init", "--min-age-days: '%s' is not a number from 0 to 3650",
 						 optarg);
+			break;
+		case 's':
+			if (strcmp(optarg, "refuse") && strcmp(optarg, "allow"))
+				return usage_err(c, "init", "--startup: '%s' is not refuse or allow", optarg);
+			startup = optarg;
 			break;
 		default: return cli_bad_option(c, "catalog init", argv);
 		}
@@ -196,12 +207,29 @@ static int cat_init(struct cli *c, int argc, char **argv)
 	memset(&cat, 0, sizeof cat);
 	cat.name = name;
 	cat.min_age_days = (int)min_age;
+	cat.allow_startup = !strcmp(startup, "allow");
 	rc = save_catalog(c, dir, &cat);
 	if (!rc)
 		cli_info(c, "created catalog '%s' in '%s' (min_age_days %ld)", name, dir, min_age);
 out:
 	free(path);
 	return rc ? cli_fail(c, rc) : 0;
+}
+
+/* The curator's review is needed: say what runs and how to accept it. */
+static int startup_refused(struct cli *c, const struct catalog_pkg *p)
+{
+	struct pf_buf b = PF_BUF_INIT;
+	int rc;
+
+	for (size_t i = 0; i < p->nstartup; i++)
+		if (catalog_startup_runs(p->startup[i].kind))
+			pf_buf_addf(&b, "%s%s '%s'", b.len ? ", " : "", p->startup[i].kind, p->startup[i].file);
+	rc = pf_error(&c->err, PF_EPOLICY, "%s:%s %s: runs code at interpreter or package start (%s); review it, "
+		      "then add it with --allow-startup --note WHY (the catalog's policy refuses startup code)",
+		      p->ecosystem, p->name, p->version, b.p);
+	pf_buf_release(&b);
+	return rc;
 }
 
 /* path's bytes, hashed while copied into a private unlinked file (*fd): a writer racing us cannot split them. */
@@ -227,6 +255,7 @@ static int cat_add(struct cli *c, int argc, char **argv)
 		{ "by", required_argument, NULL, 'b' },
 		{ "note", required_argument, NULL, 'n' },
 		{ "allow-young", no_argument, NULL, 'y' },
+		{ "allow-startup", no_argument, NULL, 'S' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "version", required_argument, NULL, 'V' },
 		{ "ecosystem", required_argument, NULL, 'E' },
@@ -237,7 +266,7 @@ static int cat_add(struct cli *c, int argc, char **argv)
 	struct pf_strv done = PF_STRV_INIT;
 	char today[PF_DATE_STR];
 	const char *dir;
-	int allow_young = 0, opt, rc = 0, loaded = 0;
+	int allow_young = 0, allow_startup = 0, opt, rc = 0, loaded = 0;
 	time_t pub_t, now = pf_now();
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -250,6 +279,7 @@ static int cat_add(struct cli *c, int argc, char **argv)
 		case 'b': by = optarg; break;
 		case 'n': note = optarg; break;
 		case 'y': allow_young = 1; break;
+		case 'S': allow_startup = 1; break;
 		case 'N': gname = optarg; break;
 		case 'V': gversion = optarg; break;
 		case 'E': geco = optarg; break;
@@ -265,6 +295,8 @@ static int cat_add(struct cli *c, int argc, char **argv)
 		return usage_err(c, "add", "--ecosystem: unknown ecosystem '%s' (pypi, npm, deb or generic)", geco);
 	if (allow_young && (!note || !*note))
 		return usage_err(c, "add", "--allow-young needs --note WHY (recorded as young_note)%s", NULL);
+	if (allow_startup && (!note || !*note))
+		return usage_err(c, "add", "--allow-startup needs --note WHY (recorded as startup_note)%s", NULL);
 	dir = argv[optind];
 	pf_date_format(now, today);
 	if (published && pub_t > now) {
@@ -324,6 +356,14 @@ static int cat_add(struct cli *c, int argc, char **argv)
 		p.vetted_note = note;
 		p.vetted_date = (by || note) ? today : NULL;
 		p.artifact.size = size;
+		p.startup = m.startup;
+		p.nstartup = m.nstartup;
+		if (!cat.allow_startup && catalog_pkg_has_startup(&p)) {
+			if (allow_startup)
+				p.startup_note = note;
+			else
+				rc = startup_refused(c, &p);
+		}
 		pf_date_parse(p.published, &pt);
 		if (!rc && now < pt + (time_t)cat.min_age_days * DAY) {
 			if (!allow_young && !published)
@@ -343,9 +383,10 @@ static int cat_add(struct cli *c, int argc, char **argv)
 		if (!rc)
 			rc = catalog_add(&cat, &p, &c->err);
 		if (!rc)
-			pf_strv_push_owned(&done, pf_xasprintf("added %s:%s %s (%s, sha256 %s)%s", p.ecosystem,
+			pf_strv_push_owned(&done, pf_xasprintf("added %s:%s %s (%s, sha256 %s)%s%s", p.ecosystem,
 							       p.name, p.version, p.artifact.file, p.artifact.sha256,
-							       p.young_note ? " [young]" : ""));
+							       p.young_note ? " [young]" : "",
+							       p.startup_note ? " [startup code allowed]" : ""));
 		install_meta_release(&m);
 		if (priv >= 0)
 			close(priv);
@@ -385,6 +426,29 @@ static int cat_remove(struct cli *c, int argc, char **argv)
 	return rc ? cli_fail(c, rc) : 0;
 }
 
+/* "  [startup code: KIND FILE, ...; allowed: NOTE]  [maintainer scripts, never run: ...]" or "". */
+static char *startup_text(const struct catalog_pkg *p)
+{
+	struct pf_buf b = PF_BUF_INIT;
+	int n = 0;
+
+	for (size_t k = 0; k < p->nstartup; k++)
+		if (catalog_startup_runs(p->startup[k].kind))
+			pf_buf_addf(&b, "%s%s %s", n++ ? ", " : "  [startup code: ", p->startup[k].kind, p->startup[k].file);
+	if (n && p->startup_note)
+		pf_buf_addf(&b, "; allowed: %s", p->startup_note);
+	if (n)
+		pf_buf_addc(&b, ']');
+	n = 0;
+	for (size_t k = 0; k < p->nstartup; k++)
+		if (!catalog_startup_runs(p->startup[k].kind))
+			pf_buf_addf(&b, "%s%s", n++ ? ", " : "  [maintainer scripts, never run: ",
+				    pf_basename(p->startup[k].file));
+	if (n)
+		pf_buf_addc(&b, ']');
+	return b.p ? pf_buf_detach(&b, NULL) : pf_xstrdup("");
+}
+
 static int cat_list(struct cli *c, int argc, char **argv)
 {
 	struct catalog cat;
@@ -410,14 +474,31 @@ static int cat_list(struct cli *c, int argc, char **argv)
 			cli_json_str(stdout, p->version);
 			fputs(", \"file\": ", stdout);
 			cli_json_str(stdout, p->artifact.file);
-			printf(", \"size\": %llu, \"sha256\": \"%s\"}", (unsigned long long)p->artifact.size,
+			printf(", \"size\": %llu, \"sha256\": \"%s\", \"startup\": [", (unsigned long long)p->artifact.size,
 			       p->artifact.sha256);
+			for (size_t k = 0; k < p->nstartup; k++) {
+				fputs(k ? ", {\"file\": " : "{\"file\": ", stdout);
+				cli_json_str(stdout, p->startup[k].file);
+				fputs(", \"kind\": ", stdout);
+				cli_json_str(stdout, p->startup[k].kind);
+				printf(", \"runs\": %s}", catalog_startup_runs(p->startup[k].kind) ? "true" : "false");
+			}
+			fputs("]", stdout);
+			if (p->startup_note) {
+				fputs(", \"startup_note\": ", stdout);
+				cli_json_str(stdout, p->startup_note);
+			}
+			fputs("}", stdout);
 		}
 		fputs("]\n", stdout);
 	} else {
-		for (size_t i = 0; i < cat.npkgs; i++)
-			cli_out(c, "%s:%s %s %s", cat.pkgs[i].ecosystem, cat.pkgs[i].name, cat.pkgs[i].version,
-				cat.pkgs[i].artifact.sha256);
+		for (size_t i = 0; i < cat.npkgs; i++) {
+			char *tail = startup_text(&cat.pkgs[i]);
+
+			cli_out(c, "%s:%s %s %s%s", cat.pkgs[i].ecosystem, cat.pkgs[i].name, cat.pkgs[i].version,
+				cat.pkgs[i].artifact.sha256, tail);
+			free(tail);
+		}
 	}
 	catalog_release(&cat);
 	return 0;

@@ -5,6 +5,7 @@
 
 #include "core/yaml.h"
 #include "install/stage.h"
+#include "install/startup.h"
 
 /*
  * POSIX sh, sourced. It finds its own file (bash, zsh, ksh, or the shell's
@@ -124,6 +125,8 @@ int install_env_files(struct install_ctx *x, struct pf_err *e)
 		pf_yaml_emit(root, &b);
 		rc = stage_write(x, ".pinfold/skipped-scripts.yaml", 0644, b.p, b.len, NULL, e);
 	}
+	if (!rc)
+		rc = install_startup_record(x, e);
 	pf_yw_release(&w);
 	pf_buf_release(&b);
 	return rc;

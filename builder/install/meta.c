@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Artifact metadata readers (wheel METADATA, npm package.json, deb control) over libarchive's read side. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,10 +13,12 @@
 #include "core/text.h"
 #include "install/json.h"
 #include "install/meta.h"
+#include "install/startup.h"
 
 #define META_MAX_FILE	((size_t)4 << 20)	/* METADATA, package.json, control */
 #define META_MAX_CONTROL ((size_t)32 << 20)	/* a deb's control.tar.* */
 #define META_MAX_ENTRIES 200000
+#define META_MAX_PTH	((size_t)1 << 20)	/* a .pth read to find executable lines; longer counts as one */
 
 enum { F_ZIP = 1, F_TAR = 2, F_AR = 4, F_COMPRESSED = 8 };
 
@@ -140,6 +143,83 @@ static int read_member(int fd, const char *path, int flags, const char *bad, mat
 out:
 	free(found);
 	archive_read_free(a);
+	return rc;
+}
+
+static void add_startup(struct install_meta *m, const char *file, size_t len, const char *kind)
+{
+	struct catalog_startup *nv = pf_arena_alloc(&m->arena, (m->nstartup + 2) * sizeof *nv);
+
+	for (size_t i = 0; i < m->nstartup; i++)
+		if (!strncmp(m->startup[i].file, file, len) && !m->startup[i].file[len] && !strcmp(m->startup[i].kind, kind))
+			return;
+	if (m->nstartup)
+		memcpy(nv, m->startup, m->nstartup * sizeof *nv);
+	nv[m->nstartup].file = pf_arena_strndup(&m->arena, file, len);
+	nv[m->nstartup].kind = kind;
+	m->nstartup++;
+	m->startup = nv;
+}
+
+/*
+ * Walk every entry of the opened archive a for files that run code at start
+ * (.pth with executable lines, sitecustomize, usercustomize); wheel: paths are
+ * a wheel's. Names are recorded as stored, less a leading "./".
+ */
+static int scan_entries(struct archive *a, const char *what, int wheel, struct install_meta *m, struct pf_err *e)
+{
+	struct archive_entry *ent;
+	struct pf_buf b = PF_BUF_INIT;
+	size_t count = 0;
+	int r, rc = 0;
+
+	while ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(ent), *kind;
+		size_t len;
+
+		if (++count > META_MAX_ENTRIES) {
+			rc = pf_error(e, PF_EFORMAT, "'%s': more than %d entries", what, META_MAX_ENTRIES);
+			goto out;
+		}
+		if (!name)
+			continue;
+		while (name[0] == '.' && name[1] == '/')
+			name += 2;
+		len = strlen(name);
+		while (len && name[len - 1] == '/')
+			len--;
+		kind = install_startup_path_kind(name, wheel);
+		if (!kind)
+			continue;
+		if (!strcmp(kind, CATALOG_STARTUP_PTH) && archive_entry_filetype(ent) == AE_IFREG) {
+			int runs = 1;	/* a .pth too long to read counts */
+
+			b.len = 0;
+			for (;;) {
+				char chunk[65536];
+				la_ssize_t n = archive_read_data(a, chunk, sizeof chunk);
+
+				if (n < 0) {
+					rc = arc_fail(a, what, "reading data", e);
+					goto out;
+				}
+				if (n == 0) {
+					runs = install_pth_runs(b.p ? b.p : "", b.len);
+					break;
+				}
+				if (b.len + (size_t)n > META_MAX_PTH)
+					break;
+				pf_buf_add(&b, chunk, (size_t)n);
+			}
+			if (!runs)
+				continue;
+		}
+		add_startup(m, name, len, kind);
+	}
+	if (r != ARCHIVE_EOF)
+		rc = arc_fail(a, what, "reading entries", e);
+out:
+	pf_buf_release(&b);
 	return rc;
 }
 
@@ -321,6 +401,15 @@ static int read_wheel(int fd, const char *path, struct install_meta *m, struct p
 	rc = headers(m, what, b.p, wheel_field, e);
 	if (rc)
 		goto out;
+	{
+		struct archive *a = reader(F_ZIP);
+
+		rc = open_fd(a, fd) != ARCHIVE_OK ? arc_fail(a, path, "not a readable wheel (zip)", e) :
+						    scan_entries(a, path, 1, m, e);
+		archive_read_free(a);
+		if (rc)
+			goto out;
+	}
 	wheel_name_check(path, m, e);
 	extras = m->conflicts;
 	nextras = m->nconflicts;
@@ -370,6 +459,49 @@ static void npm_license(struct install_meta *m, const struct install_json *root)
 	pf_buf_release(&b);
 }
 
+/* What npm runs when it installs the package: its lifecycle scripts, or node-gyp for a binding.gyp. */
+static int npm_startup(int fd, const char *path, const struct install_json *scripts, struct install_meta *m,
+		       struct pf_err *e)
+{
+	struct archive *a;
+	struct archive_entry *ent;
+	size_t count = 0;
+	int r, rc = 0;
+
+	if (scripts && scripts->type != INSTALL_J_OBJ)
+		return pf_error(e, PF_EFORMAT, "'%s': package.json: scripts must be an object", path);
+	for (const char *const *k = install_npm_startup_scripts; *k; k++) {
+		if (install_json_get(scripts, *k)) {
+			char *f = pf_xasprintf("package/package.json: scripts.%s", *k);
+
+			add_startup(m, f, strlen(f), CATALOG_STARTUP_NPM);
+			free(f);
+		}
+	}
+	if (install_json_get(scripts, "install") || install_json_get(scripts, "preinstall"))
+		return 0;
+	a = reader(F_TAR | F_COMPRESSED);
+	if (open_fd(a, fd) != ARCHIVE_OK) {
+		rc = arc_fail(a, path, "not a readable npm tarball", e);
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(ent);
+
+		if (++count > META_MAX_ENTRIES) {
+			rc = pf_error(e, PF_EFORMAT, "'%s': more than %d entries", path, META_MAX_ENTRIES);
+			goto out;
+		}
+		if (name && (!strcmp(name, "package/binding.gyp") || !strcmp(name, "./package/binding.gyp")))
+			add_startup(m, "package/binding.gyp", 19, CATALOG_STARTUP_NPM);
+	}
+	if (r != ARCHIVE_EOF)
+		rc = arc_fail(a, path, "reading entries", e);
+out:
+	archive_read_free(a);
+	return rc;
+}
+
 static int read_npm(int fd, const char *path, struct install_meta *m, struct pf_err *e)
 {
 	struct pf_buf b = PF_BUF_INIT;
@@ -398,6 +530,9 @@ static int read_npm(int fd, const char *path, struct install_meta *m, struct pf_
 	m->name = n->str;
 	m->version = v->str;
 	npm_license(m, root);
+	rc = npm_startup(fd, path, install_json_get(root, "scripts"), m, e);
+	if (rc)
+		goto out;
 	deps = install_json_get(root, "dependencies");
 	opt = install_json_get(root, "optionalDependencies");
 	if ((deps && deps->type != INSTALL_J_OBJ) || (opt && opt->type != INSTALL_J_OBJ)) {
@@ -463,6 +598,97 @@ static int is_control(const char *name)
 	return !strcmp(name, "./control") || !strcmp(name, "control");
 }
 
+/* The maintainer scripts in control.tar (recorded as DEBIAN/NAME; pinfold never runs them). */
+static int deb_scripts(const char *what, const struct pf_buf *tarb, struct install_meta *m, struct pf_err *e)
+{
+	static const char *const maint[] = { "preinst", "postinst", "prerm", "postrm", "config", NULL };
+	struct archive *a = reader(F_TAR | F_COMPRESSED);
+	struct archive_entry *ent;
+	size_t count = 0;
+	int r, rc = 0;
+
+	if (archive_read_open_memory(a, tarb->p, tarb->len) != ARCHIVE_OK) {
+		rc = arc_fail(a, what, "not a readable tar", e);
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(ent);
+
+		if (++count > META_MAX_ENTRIES) {
+			rc = pf_error(e, PF_EFORMAT, "'%s': more than %d entries", what, META_MAX_ENTRIES);
+			goto out;
+		}
+		if (!name)
+			continue;
+		if (name[0] == '.' && name[1] == '/')
+			name += 2;
+		for (const char *const *s = maint; *s; s++) {
+			if (!strcmp(name, *s)) {
+				char *f = pf_xasprintf("DEBIAN/%s", *s);
+
+				add_startup(m, f, strlen(f), CATALOG_STARTUP_DEB);
+				free(f);
+			}
+		}
+	}
+	if (r != ARCHIVE_EOF)
+		rc = arc_fail(a, what, "reading entries", e);
+out:
+	archive_read_free(a);
+	return rc;
+}
+
+/* The data.tar member of a deb, read through its enclosing ar archive without a copy. */
+static la_ssize_t member_read(struct archive *a, void *ud, const void **buf)
+{
+	struct archive *outer = ud;
+	size_t n = 0;
+	la_int64_t off = 0;
+	int st = archive_read_data_block(outer, buf, &n, &off);
+
+	if (st == ARCHIVE_EOF)
+		return 0;
+	if (st != ARCHIVE_OK) {
+		archive_set_error(a, EIO, "cannot read the enclosing archive");
+		return -1;
+	}
+	return (la_ssize_t)n;
+}
+
+/* .pth files and sitecustomize in the payload (a deb's dist-packages). */
+static int deb_data(int fd, const char *path, struct install_meta *m, struct pf_err *e)
+{
+	struct archive *outer = reader(F_AR), *in = NULL;
+	struct archive_entry *ent;
+	int r = ARCHIVE_EOF, rc = 0, found = 0;
+
+	if (open_fd(outer, fd) != ARCHIVE_OK) {
+		rc = arc_fail(outer, path, "not a readable deb (ar)", e);
+		goto out;
+	}
+	while (!found && (r = archive_read_next_header(outer, &ent)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(ent);
+
+		if (!name || strncmp(name, "data.tar", 8))
+			continue;
+		found = 1;
+		in = reader(F_TAR | F_COMPRESSED);
+		if (archive_read_open(in, outer, NULL, member_read, NULL) != ARCHIVE_OK) {
+			rc = arc_fail(in, path, "data.tar is not a readable tar", e);
+			goto out;
+		}
+		rc = scan_entries(in, path, 0, m, e);
+	}
+	if (!found)
+		rc = r != ARCHIVE_EOF ? arc_fail(outer, path, "reading members", e) :
+					pf_error(e, PF_EFORMAT, "'%s': no data.tar member", path);
+out:
+	if (in)
+		archive_read_free(in);
+	archive_read_free(outer);
+	return rc;
+}
+
 static int read_deb(int fd, const char *path, struct install_meta *m, struct pf_err *e)
 {
 	struct archive *in = NULL;
@@ -483,6 +709,10 @@ static int read_deb(int fd, const char *path, struct install_meta *m, struct pf_
 	if (rc)
 		goto out;
 	rc = headers(m, what, b.p, deb_field, e);
+	if (!rc)
+		rc = deb_scripts(what, &tarb, m, e);
+	if (!rc)
+		rc = deb_data(fd, path, m, e);
 out:
 	free(found);
 	free(what);

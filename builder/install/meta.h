@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "catalog/catalog.h"
 #include "core/error.h"
 #include "core/mem.h"
 
@@ -38,6 +39,13 @@ struct install_meta {
 	const char *license;		/* declared expression or text, NULL when none */
 	int license_is_expression;	/* wheel License-Expression / npm "license" string */
 	const char **license_classifiers; size_t nlicense_classifiers;	/* wheel "License :: ..." */
+	/*
+	 * Files that run code at interpreter or package start (install/startup.h):
+	 * wheel and deb .pth files with executable lines and sitecustomize /
+	 * usercustomize modules, npm install scripts (and node-gyp's implicit
+	 * one), deb maintainer scripts ("DEBIAN/postinst").
+	 */
+	struct catalog_startup *startup; size_t nstartup;
 };
 
 /*

@@ -30,12 +30,15 @@ check "min_age_days recorded" 'grep -q "min_age_days: 14" cat14/catalog.yaml'
 # add real wheels
 expect 1 "pass --published" "add without --published is too young and says to pass --published" -- \
 	pf catalog add cat "$WHEELS"/pip-*.whl
+# setuptools ships distutils-precedence.pth with an import line: startup code, allowed with a note
 ok "add the system wheels" pf catalog add cat "$WHEELS"/pip-*.whl "$WHEELS"/setuptools-*.whl \
-	"$WHEELS"/wheel-*.whl --published 2023-01-10 --by sec-team --note "reviewed"
+	"$WHEELS"/wheel-*.whl --published 2023-01-10 --by sec-team --note "reviewed" --allow-startup
 pf catalog list cat >list.out
 for w in "$WHEELS"/pip-*.whl "$WHEELS"/setuptools-*.whl "$WHEELS"/wheel-*.whl; do
 	b=$(basename "$w"); n=${b%%-*}; v=${b#*-}; v=${v%%-*}
-	echo "pypi:$n $v $(sha256sum "$w" | cut -d' ' -f1)"
+	su=
+	[ "$n" = setuptools ] && su="  [startup code: pth distutils-precedence.pth; allowed: reviewed]"
+	echo "pypi:$n $v $(sha256sum "$w" | cut -d' ' -f1)$su"
 done | LC_ALL=C sort >list.want
 same_text "list prints ecosystem:name version sha256, sorted" list.want list.out
 check "wheel Requires-Dist kept verbatim with markers" \

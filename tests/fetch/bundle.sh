@@ -15,7 +15,7 @@ mkdir -p site/catalog site/mirror images lockfiles
 pf catalog init site/catalog --name bundle-test >/dev/null
 for w in "$W"/pip-*.whl "$W"/setuptools-*.whl "$W"/wheel-*.whl; do
 	cp "$w" site/mirror/
-	pf catalog add site/catalog "$w" --published 2023-01-10 --by tests --note "test fixture" >/dev/null
+	pf catalog add site/catalog "$w" --published 2023-01-10 --by tests --note "test fixture" --allow-startup >/dev/null
 done
 pf catalog revoke site/catalog pypi:pip 1.0 --reason "test advisory" >/dev/null
 pf catalog sign site/catalog --key "$T/keys/cur.key" --expires-in 3650 >/dev/null
