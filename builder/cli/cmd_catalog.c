@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "catalog/catalog.h"
+#include "catalog/publish.h"
 #include "catalog/verified.h"
 #include "cli/cli.h"
 #include "core/digest.h"
@@ -525,9 +526,7 @@ static int write_signed(struct cli *c, const char *dir, const char *file, const 
 
 	rc = sign_all(c, keys, nkeys, type, body->p, body->len, &sig);
 	if (!rc)
-		rc = write_working(c, dir, file, body);
-	if (!rc)
-		rc = write_working(c, dir, sigfile, &sig);
+		rc = catalog_publish(dir, file, sigfile, body, &sig, &c->err);
 	pf_buf_release(&sig);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fault.h"
 #include "core/file.h"
 
 static const char *kind_of(mode_t m)
@@ -121,7 +122,10 @@ void pf_afile_write(struct pf_afile *f, const void *data, size_t n)
 	const char *p = data;
 
 	while (n && !f->err && f->fd >= 0) {
-		ssize_t w = write(f->fd, p, n);
+		ssize_t w;
+
+		pf_fault(PF_FAULT_WRITE);
+		w = write(f->fd, p, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -140,11 +144,13 @@ int pf_afile_commit(struct pf_afile *f, struct pf_err *e)
 
 	if (f->fd < 0)
 		return pf_error(e, PF_EIO, "'%s': not open", f->path ? f->path : "?");
+	pf_fault(PF_FAULT_FSYNC);
 	if (!f->err && fsync(f->fd) < 0)
 		f->err = errno;
 	if (close(f->fd) < 0 && !f->err)
 		f->err = errno;
 	f->fd = -1;
+	pf_fault(PF_FAULT_RENAME);
 	if (!f->err && rename(f->tmp, f->path) < 0)
 		f->err = errno;
 	if (f->err) {

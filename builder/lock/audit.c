@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/publish.h"
 #include "core/file.h"
 #include "core/time.h"
 #include "core/yaml.h"
@@ -146,14 +147,12 @@ int lock_audit_save(const char *state_dir, const struct advisories *a, const cha
 	pf_yw_set_str(&w, m, "saved_at", now);
 	pf_yaml_emit(m, &meta);
 
-	/* The signature first: a crash in between leaves a pair that fails to verify, never a wrong one. */
-	p = pf_path_join(dir, ADVISORIES_SIG);
-	rc = pf_write_file(p, sig, siglen, 0644, e);
-	free(p);
-	p = pf_path_join(dir, ADVISORIES_FILE);
-	if (!rc)
-		rc = pf_write_file(p, data, len, 0644, e);
-	free(p);
+	/* The pair as catalog sign publishes it: a kill at any instant leaves a pair that verifies. */
+	{
+		struct pf_buf body = { (char *)data, len, len }, sb = { (char *)sig, siglen, siglen };
+
+		rc = catalog_publish(dir, ADVISORIES_FILE, ADVISORIES_SIG, &body, &sb, e);
+	}
 	p = pf_path_join(dir, "index.tsv");
 	if (!rc)
 		rc = pf_write_file(p, idx.p ? idx.p : "", idx.len, 0644, e);
@@ -179,7 +178,7 @@ int lock_audit_load_saved(const char *state_dir, const char *name, const struct 
 	struct pf_buf data = PF_BUF_INIT, sig = PF_BUF_INIT;
 	struct pf_ydoc d;
 	char *dir = NULL, *p = NULL;
-	const char *at = NULL;
+	const char *at = NULL, *sha = NULL;
 	int rc;
 
 	memset(a, 0, sizeof *a);
@@ -236,9 +235,11 @@ int lock_audit_load_saved(const char *state_dir, const char *name, const struct 
 	*expired = !a->expires || pf_now() >= a->expires_t;
 	free(p);
 	p = pf_path_join(dir, "saved.yaml");
+	/* saved.yaml is written last: it tells the age only when it describes these bytes */
 	if (!pf_yaml_load(&d, p, PF_MAX_SMALL, e) && d.root &&
 	    !pf_y_check_map(&d, d.root, "saved advisories", keys, NULL, e) &&
-	    !pf_y_str(&d, d.root, "saved_at", &at, e) && at)
+	    !pf_y_str(&d, d.root, "saved_at", &at, e) && at && !pf_y_str(&d, d.root, "sha256", &sha, e) && sha &&
+	    !strcmp(sha, a->sha256))
 		pf_time_parse(at, saved_at);
 	pf_err_clear(e);	/* saved.yaml only tells the age; its absence is not an error */
 out:

@@ -153,6 +153,15 @@ int trust_verify(const struct trust_store *s, const char *what, const char *payl
 	return rc;
 }
 
+static size_t tries(const struct pf_strv *tried, const char *id)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < tried->n; i++)
+		n += !strcmp(tried->v[i], id);
+	return n;
+}
+
 int trust_verify_pae(const struct trust_store *s, const char *what, const void *pae, size_t paelen,
 		     const char *sig, size_t siglen, const struct trust_policy *p, struct pf_strv *signers,
 		     struct pf_err *e)
@@ -192,9 +201,12 @@ int trust_verify_pae(const struct trust_store *s, const char *what, const void *
 		id[TRUST_KEYID_HEX - 1] = '\0';
 		/*
 		 * Ids name keys by a hash of the raw key, so distinct ids are distinct
-		 * keys; each is checked once (its first line decides), whatever follows.
+		 * keys. A key that verified is done; one that did not gets its second
+		 * line (catalog sign keeps the previous version's signature after the
+		 * new one, so a reader holding the previous catalog still verifies);
+		 * later lines for it are ignored.
 		 */
-		if (pf_strv_contains(&tried, id))
+		if (pf_strv_contains(&good, id) || tries(&tried, id) >= TRUST_TRIES_PER_KEY)
 			goto next;
 		pf_strv_push(&tried, id);
 		k = trust_store_find(s, id);
@@ -244,4 +256,33 @@ out:
 	pf_strv_release(&unpinned);
 	pf_strv_release(&tried);
 	return rc;
+}
+
+size_t trust_sig_carry(const char *sig, size_t siglen, size_t max, struct pf_buf *out)
+{
+	struct pf_strv seen = PF_STRV_INIT;
+	const char *q = sig, *end = sig + siglen;
+	size_t n = 0;
+
+	while (q < end && n < max) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		size_t len = (size_t)((nl ? nl : end) - q);
+		unsigned char raw[TRUST_SIG_LEN];
+		char id[TRUST_KEYID_HEX];
+
+		if (len == TRUST_KEYID_HEX + TRUST_SIG_B64 && q[TRUST_KEYID_HEX - 1] == ' ' &&
+		    is_hex_id(q, TRUST_KEYID_HEX - 1) && !b64_decode_sig(q + TRUST_KEYID_HEX, TRUST_SIG_B64, raw)) {
+			memcpy(id, q, TRUST_KEYID_HEX - 1);
+			id[TRUST_KEYID_HEX - 1] = '\0';
+			if (!pf_strv_contains(&seen, id)) {
+				pf_strv_push(&seen, id);
+				pf_buf_add(out, q, len);
+				pf_buf_addc(out, '\n');
+				n++;
+			}
+		}
+		q = nl ? nl + 1 : end;
+	}
+	pf_strv_release(&seen);
+	return n;
 }

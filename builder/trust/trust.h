@@ -9,7 +9,8 @@
 #include "core/mem.h"
 
 #define TRUST_KEYID_HEX 65
-#define TRUST_MAX_SIG_LINES 256	/* lines of a .sig file (one per key is enough) */	/* lowercase hex SHA-256 of the raw 32-byte public key */
+#define TRUST_MAX_SIG_LINES 256	/* lines of a .sig file (one per key is enough) */
+#define TRUST_TRIES_PER_KEY 2	/* signature checks per key id: this version's and the previous one's */	/* lowercase hex SHA-256 of the raw 32-byte public key */
 
 /* A loaded public or private key (opaque; OpenSSL stays inside trust/). */
 struct trust_key;
@@ -41,6 +42,13 @@ size_t trust_pae_header(const char *payload_type, size_t n, char *out, size_t si
 int trust_sign(const struct trust_key *k, const char *payload_type, const void *data, size_t n,
 	       struct pf_buf *sig, struct pf_err *e);
 
+/*
+ * The first well-formed line per key id of sig (a .sig file's text), at most
+ * max of them, appended to out; returns how many. catalog sign carries the
+ * published version's signatures into the new .sig with it.
+ */
+size_t trust_sig_carry(const char *sig, size_t siglen, size_t max, struct pf_buf *out);
+
 /* A set of trusted public keys, deduplicated by raw public key. */
 struct trust_store;
 struct trust_store *trust_store_new(void);
@@ -67,8 +75,9 @@ struct trust_policy {
  * parses data. Counts distinct trusted public keys; duplicated lines, one key
  * under two ids, unknown keys and malformed lines add nothing. Bounded work:
  * more than TRUST_MAX_SIG_LINES lines are refused before any check, and each
- * key id is verified once (its first well-formed line; later lines for it
- * are ignored). what names the
+ * key id is verified at most TRUST_TRIES_PER_KEY times (its first two
+ * well-formed lines: the current and the previous version's signature that
+ * catalog sign writes; later lines for it are ignored). what names the
  * file in errors. On success signers (sorted key ids) is filled when not NULL.
  * Errors: PF_EBADSIG (nothing verifies / malformed), PF_EUNTRUSTED (below
  * threshold with trusted keys).

@@ -191,7 +191,9 @@ expect 1 "does not verify" "a's signature claimed under b's id fails" -- pf --tr
 # two keys, threshold 2
 cp -r good1 two
 ok "sign with two keys" pf catalog sign two --key "$A" --key "$B" --key "$A"
-check "one line per distinct key" '[ "$(wc -l <two/catalog.yaml.sig)" = 2 ]'
+# one new line per distinct key, then the published version's signature (docs/catalog.md, "Publishing")
+check "one line per distinct key" '[ "$(head -n 2 two/catalog.yaml.sig | cut -d" " -f1 | sort -u | wc -l)" = 2 ] &&
+	[ "$(wc -l <two/catalog.yaml.sig)" = 3 ] && [ "$(sed -n 3p two/catalog.yaml.sig)" = "$(cat good1/catalog.yaml.sig)" ]'
 ok "threshold 2 met by two keys" pf --state-dir "$T/st-two" --trust "$A.pub" --trust "$B.pub" catalog verify two --threshold 2
 expect 1 "2 required" "threshold 2 with only one trusted" -- pf --state-dir "$T/st-two" --trust "$A.pub" catalog verify two --threshold 2
 

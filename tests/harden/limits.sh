@@ -37,12 +37,15 @@ newkey b
 TMO=20 expect 0 "" "... and a second key's line after them still counts (threshold 2)" -- \
 	tpf --state-dir "$T/st4" $TA --trust "$T/keys/b.key.pub" catalog verify cat256 --threshold 2
 cp -r cat catbad
-# the first line well-formed but wrong (one base64 character changed), the second the good one
-{ printf '%s\n' "$line" | awk '{ c = substr($0, 80, 1); print substr($0, 1, 79) (c == "A" ? "B" : "A") substr($0, 81) }'
-  printf '%s\n' "$line"; } >catbad/catalog.yaml.sig
-check "the first line differs from the good one" '[ "$(head -1 catbad/catalog.yaml.sig)" != "$line" ]'
-expect 1 "does not verify" "a key's first line decides: a corrupt line is not retried with a later one" -- \
+# well-formed but wrong lines (one base64 character changed), then the good one
+bad=$(printf '%s\n' "$line" | awk '{ c = substr($0, 80, 1); print substr($0, 1, 79) (c == "A" ? "B" : "A") substr($0, 81) }')
+check "the altered line differs from the good one" '[ "$bad" != "$line" ]'
+printf '%s\n%s\n' "$bad" "$line" >catbad/catalog.yaml.sig
+expect 0 "" "a key's second line is checked (catalog sign keeps the previous version's signature)" -- \
 	tpf --state-dir "$T/st5" $TA catalog verify catbad
+printf '%s\n%s\n%s\n' "$bad" "$bad" "$line" >catbad/catalog.yaml.sig
+expect 1 "does not verify" "... but not a third: each key is checked at most twice" -- \
+	tpf --state-dir "$T/st6" $TA catalog verify catbad
 
 # --- memory per input byte: 8 MiB lockfiles that would build a huge tree
 python3 - "$SRCDIR/lockfiles/agent-python.lock" <<'PY'

@@ -6,6 +6,7 @@
 # Routes, for a file NAME in DIR:
 #   /good/NAME          the file
 #   /rate/N/NAME        the file at N bytes per second (Content-Length sent, N/10 bytes every 0.1 s)
+#   /delay/MS/NAME      the file, read from disk after a pause of MS milliseconds
 import http.server
 import os
 import socketserver
@@ -25,7 +26,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         parts = self.path.split("/")
         name = urllib.parse.unquote(parts[-1])
         path = os.path.join(self.server.root, os.path.basename(name))
-        if not os.path.isfile(path) or parts[1] not in ("good", "rate"):
+        if parts[1] == "delay":
+            time.sleep(int(parts[2]) / 1000.0)
+        if not os.path.isfile(path) or parts[1] not in ("good", "rate", "delay"):
             self.send_response(404)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -35,7 +38,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         try:
-            if parts[1] == "good":
+            if parts[1] in ("good", "delay"):
                 self.wfile.write(data)
                 return
             step = max(1, int(parts[2]) // 10)
