@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "core/digest.h"
+#include "core/fault.h"
 #include "core/file.h"
 #include "export/sbom.h"
 #include "fetch/bundle.h"
@@ -492,9 +493,17 @@ have_lockbytes:
 		char *p = pf_path_join(staging, "out.tar.zst");
 
 		guard_commit(&guard, 1);
-		if (rename(p, out) < 0) {
+		/*
+		 * A SIGKILL cannot be blocked: drop the old checksum first, so that at
+		 * every instant OUT.sha256 is absent or matches OUT (old or new).
+		 */
+		if (unlink(shafile) < 0 && errno != ENOENT)
+			rc = pf_error(&c->err, PF_EIO, "'%s': cannot replace: %s", shafile, strerror(errno));
+		if (!rc)
+			pf_fault(PF_FAULT_RENAME);
+		if (!rc && rename(p, out) < 0) {
 			rc = pf_error(&c->err, PF_EIO, "'%s': cannot write: %s", out, strerror(errno));
-		} else {
+		} else if (!rc) {
 			wrote_out = 1;
 			rc = pf_write_file(shafile, line, strlen(line), 0644, &c->err);
 		}

@@ -97,13 +97,34 @@ out:
 	return rc;
 }
 
+/*
+ * The output is first an unnamed file (O_TMPFILE) in its directory, given a
+ * name only at commit: a process killed before then (SIGKILL cannot be
+ * caught) leaves nothing behind, not even a temp file. Where O_TMPFILE is not
+ * supported (or /proc is missing), a named "path.tmp-XXXXXX" does the job.
+ */
 int pf_afile_open(struct pf_afile *f, const char *path, mode_t mode, struct pf_err *e)
 {
+	char *dir = pf_dirname(path);
+
 	memset(f, 0, sizeof *f);
 	f->fd = -1;
 	f->path = pf_xstrdup(path);
-	f->tmp = pf_xasprintf("%s.tmp-XXXXXX", path);
-	f->fd = mkostemp(f->tmp, O_CLOEXEC);
+	f->fd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	free(dir);
+	if (f->fd >= 0) {
+		char proc[64];
+
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->fd);
+		if (access(proc, F_OK) < 0) {	/* no /proc: the file could never get a name */
+			close(f->fd);
+			f->fd = -1;
+		}
+	}
+	if (f->fd < 0) {
+		f->tmp = pf_xasprintf("%s.tmp-XXXXXX", path);
+		f->fd = mkostemp(f->tmp, O_CLOEXEC);
+	}
 	if (f->fd < 0) {
 		int rc = pf_error(e, PF_EIO, "'%s': cannot create: %s", path, strerror(errno));
 
@@ -115,6 +136,32 @@ int pf_afile_open(struct pf_afile *f, const char *path, mode_t mode, struct pf_e
 	if (fchmod(f->fd, mode) < 0)
 		f->err = errno;
 	return 0;
+}
+
+/* Give the unnamed file its name: directly when the path is free, else a temp name renamed over it. */
+static int name_tmpfile(struct pf_afile *f)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->fd);
+	pf_fault(PF_FAULT_RENAME);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, f->path, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return errno;
+	for (int i = 0; i < 100; i++) {
+		f->tmp = pf_xasprintf("%s.tmp-%08x", f->path, (unsigned)random() ^ (unsigned)getpid() ^ (unsigned)i);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp, AT_SYMLINK_FOLLOW) == 0)
+			break;
+		free(f->tmp);
+		f->tmp = NULL;
+		if (errno != EEXIST)
+			return errno;
+	}
+	if (!f->tmp)
+		return EEXIST;
+	pf_fault(PF_FAULT_RENAME);
+	return rename(f->tmp, f->path) < 0 ? errno : 0;
 }
 
 void pf_afile_write(struct pf_afile *f, const void *data, size_t n)
@@ -140,23 +187,27 @@ void pf_afile_write(struct pf_afile *f, const void *data, size_t n)
 
 int pf_afile_commit(struct pf_afile *f, struct pf_err *e)
 {
-	int rc = 0;
+	int rc = 0, named = f->tmp != NULL;
 
 	if (f->fd < 0)
 		return pf_error(e, PF_EIO, "'%s': not open", f->path ? f->path : "?");
 	pf_fault(PF_FAULT_FSYNC);
 	if (!f->err && fsync(f->fd) < 0)
 		f->err = errno;
+	if (!f->err && !named)
+		f->err = name_tmpfile(f);
 	if (close(f->fd) < 0 && !f->err)
 		f->err = errno;
 	f->fd = -1;
-	pf_fault(PF_FAULT_RENAME);
-	if (!f->err && rename(f->tmp, f->path) < 0)
-		f->err = errno;
-	if (f->err) {
-		rc = pf_error(e, PF_EIO, "'%s': cannot write: %s", f->path, strerror(f->err));
-		unlink(f->tmp);
+	if (named) {
+		pf_fault(PF_FAULT_RENAME);
+		if (!f->err && rename(f->tmp, f->path) < 0)
+			f->err = errno;
 	}
+	if (f->err && f->tmp)
+		unlink(f->tmp);
+	if (f->err)
+		rc = pf_error(e, PF_EIO, "'%s': cannot write: %s", f->path, strerror(f->err));
 	free(f->tmp);
 	free(f->path);
 	f->tmp = f->path = NULL;

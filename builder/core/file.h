@@ -37,10 +37,14 @@ int pf_read_file(const char *path, size_t max, struct pf_buf *out, struct pf_err
 int pf_read_file_flags(const char *path, unsigned flags, size_t max, struct pf_buf *out, struct pf_err *e);
 
 /*
- * An output written to "path.tmp-XXXXXX" in the same directory and renamed
- * over path by pf_afile_commit(). Writes keep the first error; commit returns
- * it and removes the temp file; pf_afile_abort() removes it (safe after commit
- * and on a never-opened, zeroed struct).
+ * An output written to an unnamed file (O_TMPFILE) in path's directory and
+ * given its name by pf_afile_commit(): linked as path when path does not
+ * exist yet, else under a temp name renamed over path. A process killed
+ * before the commit leaves nothing at all. Where O_TMPFILE (or /proc) is
+ * missing, a named "path.tmp-XXXXXX" is written and renamed instead. Writes
+ * keep the first error; commit returns it and removes any temp name;
+ * pf_afile_abort() drops the file (safe after commit and on a never-opened,
+ * zeroed struct).
  */
 struct pf_afile {
 	int fd;

@@ -751,7 +751,8 @@ void install_cstate_release(struct install_cstate *s)
  * directory is opened O_NOFOLLOW below the previous one. *gone is set when
  * the file was not there.
  */
-static int unlink_beneath(const char *root, const char *rel, int *gone, struct pf_err *e)
+/* Remove root/rel without following links (probe: only say whether it is there). */
+static int unlink_beneath(const char *root, const char *rel, int probe, int *gone, struct pf_err *e)
 {
 	char *copy = pf_xstrdup(rel), *p = copy, *slash;
 	int dfd, rc = 0;
@@ -792,7 +793,7 @@ static int unlink_beneath(const char *root, const char *rel, int *gone, struct p
 		rc = pf_error(e, PF_EUNSAFE, "'%s/%s': refusing to remove a directory", root, rel);
 		goto out;
 	}
-	if (unlinkat(dfd, p, 0) < 0)
+	if (!probe && unlinkat(dfd, p, 0) < 0)
 		rc = pf_error(e, PF_EIO, "'%s/%s': cannot remove: %s", root, rel, strerror(errno));
 out:
 	if (dfd >= 0)
@@ -825,6 +826,14 @@ int install_unlock(const char *root, const char *by, const char *reason, struct 
 		goto out;
 	}
 	if (s.unlocked) {
+		/* an unlock interrupted after its record: finish removing what the record says is gone */
+		for (size_t i = 0; i < s.constraint_files.n; i++) {
+			int gone;
+
+			rc = unlink_beneath(root, s.constraint_files.v[i], 0, &gone, e);
+			if (rc)
+				goto out;
+		}
 		rc = pf_error(e, PF_EEXIST, "'%s': already unlocked by %s at %s: %s", root, s.by, s.at, s.reason);
 		goto out;
 	}
@@ -833,10 +842,15 @@ int install_unlock(const char *root, const char *by, const char *reason, struct 
 		rc = pf_error(e, PF_EUNSAFE, "'%s': not a plain directory", dot);
 		goto out;
 	}
+	/*
+	 * The record comes first: a kill part-way leaves an environment that says
+	 * it is unlocked (and why) with some constraints still on, never one with
+	 * constraints gone and no record; unlocking again finishes the removal.
+	 */
 	for (size_t i = 0; i < s.constraint_files.n; i++) {
 		int gone;
 
-		rc = unlink_beneath(root, s.constraint_files.v[i], &gone, e);
+		rc = unlink_beneath(root, s.constraint_files.v[i], 1, &gone, e);
 		if (rc)
 			goto out;
 		pf_strv_push(gone ? &missing : &removed, s.constraint_files.v[i]);
@@ -854,6 +868,11 @@ int install_unlock(const char *root, const char *by, const char *reason, struct 
 	pf_yaml_emit(doc, &buf);
 	path = pf_path_join(root, INSTALL_UNLOCKED_PATH);
 	rc = pf_write_file(path, buf.p, buf.len, 0644, e);
+	for (size_t i = 0; !rc && i < removed.n; i++) {
+		int gone;
+
+		rc = unlink_beneath(root, removed.v[i], 0, &gone, e);
+	}
 	if (rc)
 		goto out;
 	install_cstate_release(&s);
