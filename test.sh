@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The whole test suite on a fresh Debian 12 machine: installs what is missing, builds with
 # -Werror, runs every suite, then again under ASan/UBSan (without -Werror: GCC's sanitizer
-# instrumentation raises false format warnings); ends with "N passed, N failed".
+# instrumentation raises false format warnings), then the fuzz harnesses briefly in a clang build;
+# ends with "N passed, N failed".
 set -eu
 cd "$(dirname "$0")"
 tools/install-deps
@@ -26,7 +27,12 @@ run_suite() {	# build dir, extra meson options
 run_suite build-ci -Dwerror=true
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false
-python3 - build-ci/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+# libFuzzer harnesses (clang, ASan/UBSan): a short run of each, the 'fuzz' suite (tests/fuzz/)
+export CC=clang
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	run_suite build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false
+unset CC
+python3 - build-ci/meson-logs/testlog.json build-asan/meson-logs/testlog.json build-fuzz/meson-logs/testlog.json <<'PY'
 import json, sys
 passed = failed = skipped = 0
 for path in sys.argv[1:]:

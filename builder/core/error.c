@@ -28,6 +28,22 @@ static const char *const messages[PF_ENMAX] = {
 	[PF_ECHECK] = "check failed",
 };
 
+/*
+ * A message is one line of text whatever went into it (a library's message
+ * ends in a newline; a name may hold an escape): trailing white space goes,
+ * other C0 controls and DEL become '?'.
+ */
+static void one_line(char *msg)
+{
+	size_t n = strlen(msg);
+
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r' || msg[n - 1] == ' ' || msg[n - 1] == '\t'))
+		msg[--n] = '\0';
+	for (unsigned char *p = (unsigned char *)msg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
 int pf_verror(struct pf_err *e, int code, const char *fmt, va_list ap)
 {
 	if (code < 0)
@@ -35,6 +51,7 @@ int pf_verror(struct pf_err *e, int code, const char *fmt, va_list ap)
 	if (e && !e->code) {
 		e->code = code;
 		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+		one_line(e->msg);
 	}
 	return -code;
 }
@@ -60,6 +77,7 @@ void pf_warn(struct pf_err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	one_line(line);
 	e->warn(e->warn_ud, line);
 }
 

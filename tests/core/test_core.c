@@ -82,6 +82,18 @@ static void test_controls(void)
 	   "overlong, surrogate, truncated, NEL and RLO refused");
 }
 
+/* A library's message may end in a newline (libarchive's do): an error is still one line. */
+static void test_one_line(void)
+{
+	struct pf_err e = { 0 };
+
+	pf_error(&e, PF_EFORMAT, "'%s': %s", "a.whl", "ZIP data is wrong size\n");
+	is_str(e.msg, "'a.whl': ZIP data is wrong size", "a trailing newline is dropped from an error");
+	pf_err_clear(&e);
+	pf_error(&e, PF_EFORMAT, "x\ty\033[2Jz");
+	is_str(e.msg, "x?y?[2Jz", "control characters in an error become '?'");
+}
+
 static void test_typed(void)
 {
 	static const char *const allowed[] = { "name", "version", "list", NULL };
@@ -211,6 +223,7 @@ int main(void)
 {
 	test_strict();
 	test_controls();
+	test_one_line();
 	test_typed();
 	test_writer();
 	test_time();
