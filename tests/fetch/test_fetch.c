@@ -247,9 +247,10 @@ static pid_t spawn(char *const argv[], const char *out)
 	return pid;
 }
 
+/* Up to a minute: with every core busy a Python server can take many seconds to start. */
 static int wait_port(const char *file, const char *marker)
 {
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 1200; i++) {
 		struct pf_buf b = PF_BUF_INIT;
 		struct pf_err e = { 0 };
 		int port = 0;

@@ -28,16 +28,23 @@ ok "second build (umask 077, TZ, locale, other dir, cold cache, --jobs 4) is byt
 (cd "$T" && pf build "$T/env.lock" -o "$T/c.tar.zst" --cache "$T/cache-a" --jobs 3 >/dev/null 2>&1)
 ok "third build from the warm cache alone is byte-identical" cmp "$T/a/env.tar.zst" "$T/c.tar.zst"
 
-# Another user (when the tests run as root and setpriv exists): same bytes.
+# Another user (when the tests run as root and setpriv exists): same bytes. The clone, the build
+# dir and $T may sit under directories that user cannot enter (a 0700 home, mktemp -d): what it
+# needs (the binary, the lock, the artifacts) is copied to a directory of its own under /tmp.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
-	chmod 711 "$T"
-	mkdir -m 777 "$T/nob"
-	cp "$T/art"/* "$T/env.lock" "$T/nob/"
-	chmod 644 "$T/nob"/*
-	(cd "$T/nob" && setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$T/nob" \
-		XDG_CACHE_HOME="$T/nob/cache" PINFOLD_STATE_DIR="$T/nob/state" \
-		"$PINFOLD" --now "$NOW" build env.lock -o env.tar.zst --mirror . >/dev/null 2>&1)
-	ok "a build as another user (nobody) is byte-identical" cmp "$T/a/env.tar.zst" "$T/nob/env.tar.zst"
+	NOB=$(mktemp -d /tmp/pinfold-nobody.XXXXXX)
+	trap 'rm -rf "$T" "$NOB"' EXIT
+	chmod 755 "$NOB"
+	cp "$PINFOLD" "$T/art"/* "$T/env.lock" "$NOB/"
+	chmod 644 "$NOB"/*
+	chmod 755 "$NOB/$(basename "$PINFOLD")"
+	mkdir -m 777 "$NOB/work"
+	(cd "$NOB/work" && setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$NOB/work" \
+		XDG_CACHE_HOME="$NOB/work/cache" PINFOLD_STATE_DIR="$NOB/work/state" \
+		"$NOB/$(basename "$PINFOLD")" --now "$NOW" build ../env.lock -o env.tar.zst --mirror .. >"$T/nob.out" 2>&1)
+	sed 's/^/# nobody: /' "$T/nob.out"
+	ok "a build as another user (nobody) is byte-identical" cmp "$T/a/env.tar.zst" "$NOB/work/env.tar.zst"
+	rm -rf "$NOB"
 fi
 
 sum=$(sha256sum "$T/a/env.tar.zst" | cut -d' ' -f1)
