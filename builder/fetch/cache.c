@@ -43,6 +43,23 @@ int fetch_name_ok(const char *name)
 	return 1;
 }
 
+/*
+ * A private unlinked file for a copy of an artifact: in the cache (same disk,
+ * usually roomy), else in $TMPDIR or /tmp (a read-only cache still serves hits).
+ */
+static int private_file(struct fetch_run *r)
+{
+	const char *t = getenv("TMPDIR");
+	struct pf_err e2 = { 0 };
+	int fd = pf_tmpfile(r->tmp_dir, &e2);
+
+	if (fd < 0)
+		fd = pf_tmpfile(t && *t == '/' ? t : "/tmp", &e2);
+	if (fd < 0)
+		pf_error(r->e, -fd, "%s", e2.msg);
+	return fd;
+}
+
 int fetch_sink_open(struct fetch_sink *s, struct fetch_run *r, const struct catalog_artifact *a)
 {
 	char *path = fetch_cache_path(r->f->cache_dir, a->sha256);
@@ -57,7 +74,7 @@ int fetch_sink_open(struct fetch_sink *s, struct fetch_run *r, const struct cata
 	if (rc)
 		return rc;
 	if (r->want_fds) {
-		s->priv = pf_tmpfile(r->tmp_dir, r->e);
+		s->priv = private_file(r);
 		if (s->priv < 0) {
 			rc = s->priv;
 			s->priv = -1;
@@ -236,7 +253,7 @@ static void try_cache(struct fetch_run *r, struct fetch_item *it)
 		goto out;
 	if (fd >= 0 && (uint64_t)st.st_size == it->a->size) {
 		if (r->want_fds) {
-			priv = pf_tmpfile(r->tmp_dir, r->e);
+			priv = private_file(r);
 			if (priv < 0)
 				goto out;
 		}
