@@ -24,7 +24,7 @@ expect 0 "signed by" "it verifies" -- pf --state-dir "$T/s0" $TA catalog verify 
 
 # --- a kill between the two renames leaves a pair that verifies (the old version)
 cp -r cat v2
-for at in 1 2 3 4; do
+for at in 1 2 3 4 5 6 7 8; do
 	rm -rf k && cp -r v2 k
 	PINFOLD_TEST_KILL_AT=rename:$at "$PINFOLD" --now "$NOW" catalog sign k --key "$A" >/dev/null 2>&1
 	rc=$?
@@ -33,8 +33,10 @@ for at in 1 2 3 4; do
 	v=$(sed -n 's/^version: //p' k/catalog.yaml)
 	check "... catalog version $v is the old (2) or the new (3) one" '[ "$v" = 2 ] || [ "$v" = 3 ]'
 done
-check "the kill really hit between the renames (rename 2: the .sig is new, catalog.yaml old)" \
-	'rm -rf k && cp -r v2 k && { PINFOLD_TEST_KILL_AT=rename:2 "$PINFOLD" --now "$NOW" catalog sign k --key "$A" >/dev/null 2>&1; [ $? -eq 137 ]; } &&
+# each file is linked under a temp name and renamed over the old one: two points per file, so
+# point 3 is after the .sig is in place and before catalog.yaml is
+check "the kill really hit between the renames (point 3: the .sig is new, catalog.yaml old)" \
+	'rm -rf k && cp -r v2 k && { PINFOLD_TEST_KILL_AT=rename:3 "$PINFOLD" --now "$NOW" catalog sign k --key "$A" >/dev/null 2>&1; [ $? -eq 137 ]; } &&
 	 ! cmp -s k/catalog.yaml.sig v2/catalog.yaml.sig && cmp -s k/catalog.yaml v2/catalog.yaml'
 
 # --- an HTTP reader racing the curator: each request answered after 100 ms, a sign every 300 ms
