@@ -47,11 +47,11 @@ no_partial() {
 # --- catalog sign: the catalog and the advisories each verify, old version or new
 fails=0
 for k in write fsync rename; do
-	for n in $(crash_points $k); do
+	for pt in $(crash_points $k); do
 		rm -rf c && cp -r cat c
-		run_killed $k $n "$PINFOLD" --now "$NOW" catalog sign c --key "$A" || break
+		run_killed $k $pt "$PINFOLD" --now "$NOW" catalog sign c --key "$A" || break
 		"$PINFOLD" --now "$NOW" --state-dir "$T/st-sign" $TA catalog verify c >/dev/null 2>"$T/err" ||
-			{ fails=$((fails + 1)); echo "# sign killed at $k:$n: $(cat "$T/err")"; }
+			{ fails=$((fails + 1)); echo "# sign killed at $k:$pt: $(cat "$T/err")"; }
 		rm -rf "$T/st-sign"
 	done
 done
@@ -65,13 +65,13 @@ pf --state-dir "$T/st-new" $TA lock images/t.yaml -o new.lock >/dev/null 2>&1
 check "the new lockfile differs from the old one" '[ -s new.lock ] && ! cmp -s old.lock new.lock'
 fails=0
 for k in write fsync rename; do
-	for n in $(crash_points $k); do
+	for pt in $(crash_points $k); do
 		cp old.lock l.lock
-		run_killed $k $n "$PINFOLD" --now "$NOW" --state-dir "$T/st-lock" $TA lock images/t.yaml -o l.lock || break
-		cmp -s l.lock old.lock || cmp -s l.lock new.lock || { fails=$((fails + 1)); echo "# lock killed at $k:$n: torn lockfile"; }
+		run_killed $k $pt "$PINFOLD" --now "$NOW" --state-dir "$T/st-lock" $TA lock images/t.yaml -o l.lock || break
+		cmp -s l.lock old.lock || cmp -s l.lock new.lock || { fails=$((fails + 1)); echo "# lock killed at $k:$pt: torn lockfile"; }
 		# the state written on the way (rollback state, solver cache) must not stop the next run
 		"$PINFOLD" --now "$NOW" --state-dir "$T/st-lock" $TA lock images/t.yaml -o l2.lock >/dev/null 2>"$T/err" ||
-			{ fails=$((fails + 1)); echo "# after lock killed at $k:$n: $(cat "$T/err")"; }
+			{ fails=$((fails + 1)); echo "# after lock killed at $k:$pt: $(cat "$T/err")"; }
 	done
 done
 check "lock killed at every write/fsync/rename: the lockfile is old or new, the next lock works" '[ $fails -eq 0 ]'
@@ -81,13 +81,13 @@ pf $TA build new.lock -o new.tar.zst --mirror mirror --cache cache >/dev/null
 check "the two builds differ" '! cmp -s ref.tar.zst new.tar.zst'
 fails=0
 for k in write fsync rename; do
-	for n in $(crash_points $k); do
+	for pt in $(crash_points $k); do
 		rm -rf b && mkdir b && cp ref.tar.zst b/out.tar.zst && (cd b && sha256sum out.tar.zst >out.tar.zst.sha256)
-		run_killed $k $n "$PINFOLD" --now "$NOW" $TA build new.lock -o b/out.tar.zst --mirror mirror --cache cache || break
+		run_killed $k $pt "$PINFOLD" --now "$NOW" $TA build new.lock -o b/out.tar.zst --mirror mirror --cache cache || break
 		if ! cmp -s b/out.tar.zst ref.tar.zst && ! cmp -s b/out.tar.zst new.tar.zst; then
-			fails=$((fails + 1)); echo "# build killed at $k:$n: OUT is neither the old nor the new tarball"
+			fails=$((fails + 1)); echo "# build killed at $k:$pt: OUT is neither the old nor the new tarball"
 		elif [ -e b/out.tar.zst.sha256 ] && ! (cd b && sha256sum -c --status out.tar.zst.sha256); then
-			fails=$((fails + 1)); echo "# build killed at $k:$n: OUT.sha256 does not match OUT"
+			fails=$((fails + 1)); echo "# build killed at $k:$pt: OUT.sha256 does not match OUT"
 		fi
 	done
 done
@@ -99,10 +99,10 @@ check "... the last run (not killed) left the new pair" \
 pf $TA bundle create new.lock -o new.pfb --mirror mirror --cache cache >/dev/null
 fails=0
 for k in write fsync rename; do
-	for n in $(crash_points $k); do
+	for pt in $(crash_points $k); do
 		cp ref.pfb o.pfb
-		run_killed $k $n "$PINFOLD" --now "$NOW" $TA bundle create new.lock -o o.pfb --mirror mirror --cache cache || break
-		cmp -s o.pfb ref.pfb || cmp -s o.pfb new.pfb || { fails=$((fails + 1)); echo "# bundle killed at $k:$n: torn bundle"; }
+		run_killed $k $pt "$PINFOLD" --now "$NOW" $TA bundle create new.lock -o o.pfb --mirror mirror --cache cache || break
+		cmp -s o.pfb ref.pfb || cmp -s o.pfb new.pfb || { fails=$((fails + 1)); echo "# bundle killed at $k:$pt: torn bundle"; }
 	done
 done
 check "bundle create killed at every write/fsync/rename: the bundle is old or new" '[ $fails -eq 0 ]'
@@ -111,16 +111,16 @@ check "bundle create killed at every write/fsync/rename: the bundle is old or ne
 mkdir env0 && tar --zstd -xf ref.tar.zst -C env0
 fails=0
 for k in write fsync rename; do
-	for n in $(crash_points $k); do
+	for pt in $(crash_points $k); do
 		rm -rf env && cp -a env0 env
-		run_killed $k $n "$PINFOLD" --now "$NOW" unlock env --reason crash-test || break
+		run_killed $k $pt "$PINFOLD" --now "$NOW" unlock env --reason crash-test || break
 		if [ -e env/.pinfold/unlocked.yaml ]; then
 			pf unlock env --reason again >/dev/null 2>&1
 			pf verify env >"$T/out" 2>&1 && grep -q "unlocked" "$T/out" && [ ! -e env/.pinfold/constraints.txt ] ||
-				{ fails=$((fails + 1)); echo "# unlock killed at $k:$n: the record is there, the rerun did not finish"; }
+				{ fails=$((fails + 1)); echo "# unlock killed at $k:$pt: the record is there, the rerun did not finish"; }
 		else
 			pf verify env >"$T/out" 2>&1 && ! grep -q unlocked "$T/out" ||
-				{ fails=$((fails + 1)); echo "# unlock killed at $k:$n: constraints touched without a record: $(cat "$T/out")"; }
+				{ fails=$((fails + 1)); echo "# unlock killed at $k:$pt: constraints touched without a record: $(cat "$T/out")"; }
 		fi
 	done
 done
@@ -129,17 +129,17 @@ check "unlock killed at every write/fsync/rename: locked and pristine, or record
 # --- state updates: the rollback state (catalog verify) and the saved advisories (audit)
 fails=0
 for k in write fsync rename; do
-	for n in $(crash_points $k); do
+	for pt in $(crash_points $k); do
 		rm -rf st && mkdir st
 		pf --state-dir "$T/st" $TA catalog verify cat >/dev/null 2>&1
 		pf catalog sign cat --key "$A" >/dev/null
-		run_killed $k $n "$PINFOLD" --now "$NOW" --state-dir "$T/st" $TA audit t.lock --catalog cat || break
+		run_killed $k $pt "$PINFOLD" --now "$NOW" --state-dir "$T/st" $TA audit t.lock --catalog cat || break
 		"$PINFOLD" --now "$NOW" --state-dir "$T/st" $TA catalog verify cat >/dev/null 2>"$T/err" ||
-			{ fails=$((fails + 1)); echo "# audit killed at $k:$n: then catalog verify: $(cat "$T/err")"; }
+			{ fails=$((fails + 1)); echo "# audit killed at $k:$pt: then catalog verify: $(cat "$T/err")"; }
 		"$PINFOLD" --now "$NOW" --state-dir "$T/st" $TA audit --offline t.lock >/dev/null 2>"$T/err"
 		rc=$?
 		{ [ $rc -le 1 ] || grep -q "no saved advisories" "$T/err"; } ||
-			{ fails=$((fails + 1)); echo "# audit killed at $k:$n: then audit --offline: $(cat "$T/err")"; }
+			{ fails=$((fails + 1)); echo "# audit killed at $k:$pt: then audit --offline: $(cat "$T/err")"; }
 	done
 done
 check "audit and catalog verify killed at every write/fsync/rename: state and saved advisories stay usable" \
