@@ -119,7 +119,7 @@ static int fetch_for_licenses(struct cli *c, const struct lockfile *l, struct pf
 		}
 	}
 	got = pf_xcalloc(n ? n : 1, sizeof *got);
-	rc = fetch_all(&f, arts, n, got, &c->err);
+	rc = fetch_all(&f, arts, n, got, NULL, &c->err);
 	for (size_t k = 0; !rc && k < n; k++)
 		paths[idx[k]] = got[k];
 	if (rc)

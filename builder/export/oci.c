@@ -118,16 +118,11 @@ static int copy_env(struct ctx *c, struct pf_err *e)
 	struct pf_sha256 s;
 	struct stat st;
 	char *buf = NULL;
-	int in = open(c->o->env, O_RDONLY | O_CLOEXEC), out = -1, rc = 0;
+	int in = pf_open_regular(c->o->env, 0, &st, e), out = -1, rc = 0;	/* a FIFO is refused, not waited on */
 	ssize_t n;
 
 	if (in < 0)
-		return pf_error(e, errno == ENOENT ? PF_ENOTFOUND : PF_EIO, "'%s': %s", c->o->env, strerror(errno));
-	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(in);
-		return pf_error(e, PF_EFORMAT, "'%s': not a regular file (export takes an environment tarball)",
-				c->o->env);
-	}
+		return in;
 	{
 		unsigned char m[4];
 

@@ -761,6 +761,10 @@ static int text_check(const char *path, const struct install_meta *m, struct pf_
 		bad = pf_text_check_str(m->provides[i]) ? "a provides entry" : NULL;
 	for (size_t i = 0; !bad && i < m->nconflicts; i++)
 		bad = pf_text_check_str(m->conflicts[i]) ? "a conflicts entry" : NULL;
+	if (!bad && pf_text_check_str(m->license))
+		bad = "the license";
+	for (size_t i = 0; !bad && i < m->nlicense_classifiers; i++)
+		bad = pf_text_check_str(m->license_classifiers[i]) ? "a license classifier" : NULL;
 	if (bad)
 		return pf_error(e, PF_EFORMAT, "'%s': metadata: %s has control characters or is not UTF-8", path, bad);
 	return 0;

@@ -29,7 +29,7 @@ export_fixture() {
 	TR="--trust $T/keys/cur.key.pub"
 	pf catalog init "$T/cat" --name sbomcat --min-age-days 7 >/dev/null
 	pf catalog add "$T/cat" "$T"/mirror/*.whl --published 2023-01-10 --by sec-team \
-		--note "diff against the previous release reviewed" >/dev/null
+		--note "diff against the previous release reviewed" --allow-startup >/dev/null
 	_req='"pypi:pip", "pypi:wheel", "pypi:setuptools"'
 	if [ "$HAVE_NET_ARTIFACTS" = 1 ]; then
 		pf catalog add "$T/cat" "$T"/mirror/*.tgz "$T"/mirror/*.deb --published 2023-02-01 --by alice \
