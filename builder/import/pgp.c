@@ -18,6 +18,7 @@
 
 #define KEYRING_MAX ((size_t)16 << 20)
 #define MIN_BITS 2048
+#define MAX_SIGS 16		/* signatures per message: Debian uses two or three; each costs key checks */
 
 /* RFC 4880 packet tags and signature types used here */
 enum { TAG_SIG = 2, TAG_SECKEY = 5, TAG_PUBKEY = 6, TAG_SECSUB = 7, TAG_UID = 13, TAG_PUBSUB = 14, TAG_UATTR = 17 };
@@ -1210,6 +1211,10 @@ int import_verify_cleartext(const struct import_keyring *kr, const char *what, c
 		char fp[41], ts[PF_TIME_STR];
 
 		rc = 0;
+		if (nsig == MAX_SIGS) {
+			rc = pf_error(e, PF_EBADSIG, "'%s': more than %d signatures", what, MAX_SIGS);
+			goto out;
+		}
 		if (!used || tag != TAG_SIG) {
 			rc = pf_error(e, PF_EBADSIG, "'%s': malformed signature packet at byte %zu of the signature", what,
 				      (size_t)(p - start));
