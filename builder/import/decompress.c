@@ -166,6 +166,11 @@ int import_decompress(enum import_comp c, const char *what, const void *in, size
 {
 	int rc;
 
+	/* the caller knows the size from InRelease: one allocation, no copying while it grows */
+	if (c != IMPORT_PLAIN && !out->cap && max <= ((size_t)1 << 30)) {
+		out->p = pf_xmalloc(max + 2);
+		out->cap = max + 2;
+	}
 	switch (c) {
 	case IMPORT_LZ4: rc = lz4(what, in, n, max, out, e); break;
 	case IMPORT_XZ: rc = xz(what, in, n, max, out, e); break;

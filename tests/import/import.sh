@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # catalog import-debian against a small Debian archive that mkarchive.py builds and signs with throwaway
 # OpenPGP keys: the closure rules, the three ways to read an archive, and every refusal.
+# shellcheck disable=SC2034,SC2086 # variables read in check strings; $KR and $S are option lists
 . "$SRCDIR/tests/lib.sh"
 
 for tool in gpg gpgconf dpkg-deb lz4 python3; do

@@ -3,6 +3,7 @@
 # catalog import-debian end to end against this machine's real apt lists and Debian's archive keyring:
 # python3-requests and its closure, cross-checked with apt's own index, signed, verified and locked; then
 # a copy of the real InRelease with one byte changed, and a real Packages file with one byte changed.
+# shellcheck disable=SC2034 # variables read in check strings
 . "$SRCDIR/tests/lib.sh"
 
 LISTS=/var/lib/apt/lists
