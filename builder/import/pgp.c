@@ -11,13 +11,16 @@
 #include <solv/pool.h>
 #include <solv/repo.h>
 #include <solv/repo_pubkey.h>
+#include <solv/repodata.h>
 
 #include "core/file.h"
 #include "core/time.h"
 #include "import/pgp.h"
+#include "trust/trust.h"
 
 #define KEYRING_MAX ((size_t)16 << 20)
 #define MIN_BITS 2048
+#define ED25519_POINT 19	/* offset of the 32 key bytes in a v4 Ed25519 key: 6 + OID 10 + MPI 2 + 0x40 */
 #define MAX_SIGS 16		/* signatures per message: Debian uses two or three; each costs key checks */
 
 /* RFC 4880 packet tags and signature types used here */
@@ -253,8 +256,9 @@ static void parse_pub(const unsigned char *b, size_t n, struct pgp_pub *k)
 			goto unsupported;
 		if (memcmp(p + 1, ed25519, sizeof ed25519))
 			goto unsupported;
-		p += 1 + sizeof ed25519;
-		if (mpi_skip(&p, end, &bits))
+		/* the point: 263 bits, 0x40 and 32 bytes of the key */
+		if (n != ED25519_POINT + 32 || b[ED25519_POINT - 3] != 0x01 || b[ED25519_POINT - 2] != 0x07 ||
+		    b[ED25519_POINT - 1] != 0x40)
 			return;
 		k->bits = 256;
 		break;
@@ -435,20 +439,51 @@ static int hash_finish(Chksum *h, const struct pgp_sig *s, unsigned char out[64]
 }
 
 /*
- * Does s verify over digest with the key whose fingerprint is fpr? The quick
- * check of the digest's first two bytes comes first; libsolvext's
- * repo_verify_sigdata then checks the RSA, DSA or Ed25519 signature.
+ * An EdDSA (Ed25519) signature: R and S, each at most 256 bits, over the
+ * digest. libsolv's own Ed25519 check copies S with R's length (solv_pgpvrfy.c
+ * in 0.7.23: memcpy(sigdata + 64 - slen, s, rlen)), which overruns its buffer
+ * when S has a leading zero byte and rejects good signatures when R has one
+ * (one signature in 128); so Ed25519 goes to OpenSSL through trust/.
+ */
+static int eddsa_ok(const struct pgp_pub *k, const struct pgp_sig *s, const unsigned char *dig, int dlen)
+{
+	const unsigned char *m = s->mpis, *end = s->mpis + s->nmpis;
+	unsigned char rs[64];
+
+	memset(rs, 0, sizeof rs);
+	for (int i = 0; i < 2; i++) {
+		unsigned bits;
+		size_t bytes;
+
+		if (end - m < 2)
+			return 0;
+		bits = (unsigned)m[0] << 8 | m[1];
+		bytes = (bits + 7) / 8;
+		if (bits > 256 || (size_t)(end - m - 2) < bytes)
+			return 0;
+		memcpy(rs + 32 * i + 32 - bytes, m + 2, bytes);
+		m += 2 + bytes;
+	}
+	return m == end && trust_ed25519_verify(k->body + ED25519_POINT, rs, dig, (size_t)dlen);
+}
+
+/*
+ * Does s verify over digest with key k? The quick check of the digest's
+ * first two bytes comes first; then Ed25519 through OpenSSL, RSA and DSA
+ * through libsolvext's repo_verify_sigdata().
  */
 static int sig_math(const struct import_keyring *kr, const struct pgp_sig *s, const unsigned char *dig, int dlen,
-		    const unsigned char fpr[20])
+		    const struct pgp_pub *k)
 {
 	unsigned char *sigdata;
 	char hex[41];
 	size_t len;
 	Id p;
 
-	if (dlen < 2 || ((unsigned)dig[0] << 8 | dig[1]) != s->left16)
+	if (dlen < 2 || ((unsigned)dig[0] << 8 | dig[1]) != s->left16 || s->pubalgo != k->algo)
 		return 0;
+	if (k->algo == 22)
+		return eddsa_ok(k, s, dig, dlen);
 	len = 2 + (size_t)dlen + s->nmpis;
 	if (len > 1 << 20)
 		return 0;
@@ -457,7 +492,7 @@ static int sig_math(const struct import_keyring *kr, const struct pgp_sig *s, co
 	sigdata[1] = (unsigned char)s->hashalgo;
 	memcpy(sigdata + 2, dig, (size_t)dlen);
 	memcpy(sigdata + 2 + dlen, s->mpis, s->nmpis);
-	hexfpr(fpr, 0, hex);
+	hexfpr(k->fpr, 0, hex);
 	p = repo_verify_sigdata(kr->repo, sigdata, (int)len, hex);
 	free(sigdata);
 	return p != 0;
@@ -500,7 +535,7 @@ static int cert_ok(const struct import_keyring *kr, const unsigned char *body, s
 	if (sub)
 		hash_key(h, sub);
 	dl = hash_finish(h, s, dig);
-	return sig_math(kr, s, dig, dl, signer->fpr);
+	return sig_math(kr, s, dig, dl, signer);
 }
 
 /* ---- key validity ---- */
@@ -640,6 +675,8 @@ static int key_usable(const struct import_keyring *kr, const struct pgp_tkey *tk
 
 /* ---- keyrings ---- */
 
+static void free_keys(struct import_keyring *kr, size_t from);
+
 struct import_keyring *import_keyring_new(void)
 {
 	struct import_keyring *kr = pf_xcalloc(1, sizeof *kr);
@@ -653,17 +690,7 @@ void import_keyring_free(struct import_keyring *kr)
 {
 	if (!kr)
 		return;
-	for (size_t i = 0; i < kr->n; i++) {
-		struct pgp_tkey *t = &kr->keys[i];
-
-		free(t->direct.v);
-		for (size_t u = 0; u < t->nuids; u++)
-			free(t->uids[u].sigs.v);
-		free(t->uids);
-		for (size_t s = 0; s < t->nsubs; s++)
-			free(t->subs[s].sigs.v);
-		free(t->subs);
-	}
+	free_keys(kr, 0);
 	free(kr->keys);
 	pf_strv_release(&kr->files);
 	pf_arena_release(&kr->arena);
@@ -686,7 +713,7 @@ static void sigs_push(struct pgp_sigs *s, const unsigned char *b, size_t n)
 
 /* Parse binary packets (already copied into the arena) into transferable keys. */
 static int keyring_packets(struct import_keyring *kr, const char *what, const unsigned char *p, size_t n,
-			   struct pf_buf *forsolv, struct pf_err *e)
+			   struct pf_err *e)
 {
 	const unsigned char *start = p;
 	struct pgp_tkey *cur = NULL;
@@ -748,8 +775,6 @@ static int keyring_packets(struct import_keyring *kr, const char *what, const un
 		default:	/* trust packets and the like carry nothing we use */
 			break;
 		}
-		if (cur && (tag == TAG_PUBKEY || tag == TAG_UID || tag == TAG_UATTR || tag == TAG_PUBSUB || tag == TAG_SIG))
-			pf_buf_add(forsolv, p, used);
 		p += used;
 		n -= used;
 	}
@@ -758,14 +783,55 @@ static int keyring_packets(struct import_keyring *kr, const char *what, const un
 	return 0;
 }
 
+/*
+ * Give libsolv one key the way repo_add_keyring() records it (a "gpg-pubkey"
+ * solvable with PUBKEY_DATA, PUBKEY_FINGERPRINT, PUBKEY_KEYID and the evr
+ * repo_find_all_pubkeys() looks for), so that repo_verify_sigdata() can do the
+ * arithmetic. pinfold does not call repo_add_keyring() itself: it leaks the
+ * armored copy of every key it adds (add_one_pubkey() in libsolv 0.7.23 and
+ * later never frees it), and it would parse and self-verify each key a second
+ * time without looking at expiry or revocation anyway.
+ */
+static void solv_add_key(struct import_keyring *kr, Repodata *data, const struct pgp_pub *k, int sub)
+{
+	Id p = repo_add_solvable(kr->repo);
+	Solvable *s = pool_id2solvable(kr->pool, p);
+	char fpr[41], evr[32];
+
+	hexfpr(k->fpr, 0, fpr);
+	snprintf(evr, sizeof evr, "%.8s-%08lx", fpr + 32, k->created);
+	s->name = pool_str2id(kr->pool, sub ? "gpg-subkey" : "gpg-pubkey", 1);
+	s->evr = pool_str2id(kr->pool, evr, 1);
+	s->arch = 1;
+	repodata_set_str(data, p, PUBKEY_FINGERPRINT, fpr);
+	repodata_set_str(data, p, PUBKEY_KEYID, fpr + 24);
+	repodata_set_binary(data, p, PUBKEY_DATA, (void *)(k->body + 5), (int)(k->len - 5));
+}
+
+static void free_keys(struct import_keyring *kr, size_t from)
+{
+	for (size_t i = from; i < kr->n; i++) {
+		struct pgp_tkey *t = &kr->keys[i];
+
+		free(t->direct.v);
+		for (size_t u = 0; u < t->nuids; u++)
+			free(t->uids[u].sigs.v);
+		free(t->uids);
+		for (size_t j = 0; j < t->nsubs; j++)
+			free(t->subs[j].sigs.v);
+		free(t->subs);
+	}
+	kr->n = from;
+}
+
 int import_keyring_add_data(struct import_keyring *kr, const char *what, const void *data, size_t len,
 			    struct pf_err *e)
 {
-	struct pf_buf bin = PF_BUF_INIT, forsolv = PF_BUF_INIT;
+	struct pf_buf bin = PF_BUF_INIT;
 	const unsigned char *d = data;
 	unsigned char *copy;
 	size_t nkeys = kr->n;
-	FILE *fp;
+	Repodata *rd;
 	int rc = 0;
 
 	if (!len)
@@ -800,23 +866,25 @@ int import_keyring_add_data(struct import_keyring *kr, const char *what, const v
 	}
 	copy = pf_arena_alloc(&kr->arena, bin.len);
 	memcpy(copy, bin.p, bin.len);
-	rc = keyring_packets(kr, what, copy, bin.len, &forsolv, e);
+	rc = keyring_packets(kr, what, copy, bin.len, e);
 	if (rc) {
-		kr->n = nkeys;	/* what this file added is dropped (its arrays are freed with the keyring) */
+		free_keys(kr, nkeys);	/* nothing of this file stays */
 		goto out;
 	}
-	/* libsolvext gets the same packets: it holds the keys that repo_verify_sigdata uses */
-	fp = fmemopen(forsolv.p, forsolv.len, "r");
-	if (!fp) {
-		rc = pf_error(e, PF_EINTERNAL, "'%s': cannot open the keyring for libsolv", what);
-		goto out;
+	rd = repo_add_repodata(kr->repo, 0);
+	for (size_t i = nkeys; i < kr->n; i++) {
+		const struct pgp_tkey *t = &kr->keys[i];
+
+		if (t->key.supported && t->key.algo != 22)
+			solv_add_key(kr, rd, &t->key, 0);
+		for (size_t j = 0; j < t->nsubs; j++)
+			if (t->subs[j].key.supported && t->subs[j].key.algo != 22)
+				solv_add_key(kr, rd, &t->subs[j].key, 1);
 	}
-	repo_add_keyring(kr->repo, fp, ADD_WITH_SUBKEYS);
-	fclose(fp);
+	repodata_internalize(rd);
 	pf_strv_push(&kr->files, what);
 out:
 	pf_buf_release(&bin);
-	pf_buf_release(&forsolv);
 	return rc;
 }
 
@@ -1282,7 +1350,7 @@ int import_verify_cleartext(const struct import_keyring *kr, const char *what, c
 				invalid_code = invalid_code ? invalid_code : PF_EUNTRUSTED;
 				continue;
 			}
-			if (s.pubalgo != c[i].key->algo || !sig_math(kr, &s, dig, dl, c[i].key->fpr)) {
+			if (!sig_math(kr, &s, dig, dl, c[i].key)) {
 				if (!bad[0])
 					snprintf(bad, sizeof bad, "'%s': bad signature by key %s (the file was changed "
 						 "after it was signed, or the signature is damaged)", what, fp);

@@ -13,8 +13,9 @@
 /*
  * A set of trusted OpenPGP public keys (version 4: RSA and DSA of at least
  * 2048 bits, Ed25519). Packet structure, self-signatures, subkey bindings,
- * revocations and expiry are read here; libsolvext (repo_add_keyring,
- * repo_verify_sigdata) does the public-key arithmetic. Opaque.
+ * revocations and expiry are read here; libsolvext's repo_verify_sigdata()
+ * does the public-key arithmetic over keys registered in a libsolv repo the
+ * way repo_add_keyring() registers them. Opaque.
  */
 struct import_keyring;
 
