@@ -13,6 +13,7 @@ A=$(mktemp -d /tmp/pfimp.XXXXXX)
 trap 'GNUPGHOME="$A/gnupg" gpgconf --kill all 2>/dev/null; [ -n "${HTTPD_PID:-}" ] && kill "$HTTPD_PID" 2>/dev/null;
 	rm -rf "$T" "$A"' EXIT
 python3 "$SRCDIR/tests/import/mkarchive.py" all "$A" >"$T/mk.log" 2>&1 || { cat "$T/mk.log"; exit 1; }
+GNUPGHOME="$A/gnupg" gpgconf --kill all	# the fixtures are made; nothing below runs gpg
 M=$A/mirror
 KR="--keyring $A/keys/ed.gpg"
 S="--suite testing --suite testing-security"
