@@ -200,14 +200,14 @@ static int pkg_ok(struct run *u, int k)
 	if (u->elig[k] >= 0)
 		return u->elig[k];
 	{
-		time_t newest = 0;
+		time_t earliest = 0;
 		char idx[PF_DATE_STR];
 
 		/* the earliest suite Date that lists it: the version existed by then */
 		for (size_t s = 0; s < u->ix->nsuites; s++)
-			if ((p->suites & (1u << s)) && (!newest || u->ix->suites[s].date < newest))
-				newest = u->ix->suites[s].date;
-		pf_date_format(newest, idx);
+			if ((p->suites & (1u << s)) && (!earliest || u->ix->suites[s].date < earliest))
+				earliest = u->ix->suites[s].date;
+		pf_date_format(earliest, idx);
 		memcpy(u->date[k], idx, PF_DATE_STR);
 		if (u->h && u->h->published) {
 			char d[PF_DATE_STR];
