@@ -76,6 +76,20 @@ int cli_bad_option(struct cli *c, const char *cmd, char **argv);
 /* Parse s as a whole decimal number from lo to hi into *out; -1 (out untouched) when it is not. */
 int cli_parse_long(const char *s, long lo, long hi, long *out);
 
+/*
+ * The unsigned working copy of a curator's catalog (cmd_catalog.c):
+ * cli_catalog_load reads DIR/catalog.yaml and DIR/advisories.yaml (returns 1,
+ * adv zeroed, when there are none yet; on failure nothing stays loaded);
+ * cli_catalog_save writes catalog.yaml atomically.
+ */
+struct catalog;
+struct advisories;
+int cli_catalog_load(struct cli *c, const char *dir, struct catalog *cat, struct advisories *adv);
+int cli_catalog_save(struct cli *c, const char *dir, const struct catalog *cat);
+/* catalog import-debian (cmd_catalog_import.c), a subcommand of catalog. */
+extern const char cli_usage_import_debian[];
+int cat_import_debian(struct cli *c, int argc, char **argv);
+
 /* Commands, one file each (cmd_<name>.c). */
 int cmd_help(struct cli *c, int argc, char **argv);
 int cmd_key(struct cli *c, int argc, char **argv);

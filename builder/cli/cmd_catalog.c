@@ -874,9 +874,20 @@ out:
 	return rc ? cli_fail(c, rc) : 0;
 }
 
+int cli_catalog_load(struct cli *c, const char *dir, struct catalog *cat, struct advisories *adv)
+{
+	return load_both(c, dir, cat, adv);
+}
+
+int cli_catalog_save(struct cli *c, const char *dir, const struct catalog *cat)
+{
+	return save_catalog(c, dir, cat);
+}
+
 static const struct sub subs[] = {
 	{ "init", cat_init, usage_init },
 	{ "add", cat_add, usage_add },
+	{ "import-debian", cat_import_debian, cli_usage_import_debian },
 	{ "remove", cat_remove, usage_remove },
 	{ "list", cat_list, usage_list },
 	{ "sign", cat_sign, usage_sign },

@@ -15,7 +15,7 @@ const struct command commands[] = {
 	{ "key", cmd_key, "generate Ed25519 keys and show key ids",
 	  "generate FILE | id FILE" },
 	{ "catalog", cmd_catalog, "create, edit, sign and verify a catalog",
-	  "init|add|remove|list|sign|verify|revoke DIR ..." },
+	  "init|add|import-debian|remove|list|sign|verify|revoke DIR ..." },
 	{ "lock", cmd_lock, "resolve an image against its verified catalog into a lockfile",
 	  "IMAGE [-o LOCKFILE] [--check] [--upgrade ECO:NAME]... [--upgrade-all]\n"
 	  "                    [--relax-policy --reason TEXT]" },

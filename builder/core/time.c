@@ -97,6 +97,58 @@ int pf_time_parse(const char *s, time_t *out)
 	return -1;
 }
 
+/* "[Day, ]DD Mon YYYY HH:MM[:SS] ZONE" (RFC 2822: Debian's Release files and changelogs). */
+int pf_time_parse_rfc2822(const char *s, time_t *out)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char *p = s;
+	int day = 0, mon = -1, year, hh, mm, ss = 0, off = 0;
+
+	while (*p == ' ')
+		p++;
+	if (p[0] && p[1] && p[2] && p[3] == ',')
+		p += 4;
+	while (*p == ' ')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9' && day < 100)
+		day = day * 10 + (*p++ - '0');
+	if (*p++ != ' ')
+		return -1;
+	for (int i = 0; i < 12; i++)
+		if (!strncmp(p, months + 3 * i, 3))
+			mon = i + 1;
+	if (mon < 0 || p[3] != ' ')
+		return -1;
+	p += 4;
+	if (digits(p, 4, &year) || p[4] != ' ' || digits(p + 5, 2, &hh) || p[7] != ':' || digits(p + 8, 2, &mm))
+		return -1;
+	p += 10;
+	if (*p == ':') {
+		if (digits(p + 1, 2, &ss))
+			return -1;
+		p += 3;
+	}
+	if (*p++ != ' ')
+		return -1;
+	if (!strcmp(p, "UTC") || !strcmp(p, "GMT") || !strcmp(p, "UT") || !strcmp(p, "Z")) {
+		off = 0;
+	} else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 5) {
+		int oh, om;
+
+		if (digits(p + 1, 2, &oh) || digits(p + 3, 2, &om) || oh > 23 || om > 59)
+			return -1;
+		off = (oh * 60 + om) * 60 * (p[0] == '-' ? -1 : 1);
+	} else {
+		return -1;
+	}
+	if (year < 1970 || day < 1 || day > days_in_month(year, mon) || hh > 23 || mm > 59 || ss > 60)
+		return -1;
+	*out = (time_t)(days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss - off);
+	return 0;
+}
+
 static void format_utc(time_t t, const char *fmt, char *out, size_t size)
 {
 	struct tm tm;

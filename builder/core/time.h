@@ -14,6 +14,8 @@
 int pf_time_parse(const char *s, time_t *out);
 /* Parse "YYYY-MM-DD" as midnight UTC. 0 or -1. */
 int pf_date_parse(const char *s, time_t *out);
+/* Parse "[Day, ]DD Mon YYYY HH:MM[:SS] ZONE" (RFC 2822; ZONE UTC, GMT, Z or +HHMM/-HHMM). 0 or -1. */
+int pf_time_parse_rfc2822(const char *s, time_t *out);
 void pf_time_format(time_t t, char out[PF_TIME_STR]);
 void pf_date_format(time_t t, char out[PF_DATE_STR]);
 

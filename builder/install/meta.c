@@ -11,6 +11,7 @@
 
 #include "core/file.h"
 #include "core/text.h"
+#include "core/time.h"
 #include "install/json.h"
 #include "install/meta.h"
 #include "install/startup.h"
@@ -842,4 +843,177 @@ void install_meta_release(struct install_meta *m)
 		return;
 	pf_arena_release(&m->arena);
 	memset(m, 0, sizeof *m);
+}
+
+/* ---- Debian's date of a .deb's version ---- */
+
+#define DATE_MAX_CHANGELOG ((size_t)8 << 20)	/* a changelog.Debian.gz */
+#define DATE_MAX_TEXT ((size_t)1 << 20)		/* enough of it for the newest entry */
+
+struct nested {
+	struct archive *outer;
+	char buf[65536];
+};
+
+static la_ssize_t nested_read(struct archive *a, void *ud, const void **buf)
+{
+	struct nested *n = ud;
+
+	(void)a;
+	*buf = n->buf;
+	return archive_read_data(n->outer, n->buf, sizeof n->buf);
+}
+
+/* The date of the first " -- Name <mail>  DATE" line of a gzip'd changelog; 0, 1 when it has none. */
+static int changelog_date(const char *what, const struct pf_buf *gz, time_t *t, struct pf_err *e)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	struct pf_buf text = PF_BUF_INIT;
+	int rc = 1;
+
+	if (!a)
+		abort();
+	archive_read_support_filter_gzip(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_memory(a, gz->p, gz->len) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &ent) != ARCHIVE_OK) {
+		rc = arc_fail(a, what, "not a gzip'd changelog", e);
+		goto out;
+	}
+	for (;;) {
+		char chunk[65536];
+		la_ssize_t n = archive_read_data(a, chunk, sizeof chunk);
+
+		if (n < 0) {
+			rc = arc_fail(a, what, "not a gzip'd changelog", e);
+			goto out;
+		}
+		if (!n || text.len >= DATE_MAX_TEXT)
+			break;
+		pf_buf_add(&text, chunk, (size_t)n);
+	}
+	for (const char *p = pf_buf_cstr(&text); *p;) {
+		const char *nl = strchr(p, '\n'), *mail;
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (len > 4 && !strncmp(p, " -- ", 4) && (mail = memmem(p, len, ">  ", 3))) {
+			char *d = pf_xstrndup(mail + 3, len - (size_t)(mail + 3 - p));
+			size_t l = strlen(d);
+
+			while (l && (d[l - 1] == ' ' || d[l - 1] == '\r'))
+				d[--l] = 0;
+			rc = pf_time_parse_rfc2822(d, t) ? pf_error(e, PF_EFORMAT, "'%s': unreadable date '%s' in its "
+								  "newest entry", what, d) : 0;
+			free(d);
+			goto out;
+		}
+		p += len + (nl ? 1 : 0);
+	}
+out:
+	pf_buf_release(&text);
+	archive_read_free(a);
+	return rc;
+}
+
+int install_deb_date(int fd, const char *path, const char *pkg, const char *arch, char date[PF_DATE_STR],
+		     const char **how, struct pf_err *e)
+{
+	struct archive *outer = reader(F_AR), *inner = NULL;
+	struct archive_entry *ent;
+	struct nested *nest = NULL;
+	struct pf_buf own = PF_BUF_INIT, binnmu = PF_BUF_INIT;
+	char *want = pf_xasprintf("usr/share/doc/%s/changelog.Debian.gz", pkg);
+	char *want_nmu = pf_xasprintf("usr/share/doc/%s/changelog.Debian.%s.gz", pkg, arch);
+	time_t member_time = 0, t = 0;
+	size_t count = 0;
+	int r, rc = 0, have_member_time = 0, data = 0;
+
+	if (open_fd(outer, fd) != ARCHIVE_OK) {
+		rc = arc_fail(outer, path, "not a readable deb (ar)", e);
+		goto out;
+	}
+	while (!data && (r = archive_read_next_header(outer, &ent)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(ent);
+
+		if (name && !strcmp(name, "debian-binary") && archive_entry_mtime_is_set(ent)) {
+			member_time = archive_entry_mtime(ent);
+			have_member_time = 1;
+		}
+		if (!name || strncmp(name, "data.tar", 8))
+			continue;
+		data = 1;
+		nest = pf_xcalloc(1, sizeof *nest);
+		nest->outer = outer;
+		inner = reader(F_TAR | F_COMPRESSED);
+		archive_read_support_filter_bzip2(inner);
+		if (archive_read_open(inner, nest, NULL, nested_read, NULL) != ARCHIVE_OK) {
+			rc = arc_fail(inner, path, "its data.tar is unreadable", e);
+			goto out;
+		}
+		while ((r = archive_read_next_header(inner, &ent)) == ARCHIVE_OK) {
+			const char *n = archive_entry_pathname(ent);
+			struct pf_buf *to = NULL;
+
+			if (++count > META_MAX_ENTRIES) {
+				rc = pf_error(e, PF_EFORMAT, "'%s': more than %d entries", path, META_MAX_ENTRIES);
+				goto out;
+			}
+			if (n && n[0] == '.' && n[1] == '/')
+				n += 2;
+			if (!n || archive_entry_filetype(ent) != AE_IFREG)
+				continue;
+			if (!strcmp(n, want) && !own.len)
+				to = &own;
+			else if (!strcmp(n, want_nmu) && !binnmu.len)
+				to = &binnmu;
+			if (to) {
+				rc = read_entry(inner, ent, path, DATE_MAX_CHANGELOG, 0, to, e);
+				if (rc)
+					goto out;
+			}
+		}
+		if (r != ARCHIVE_EOF) {
+			rc = arc_fail(inner, path, "reading its data.tar", e);
+			goto out;
+		}
+	}
+	if (!data) {
+		rc = pf_error(e, PF_EFORMAT, "'%s': a deb without data.tar", path);
+		goto out;
+	}
+	rc = 1;
+	if (binnmu.len) {	/* a binNMU's own entry is newer than the source changelog's */
+		char *what = pf_xasprintf("%s: %s", path, want_nmu);
+
+		rc = changelog_date(what, &binnmu, &t, e);
+		free(what);
+		*how = "changelog";
+	}
+	if (rc == 1 && own.len) {
+		char *what = pf_xasprintf("%s: %s", path, want);
+
+		rc = changelog_date(what, &own, &t, e);
+		free(what);
+		*how = "changelog";
+	}
+	if (rc == 1 && have_member_time && member_time > 0) {
+		t = member_time;
+		*how = "member time";
+		rc = 0;
+	}
+	if (rc == 1)
+		rc = pf_error(e, PF_EFORMAT, "'%s': no changelog of its own and no member timestamp to date it", path);
+	if (!rc)
+		pf_date_format(t, date);
+out:
+	if (inner)
+		archive_read_free(inner);
+	archive_read_free(outer);
+	free(nest);
+	free(want);
+	free(want_nmu);
+	pf_buf_release(&own);
+	pf_buf_release(&binnmu);
+	return rc;
 }

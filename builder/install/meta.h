@@ -64,6 +64,18 @@ int install_read_meta(const char *path, const char *format_hint, struct install_
 int install_read_meta_fd(int fd, const char *path, const char *format_hint, struct install_meta *out,
 			 struct pf_err *e);
 void install_meta_release(struct install_meta *m);
+/*
+ * Debian's own date for the version a .deb holds, as YYYY-MM-DD (UTC): the
+ * newest entry of its changelog (usr/share/doc/PKG/changelog.Debian.ARCH.gz
+ * of a binNMU, else changelog.Debian.gz); *how is "changelog". A package
+ * whose doc directory is a link to a sibling's ships none; then the
+ * timestamp dpkg-deb gave its ar members, which is SOURCE_DATE_EPOCH, the
+ * date of that same changelog entry (*how is "member time"). Read from fd
+ * (from its start), the private copy whose hash was checked; path only
+ * names it. PF_EFORMAT when the deb is unreadable.
+ */
+int install_deb_date(int fd, const char *path, const char *pkg, const char *arch, char date[11], const char **how,
+		     struct pf_err *e);
 /* The format a file name suggests, or NULL. */
 const char *install_meta_guess_format(const char *path);
 

@@ -91,6 +91,13 @@ int trust_verify_pae(const struct trust_store *s, const char *what, const void *
 		     struct pf_err *e);
 
 /*
+ * 1 when sig (R || S) is a valid Ed25519 signature of msg by the raw public
+ * key pub (for OpenPGP EdDSA signatures, which import/ checks; its keys are
+ * not trust_keys).
+ */
+int trust_ed25519_verify(const unsigned char pub[32], const unsigned char sig[64], const void *msg, size_t n);
+
+/*
  * Rollback and substitution protection. The state dir keeps, per kind
  * ("catalog", "advisories") and name, the highest version seen and the
  * SHA-256 of its bytes. A lower version, or the same version with other

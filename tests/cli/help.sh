@@ -19,7 +19,7 @@ for cmd in key catalog lock why build verify audit unlock bundle export sbom hel
 	helps "$cmd -h" $cmd -h
 	helps "help $cmd" help $cmd
 done
-for sub in "key generate" "key id" "catalog init" "catalog add" "catalog remove" "catalog list" \
+for sub in "key generate" "key id" "catalog init" "catalog add" "catalog import-debian" "catalog remove" "catalog list" \
 	"catalog sign" "catalog verify" "catalog revoke" "bundle create" "bundle verify" "export oci"; do
 	# shellcheck disable=SC2086 # command and subcommand
 	helps "$sub --help" $sub --help
@@ -55,5 +55,10 @@ check "build: the option tables were found at all" '[ "$(options_of build | wc -
 pf catalog --help >all.txt
 missing=$(unnamed all.txt catalog)
 check "catalog --help names every option of its subcommands (missing:${missing:- none})" '[ -z "$missing" ]'
+# catalog import-debian has a file of its own (cmd_catalog_import.c)
+pf catalog import-debian --help | synopsis >syn.txt
+missing=$(for o in $(options_of catalog_import); do names syn.txt "$o" || printf ' --%s' "$o"; done)
+check "catalog import-debian: the usage synopsis names every option (missing:${missing:- none})" '[ -z "$missing" ]'
+check "catalog import-debian: the option table was found" '[ "$(options_of catalog_import | wc -l)" -ge 10 ]'
 
 done_testing
