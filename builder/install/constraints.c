@@ -321,6 +321,8 @@ static const char activate_advisories_head[] =
 	"pf_out=\n"
 	"pf_rc=3\n"
 	"if [ -n \"$pf_root\" ] && command -v pinfold >/dev/null 2>&1; then\n"
+	"\t# the registry of used environments (audit --all, the daily watch); shows the watch's notice\n"
+	"\tpinfold -q registry touch --how activate \"$pf_root\" >/dev/null\n"
 	"\tpf_out=$(pinfold -q audit --offline \"$pf_root\" 2>/dev/null)\n"
 	"\tpf_rc=$?\n"
 	"fi\n"
