@@ -17,6 +17,17 @@ void watch_advset_release(struct watch_advset *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* A pinfold lock first, then what is installed, then lockfiles and caches. */
+static int source_rank(const char *s)
+{
+	static const char *const order[] = { "lock", "installed", "recorded", "lockfile", "cache", NULL };
+	int i = 0;
+
+	while (order[i] && strcmp(order[i], s))
+		i++;
+	return i;
+}
+
 static int found_cmp(const void *a, const void *b)
 {
 	const struct watch_found *x = a, *y = b;
@@ -27,7 +38,7 @@ static int found_cmp(const void *a, const void *b)
 	if (!r)
 		r = strcmp(x->version, y->version);
 	if (!r)
-		r = strcmp(x->source, y->source);
+		r = source_rank(x->source) - source_rank(y->source);
 	if (!r)
 		r = strcmp(x->path, y->path);
 	if (!r)
