@@ -103,7 +103,7 @@ static void default_roots(struct pf_strv *roots)
 		free(all.v[i]);
 		all.v[i] = r ? r : pf_xstrdup("");
 	}
-	qsort(all.v, all.n, sizeof *all.v, by_length);
+	pf_qsort(all.v, all.n, sizeof *all.v, by_length);
 	for (size_t i = 0; i < all.n; i++) {
 		const char *r = all.v[i];
 		int inside = !*r;

@@ -117,7 +117,7 @@ int watch_advisories_load(const char *state_dir, const char *shipped_dir, const 
 				pf_strv_push(&names, de->d_name);
 		closedir(d);
 	}
-	qsort(names.v, names.n, sizeof *names.v, name_cmp);
+	pf_qsort(names.v, names.n, sizeof *names.v, name_cmp);
 	for (size_t i = 0; i < names.n; i++) {
 		struct watch_adv x;
 		struct pf_err one = { 0 };

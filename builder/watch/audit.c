@@ -200,7 +200,7 @@ static int inventory_load(const char *state_dir, struct watch_env_audit *r, stru
 		lineno++;
 		nl = memchr(s, '\n', (size_t)(b.p + b.len - s));
 		if (!nl) {
-			rc = pf_error(e, PF_EFORMAT, "'%s':%zu: no newline", p, lineno);
+			rc = pf_error(e, PF_EFORMAT, "%s:%zu: no newline", p, lineno);
 			goto out;
 		}
 		*nl = '\0';
@@ -213,7 +213,7 @@ static int inventory_load(const char *state_dir, struct watch_env_audit *r, stru
 		}
 		if (nf != 5 || (strcmp(f[0], "pypi") && strcmp(f[0], "npm") && strcmp(f[0], "deb")) ||
 		    !*f[1] || !*f[2] || !static_format(f[3]) || !(path = watch_path_get(f[4]))) {
-			rc = pf_error(e, PF_EFORMAT, "'%s':%zu: malformed line", p, lineno);
+			rc = pf_error(e, PF_EFORMAT, "%s:%zu: malformed line", p, lineno);
 			goto out;
 		}
 		watch_findings_add(&r->found, static_eco(f[0]), f[1], f[2], path, "recorded", static_format(f[3]));

@@ -55,7 +55,7 @@ int detect_dpkg_status(struct watch_findings *f, const char *path, const char *d
 			continue;	/* a continuation line */
 		colon = memchr(line, ':', ll);
 		if (!colon || colon == line || memchr(line, ' ', (size_t)(colon - line)))
-			return pf_error(e, PF_EFORMAT, "'%s':%zu: not a 'Field: value' line", path, lineno);
+			return pf_error(e, PF_EFORMAT, "%s:%zu: not a 'Field: value' line", path, lineno);
 		if (colon - line == 7 && !strncmp(line, "Package", 7)) {
 			field(p.pkg, sizeof p.pkg, colon + 1, ll - 8);
 		} else if (colon - line == 7 && !strncmp(line, "Version", 7)) {

@@ -116,14 +116,14 @@ out:
 	return rc;
 }
 
-/* "name@version(peers)" (v6, v9; a leading '/' in v6) or "/name/version_peers" (v5). */
-static void pnpm_key(struct watch_findings *f, const char *path, const char *key)
+/* "name@version(peers)" (v6, v9; a leading '/' in v6) or "/name/version_peers" (v5 and older). */
+static void pnpm_key(struct watch_findings *f, const char *path, const char *key, int v5)
 {
 	char *k = pf_xstrdup(key[0] == '/' ? key + 1 : key), *at, *paren = strchr(k, '(');
 
 	if (paren)
 		*paren = '\0';
-	at = k[0] ? strchr(k + 1, '@') : NULL;
+	at = !v5 && k[0] ? strchr(k + 1, '@') : NULL;
 	if (at) {
 		*at = '\0';
 		add_npm(f, k, at + 1, path, "lockfile", "pnpm-lock.yaml");
@@ -144,8 +144,8 @@ static void pnpm_key(struct watch_findings *f, const char *path, const char *key
 int detect_pnpm_lock(struct watch_findings *f, const char *path, const char *data, size_t len, struct pf_err *e)
 {
 	struct pf_ydoc d;
-	const struct pf_ynode *pkgs;
-	int rc;
+	const struct pf_ynode *pkgs, *ver;
+	int rc, v5;
 
 	memset(&d, 0, sizeof d);
 	rc = pf_yaml_parse(&d, path, data, len, e);
@@ -155,13 +155,17 @@ int detect_pnpm_lock(struct watch_findings *f, const char *path, const char *dat
 		rc = pf_error(e, PF_EFORMAT, "'%s': a pnpm lockfile is a YAML mapping", path);
 		goto out;
 	}
+	/* lockfileVersion 5.x (and older) keys are "/name/version", later ones "name@version" */
+	ver = pf_y_get(d.root, "lockfileVersion");
+	v5 = ver && ver->type == PF_Y_SCALAR && ver->str[0] >= '1' && ver->str[0] <= '5' && ver->str[1] != '0' &&
+	     (ver->str[1] == '.' || !ver->str[1]);
 	pkgs = pf_y_get(d.root, "packages");
 	if (pkgs && pkgs->type != PF_Y_MAP) {
 		rc = pf_y_fail(&d, pkgs, e, PF_EFORMAT, "'packages' is not a mapping");
 		goto out;
 	}
 	for (size_t i = 0; pkgs && i < pkgs->n; i++)
-		pnpm_key(f, path, pkgs->keys[i]->str);
+		pnpm_key(f, path, pkgs->keys[i]->str, v5);
 out:
 	pf_ydoc_release(&d);
 	return rc;
@@ -228,14 +232,14 @@ static int yarn_classic(struct watch_findings *f, const char *path, const char *
 		if (!ll || line[0] == '#')
 			continue;
 		if (memchr(line, '\0', ll)) {
-			rc = pf_error(e, PF_EFORMAT, "'%s':%zu: a NUL byte", path, lineno);
+			rc = pf_error(e, PF_EFORMAT, "%s:%zu: a NUL byte", path, lineno);
 			break;
 		}
 		if (line[0] != ' ') {
 			free(name);
 			name = NULL;
 			if (line[ll - 1] != ':') {
-				rc = pf_error(e, PF_EFORMAT, "'%s':%zu: an entry header must end with ':'", path, lineno);
+				rc = pf_error(e, PF_EFORMAT, "%s:%zu: an entry header must end with ':'", path, lineno);
 				break;
 			}
 			name = yarn_name(line, strcspn(line, ",:\n"));
@@ -246,12 +250,12 @@ static int yarn_classic(struct watch_findings *f, const char *path, const char *
 			size_t vl = ll - 10;
 
 			if (!name) {
-				rc = pf_error(e, PF_EFORMAT, "'%s':%zu: 'version' outside an entry", path, lineno);
+				rc = pf_error(e, PF_EFORMAT, "%s:%zu: 'version' outside an entry", path, lineno);
 				break;
 			}
 			if (*v == '"') {
 				if (vl < 2 || v[vl - 1] != '"') {
-					rc = pf_error(e, PF_EFORMAT, "'%s':%zu: unterminated quote", path, lineno);
+					rc = pf_error(e, PF_EFORMAT, "%s:%zu: unterminated quote", path, lineno);
 					break;
 				}
 				v++;

@@ -139,8 +139,9 @@ static void requirement(struct watch_findings *f, const char *path, char *s)
 	while (*s && !strchr(" \t,;", *s))
 		s++;
 	*s = '\0';
-	if (strchr(ver, '*') || !detect_token_ok(name) || !detect_token_ok(ver))
-		return;		/* ==1.* is a range */
+	if (strspn(ver, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+!_-") != strlen(ver) ||
+	    !detect_token_ok(name) || !detect_token_ok(ver))
+		return;		/* ==1.* is a range; anything else is not a version */
 	watch_findings_add(f, "pypi", name, ver, path, "lockfile", "requirements");
 }
 

@@ -153,9 +153,11 @@ int watch_match(const struct watch_findings *f, const struct watch_advset *as, s
 					pf_warn(e, "%s", probe.msg);
 					continue;
 				}
-				af = pf_xrealloc(af, (naf + none + 1) * sizeof *af);
-				memcpy(af + naf, one, none * sizeof *one);
-				naf += none;
+				if (none) {
+					af = pf_xrealloc(af, (naf + none) * sizeof *af);
+					memcpy(af + naf, one, none * sizeof *one);
+					naf += none;
+				}
 				free(one);
 			}
 		}

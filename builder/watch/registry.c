@@ -186,14 +186,14 @@ static int parse_file(struct watch_registry *r, const char *file, char *data, si
 
 		lineno++;
 		if (!nl)
-			return pf_error(e, PF_EFORMAT, "'%s':%zu: the last line has no newline", file, lineno);
+			return pf_error(e, PF_EFORMAT, "%s:%zu: the last line has no newline", file, lineno);
 		*nl = '\0';
 		if (memchr(p, '\0', (size_t)(nl - p)))
-			return pf_error(e, PF_EFORMAT, "'%s':%zu: NUL byte", file, lineno);
+			return pf_error(e, PF_EFORMAT, "%s:%zu: NUL byte", file, lineno);
 		why = parse_line(p, &x);
 		if (why) {
 			free(x.path);
-			return pf_error(e, PF_EFORMAT, "'%s':%zu: %s", file, lineno, why);
+			return pf_error(e, PF_EFORMAT, "%s:%zu: %s", file, lineno, why);
 		}
 		if (r->n >= WATCH_REGISTRY_MAX) {
 			free(x.path);
@@ -201,7 +201,7 @@ static int parse_file(struct watch_registry *r, const char *file, char *data, si
 		}
 		if (watch_registry_find(r, x.path, x.lock_sha256)) {
 			free(x.path);
-			return pf_error(e, PF_EFORMAT, "'%s':%zu: the same path and lock twice", file, lineno);
+			return pf_error(e, PF_EFORMAT, "%s:%zu: the same path and lock twice", file, lineno);
 		}
 		PF_GROW(r->v, r->n + 1, r->cap);
 		r->v[r->n++] = x;

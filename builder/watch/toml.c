@@ -31,7 +31,7 @@ struct tp {
 
 static int fail(struct tp *p, const char *why)
 {
-	return pf_error(p->e, PF_EFORMAT, "'%s':%d: invalid TOML: %s", p->what, p->line, why);
+	return pf_error(p->e, PF_EFORMAT, "%s:%d: invalid TOML: %s", p->what, p->line, why);
 }
 
 static int peek(const struct tp *p, size_t off)

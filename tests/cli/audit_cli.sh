@@ -94,7 +94,7 @@ import json
 d = json.load(open(\"saved.json\"))
 assert d[\"advisories\"][\"saved\"] is True and d[\"advisories\"][\"age_days\"] == 3, d
 "'
-expect 1 "last verified" "--offline on a lockfile uses the saved copy" -- pf $TR audit t.lock --offline
+expect 1 "saved copy verified at" "--offline on a lockfile uses the saved copy" -- pf $TR audit t.lock --offline
 
 # Unreachable catalog: fall back to the saved copy.
 mv cat cat.away

@@ -10,6 +10,32 @@ mkdir -p "$T/run" && chmod 700 "$T/run"
 UNITS=$XDG_CONFIG_HOME/systemd/user
 
 ok "watch --help" pf watch --help
+# Usage errors of the watch commands: exit 2, one "pinfold: error:" line first.
+while IFS='|' read -r args want; do
+	# shellcheck disable=SC2086
+	expect 2 "$want" "usage error: pinfold $args" -- pf $args
+	check "usage error: pinfold $args: the first stderr line is pinfold's" 'head -n 1 "$T/.stderr" | grep -q "^pinfold: error: "'
+done <<'USAGE'
+advisories|expected update or show
+advisories frob|unknown subcommand 'frob'
+advisories update --frob|'--frob'
+advisories update extra|unexpected argument 'extra'
+advisories update --catalog|needs a value
+advisories show a b|at most one NAME
+scan --frob|'--frob'
+scan --max-depth 0|--max-depth
+scan --max-entries -1|--max-entries
+registry|expected list, touch or forget
+registry frob|unknown subcommand 'frob'
+registry touch|expected one ENV
+registry touch x --how party|--how
+registry list --frob|'--frob'
+registry forget|expected one PATH
+audit --all x|--all takes no TARGET
+audit --all --offline|--all takes no TARGET
+watch --frob|'--frob'
+watch --status extra|unexpected argument
+USAGE
 expect 2 "give one of" "watch without an action is a usage error" -- pf watch
 expect 2 "give one of" "two actions are a usage error" -- pf watch --install --uninstall
 expect 2 "--no-enable goes with --install" "--no-enable alone is a usage error" -- pf watch --status --no-enable
