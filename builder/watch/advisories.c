@@ -102,12 +102,16 @@ int watch_advisories_load(const char *state_dir, const char *shipped_dir, const 
 	struct pf_strv names = PF_STRV_INIT;
 	char *dir = pf_path_join(state_dir, LOCK_AUDIT_SAVED);
 	DIR *d;
-	int seeded, rc;
+	int seeded, rc = 0;
 
 	memset(out, 0, sizeof *out);
-	rc = watch_advisories_seed(state_dir, shipped_dir, store, &seeded, e);
-	if (rc)
-		goto out;
+	{
+		struct pf_err one = { 0 };
+
+		/* what is kept already is still worth using when the shipped copy cannot be seeded */
+		if (watch_advisories_seed(state_dir, shipped_dir, store, &seeded, &one))
+			pf_warn(e, "the advisories shipped with pinfold are not used: %s", one.msg);
+	}
 	d = opendir(dir);
 	if (d) {
 		struct dirent *de;
@@ -132,7 +136,6 @@ int watch_advisories_load(const char *state_dir, const char *shipped_dir, const 
 		PF_GROW(out->v, out->n + 1, out->cap);
 		out->v[out->n++] = x;
 	}
-out:
 	pf_strv_release(&names);
 	free(dir);
 	return rc;

@@ -29,9 +29,10 @@ int watch_advisories_seed(const char *state_dir, const char *shipped_dir, const 
 
 /*
  * Every saved copy in state_dir (after seeding from shipped_dir, which may be
- * NULL), each verified again (lock_audit_load_saved: signature with store,
- * rollback state; expiry reported, not enforced). A copy that does not
- * verify is reported through e->warn and skipped. Sorted by name.
+ * NULL; a seeding failure, say a read-only state dir, is a warning), each
+ * verified again (lock_audit_load_saved: signature with store, rollback state;
+ * expiry reported, not enforced). A copy that does not verify is reported
+ * through e->warn and skipped. Sorted by name.
  */
 int watch_advisories_load(const char *state_dir, const char *shipped_dir, const struct trust_store *store,
 			  struct watch_advset *out, struct pf_err *e);
