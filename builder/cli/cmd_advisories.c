@@ -62,10 +62,12 @@ static int update_one(struct cli *c, const char *where, int remember, int quiet_
 		else if (u.before == u.version)
 			cli_info(c, "advisories '%s' version %lld from %s: unchanged, verified again (%zu advisor%s)",
 				 u.name, u.version, from, u.count, u.count == 1 ? "y" : "ies");
+		else if (u.before)
+			cli_info(c, "advisories '%s' version %lld from %s: kept (was version %lld), %zu advisor%s", u.name,
+				 u.version, from, u.before, u.count, u.count == 1 ? "y" : "ies");
 		else
-			cli_info(c, "advisories '%s' version %lld from %s: kept (was %s%lld), %zu advisor%s", u.name,
-				 u.version, from, u.before ? "version " : "", u.before, u.count,
-				 u.count == 1 ? "y" : "ies");
+			cli_info(c, "advisories '%s' version %lld from %s: kept (none before), %zu advisor%s", u.name,
+				 u.version, from, u.count, u.count == 1 ? "y" : "ies");
 		free(from);
 	}
 	watch_update_release(&u);

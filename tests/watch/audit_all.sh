@@ -50,6 +50,7 @@ check "and kept its lock" '[ -f "$PINFOLD_STATE_DIR/registry/locks/$(sha256sum t
 # The environment unpacked and activated (pinfold on PATH: the activation hook records the use).
 mkdir env
 tar -C env --zstd -xf t.tar.zst
+# shellcheck disable=SC2034 # E is used inside the check strings (eval)
 E=$(realpath env)
 mkdir pbin
 NOW=2026-03-02T10:00:00Z

@@ -149,9 +149,10 @@ EOF
 	SPID=$!
 	i=0
 	while [ ! -s idx.port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	PIP_FIND_LINKS= PIP_NO_INDEX= timeout 120 python3 -m pip download -q --no-deps -d dl --cache-dir "$T/realpip" \
-		--trusted-host 127.0.0.1 --index-url "http://127.0.0.1:$(cat idx.port)/simple/" litellm==1.82.8 \
-		>pip.out 2>&1
+	# --isolated: no PIP_* variables or config files (no other index is ever asked)
+	timeout 120 python3 -m pip --isolated --disable-pip-version-check download -q --no-deps -d dl \
+		--cache-dir "$T/realpip" --trusted-host 127.0.0.1 --index-url "http://127.0.0.1:$(cat idx.port)/simple/" \
+		litellm==1.82.8 >pip.out 2>&1
 	kill $SPID 2>/dev/null
 	if [ -n "$(find realpip -type f 2>/dev/null)" ]; then
 		expect 1 "pypi:litellm 1.82.8" "a cache pip itself wrote is read" -- pf scan --only caches realpip
@@ -163,13 +164,15 @@ fi
 if command -v npm >/dev/null 2>&1; then
 	mkdir -p reg/pkg
 	printf '{"name":"axios","version":"1.14.1"}\n' >reg/pkg/package.json
-	(cd reg/pkg && npm pack --silent >/dev/null 2>&1 && mv axios-1.14.1.tgz ..)
+	(cd reg/pkg && npm_config_update_notifier=false npm pack --silent --userconfig /dev/null >/dev/null 2>&1 &&
+		mv axios-1.14.1.tgz ..)
 	if [ -f reg/axios-1.14.1.tgz ]; then
 		timeout 120 python3 "$SRCDIR/tests/watch/cache_httpd.py" reg reg.port 120 npm >/dev/null 2>&1 &
 		SPID=$!
 		i=0
 		while [ ! -s reg.port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-		timeout 120 npm cache add axios@1.14.1 --cache "$T/realnpm" --registry "http://127.0.0.1:$(cat reg.port)/" \
+		npm_config_update_notifier=false timeout 120 npm cache add axios@1.14.1 --cache "$T/realnpm" \
+			--registry "http://127.0.0.1:$(cat reg.port)/" --userconfig /dev/null --no-update-notifier \
 			--no-audit --no-fund >npm.out 2>&1
 		kill $SPID 2>/dev/null
 		expect 1 "npm:axios 1.14.1: revoked by PINFOLD-2026-0003" "a cache npm itself wrote is read" -- \
