@@ -26,13 +26,13 @@ static void field(char *out, size_t size, const char *v, size_t n)
 
 static void flush(struct watch_findings *f, const char *path, struct para *p)
 {
-	if (p->pkg[0] && p->ver[0] && (!p->has_status || p->installed) && detect_token_ok(p->pkg) &&
-	    detect_token_ok(p->ver))
+	if (p->pkg[0] && p->ver[0] && (!p->has_status || p->installed) && watch_detect_token_ok(p->pkg) &&
+	    watch_detect_token_ok(p->ver))
 		watch_findings_add(f, "deb", p->pkg, p->ver, path, "installed", "dpkg status");
 	memset(p, 0, sizeof *p);
 }
 
-int detect_dpkg_status(struct watch_findings *f, const char *path, const char *data, size_t len,
+int watch_detect_dpkg_status(struct watch_findings *f, const char *path, const char *data, size_t len,
 		       struct pf_err *e)
 {
 	struct para p;

@@ -18,11 +18,11 @@ static const char *jstr(const struct install_json *o, const char *key)
 static void add_npm(struct watch_findings *f, const char *name, const char *version, const char *path,
 		    const char *source, const char *format)
 {
-	if (detect_token_ok(name) && detect_token_ok(version))
+	if (watch_detect_token_ok(name) && watch_detect_token_ok(version))
 		watch_findings_add(f, "npm", name, version, path, source, format);
 }
 
-int detect_package_json(struct watch_findings *f, const char *path, const char *data, size_t len,
+int watch_detect_package_json(struct watch_findings *f, const char *path, const char *data, size_t len,
 			struct pf_err *e)
 {
 	struct pf_arena a = PF_ARENA_INIT;
@@ -70,7 +70,7 @@ static int lock_v1(struct watch_findings *f, const char *path, const struct inst
 	return 0;
 }
 
-int detect_package_lock(struct watch_findings *f, const char *path, const char *data, size_t len,
+int watch_detect_package_lock(struct watch_findings *f, const char *path, const char *data, size_t len,
 			const char *format, struct pf_err *e)
 {
 	struct pf_arena a = PF_ARENA_INIT;
@@ -141,7 +141,7 @@ static void pnpm_key(struct watch_findings *f, const char *path, const char *key
 	free(k);
 }
 
-int detect_pnpm_lock(struct watch_findings *f, const char *path, const char *data, size_t len, struct pf_err *e)
+int watch_detect_pnpm_lock(struct watch_findings *f, const char *path, const char *data, size_t len, struct pf_err *e)
 {
 	struct pf_ydoc d;
 	const struct pf_ynode *pkgs, *ver;
@@ -273,7 +273,7 @@ static int yarn_classic(struct watch_findings *f, const char *path, const char *
 	return rc;
 }
 
-int detect_yarn_lock(struct watch_findings *f, const char *path, const char *data, size_t len, struct pf_err *e)
+int watch_detect_yarn_lock(struct watch_findings *f, const char *path, const char *data, size_t len, struct pf_err *e)
 {
 	/* berry writes "__metadata:" at the top level; classic files are not YAML */
 	if ((len >= 11 && !memcmp(data, "__metadata:", 11)) || strstr(data, "\n__metadata:"))
@@ -329,7 +329,7 @@ static void tarball_url(struct watch_findings *f, const char *path, const char *
 	free(ver);
 }
 
-int detect_npm_index(struct watch_findings *f, const char *path, const char *data, size_t len, struct pf_err *e)
+int watch_detect_npm_index(struct watch_findings *f, const char *path, const char *data, size_t len, struct pf_err *e)
 {
 	static const char prefix[] = "make-fetch-happen:request-cache:";
 	struct pf_arena a = PF_ARENA_INIT;

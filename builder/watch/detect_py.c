@@ -12,7 +12,7 @@
 #include "watch/detect.h"
 #include "watch/toml.h"
 
-int detect_token_ok(const char *s)
+int watch_detect_token_ok(const char *s)
 {
 	size_t n = 0;
 
@@ -60,7 +60,7 @@ static int header(const char *data, size_t len, const char *name, char *out, siz
 	return 0;
 }
 
-int detect_py_meta(struct watch_findings *f, const char *path, const char *data, size_t len, const char *format,
+int watch_detect_py_meta(struct watch_findings *f, const char *path, const char *data, size_t len, const char *format,
 		   struct pf_err *e)
 {
 	char name[300], version[300];
@@ -69,13 +69,13 @@ int detect_py_meta(struct watch_findings *f, const char *path, const char *data,
 		return pf_error(e, PF_EFORMAT, "'%s': a NUL byte in Python metadata", path);
 	if (!header(data, len, "Name", name, sizeof name) || !header(data, len, "Version", version, sizeof version))
 		return pf_error(e, PF_EFORMAT, "'%s': no Name and Version headers", path);
-	if (!detect_token_ok(name) || !detect_token_ok(version))
+	if (!watch_detect_token_ok(name) || !watch_detect_token_ok(version))
 		return pf_error(e, PF_EFORMAT, "'%s': Name or Version has spaces or control characters", path);
 	watch_findings_add(f, "pypi", name, version, path, "installed", format);
 	return 0;
 }
 
-int detect_py_dirname(struct watch_findings *f, const char *path, const char *dirname, const char *format)
+int watch_detect_py_dirname(struct watch_findings *f, const char *path, const char *dirname, const char *format)
 {
 	const char *suffix = !strcmp(format, "dist-info") ? ".dist-info" : ".egg-info";
 	size_t n = strlen(dirname), sl = strlen(suffix);
@@ -91,7 +91,7 @@ int detect_py_dirname(struct watch_findings *f, const char *path, const char *di
 		end = strchr(dash + 1, '-');
 		if (end && strcmp(format, "dist-info"))
 			*end = '\0';
-		if (detect_token_ok(base) && detect_token_ok(dash + 1) && isdigit((unsigned char)dash[1]))
+		if (watch_detect_token_ok(base) && watch_detect_token_ok(dash + 1) && isdigit((unsigned char)dash[1]))
 			watch_findings_add(f, "pypi", base, dash + 1, path, "installed", format);
 	}
 	free(base);
@@ -140,12 +140,12 @@ static void requirement(struct watch_findings *f, const char *path, char *s)
 		s++;
 	*s = '\0';
 	if (strspn(ver, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+!_-") != strlen(ver) ||
-	    !detect_token_ok(name) || !detect_token_ok(ver))
+	    !watch_detect_token_ok(name) || !watch_detect_token_ok(ver))
 		return;		/* ==1.* is a range; anything else is not a version */
 	watch_findings_add(f, "pypi", name, ver, path, "lockfile", "requirements");
 }
 
-int detect_requirements(struct watch_findings *f, const char *path, const char *data, size_t len,
+int watch_detect_requirements(struct watch_findings *f, const char *path, const char *data, size_t len,
 			struct pf_err *e)
 {
 	struct pf_buf line = PF_BUF_INIT;
@@ -188,7 +188,7 @@ int detect_requirements(struct watch_findings *f, const char *path, const char *
 
 /* ---- Pipfile.lock ---- */
 
-int detect_pipfile_lock(struct watch_findings *f, const char *path, const char *data, size_t len,
+int watch_detect_pipfile_lock(struct watch_findings *f, const char *path, const char *data, size_t len,
 			struct pf_err *e)
 {
 	static const char *const groups[] = { "default", "develop" };
@@ -215,8 +215,8 @@ int detect_pipfile_lock(struct watch_findings *f, const char *path, const char *
 					      grp->keys[i]);
 				break;
 			}
-			if (v && v->type == INSTALL_J_STR && !strncmp(v->str, "==", 2) && detect_token_ok(v->str + 2) &&
-			    detect_token_ok(grp->keys[i]))
+			if (v && v->type == INSTALL_J_STR && !strncmp(v->str, "==", 2) && watch_detect_token_ok(v->str + 2) &&
+			    watch_detect_token_ok(grp->keys[i]))
 				watch_findings_add(f, "pypi", grp->keys[i], v->str + 2 + (v->str[2] == '='), path,
 						   "lockfile", "Pipfile.lock");
 		}
@@ -227,7 +227,7 @@ int detect_pipfile_lock(struct watch_findings *f, const char *path, const char *
 
 /* ---- poetry.lock, uv.lock, pylock.toml ---- */
 
-int detect_toml_lock(struct watch_findings *f, const char *path, const char *data, size_t len, const char *format,
+int watch_detect_toml_lock(struct watch_findings *f, const char *path, const char *data, size_t len, const char *format,
 		     struct pf_err *e)
 {
 	struct pf_arena a = PF_ARENA_INIT;
@@ -253,7 +253,7 @@ int detect_toml_lock(struct watch_findings *f, const char *path, const char *dat
 			rc = pf_error(e, PF_EFORMAT, "'%s': '%s' holds something that is not a table", path, key);
 			goto out;
 		}
-		if (detect_token_ok(name) && detect_token_ok(version))
+		if (watch_detect_token_ok(name) && watch_detect_token_ok(version))
 			watch_findings_add(f, "pypi", name, version, path, "lockfile", format);
 	}
 out:
@@ -263,7 +263,7 @@ out:
 
 /* ---- wheels and pip's cache ---- */
 
-int detect_wheel_name(struct watch_findings *f, const char *path, const char *file, const char *source,
+int watch_detect_wheel_name(struct watch_findings *f, const char *path, const char *file, const char *source,
 		      const char *format)
 {
 	size_t n = strlen(file), parts = 1;
@@ -279,7 +279,7 @@ int detect_wheel_name(struct watch_findings *f, const char *path, const char *fi
 	dash = strchr(base, '-');
 	*dash = '\0';
 	*strchr(dash + 1, '-') = '\0';
-	if (detect_token_ok(base) && detect_token_ok(dash + 1) && isdigit((unsigned char)dash[1]))
+	if (watch_detect_token_ok(base) && watch_detect_token_ok(dash + 1) && isdigit((unsigned char)dash[1]))
 		watch_findings_add(f, "pypi", base, dash + 1, path, source, format);
 	free(base);
 	return 0;
@@ -313,7 +313,7 @@ static int zip_names(struct watch_findings *f, const char *path, const unsigned 
 		    !memchr(name, '\0', (size_t)(slash - name))) {
 			char *dir = pf_xstrndup(name, (size_t)(slash - name));
 
-			detect_py_dirname(f, path, dir, "dist-info");
+			watch_detect_py_dirname(f, path, dir, "dist-info");
 			free(dir);
 			return 1;
 		}
@@ -322,7 +322,7 @@ static int zip_names(struct watch_findings *f, const char *path, const unsigned 
 	return 0;
 }
 
-int detect_pip_cache(struct watch_findings *f, const char *path, int fd, off_t size, struct pf_err *e)
+int watch_detect_pip_cache(struct watch_findings *f, const char *path, int fd, off_t size, struct pf_err *e)
 {
 	size_t tail = (size_t)size < ZIP_TAIL ? (size_t)size : ZIP_TAIL;
 	off_t start = size - (off_t)tail;

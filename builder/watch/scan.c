@@ -264,7 +264,7 @@ static void read_file(struct walk *w, int dfd, const char *name, enum kind k)
 	int rc = 0;
 
 	if (k == K_WHEEL) {
-		detect_wheel_name(w->f, path, name, "cache", "wheel file");
+		watch_detect_wheel_name(w->f, path, name, "cache", "wheel file");
 		return;
 	}
 	if (k == K_PIPCACHE) {
@@ -273,7 +273,7 @@ static void read_file(struct walk *w, int dfd, const char *name, enum kind k)
 
 		if (fd >= 0) {
 			w->st->read++;
-			parsed(w, path, detect_pip_cache(w->f, path, fd, size, &e), &e);
+			parsed(w, path, watch_detect_pip_cache(w->f, path, fd, size, &e), &e);
 			close(fd);
 		}
 		return;
@@ -283,19 +283,19 @@ static void read_file(struct walk *w, int dfd, const char *name, enum kind k)
 	d = w->data.p;
 	n = w->data.len;
 	switch (k) {
-	case K_PKGJSON: rc = detect_package_json(w->f, path, d, n, &e); break;
-	case K_PKGLOCK: rc = detect_package_lock(w->f, path, d, n, "package-lock.json", &e); break;
-	case K_SHRINKWRAP: rc = detect_package_lock(w->f, path, d, n, "npm-shrinkwrap.json", &e); break;
-	case K_PNPM: rc = detect_pnpm_lock(w->f, path, d, n, &e); break;
-	case K_YARN: rc = detect_yarn_lock(w->f, path, d, n, &e); break;
-	case K_POETRY: rc = detect_toml_lock(w->f, path, d, n, "poetry.lock", &e); break;
-	case K_UV: rc = detect_toml_lock(w->f, path, d, n, "uv.lock", &e); break;
-	case K_PYLOCK: rc = detect_toml_lock(w->f, path, d, n, "pylock.toml", &e); break;
-	case K_PIPFILE: rc = detect_pipfile_lock(w->f, path, d, n, &e); break;
-	case K_REQS: rc = detect_requirements(w->f, path, d, n, &e); break;
-	case K_EGGINFO: rc = detect_py_meta(w->f, path, d, n, "egg-info", &e); break;
-	case K_NPMINDEX: rc = detect_npm_index(w->f, path, d, n, &e); break;
-	case K_DPKG: rc = detect_dpkg_status(w->f, path, d, n, &e); break;
+	case K_PKGJSON: rc = watch_detect_package_json(w->f, path, d, n, &e); break;
+	case K_PKGLOCK: rc = watch_detect_package_lock(w->f, path, d, n, "package-lock.json", &e); break;
+	case K_SHRINKWRAP: rc = watch_detect_package_lock(w->f, path, d, n, "npm-shrinkwrap.json", &e); break;
+	case K_PNPM: rc = watch_detect_pnpm_lock(w->f, path, d, n, &e); break;
+	case K_YARN: rc = watch_detect_yarn_lock(w->f, path, d, n, &e); break;
+	case K_POETRY: rc = watch_detect_toml_lock(w->f, path, d, n, "poetry.lock", &e); break;
+	case K_UV: rc = watch_detect_toml_lock(w->f, path, d, n, "uv.lock", &e); break;
+	case K_PYLOCK: rc = watch_detect_toml_lock(w->f, path, d, n, "pylock.toml", &e); break;
+	case K_PIPFILE: rc = watch_detect_pipfile_lock(w->f, path, d, n, &e); break;
+	case K_REQS: rc = watch_detect_requirements(w->f, path, d, n, &e); break;
+	case K_EGGINFO: rc = watch_detect_py_meta(w->f, path, d, n, "egg-info", &e); break;
+	case K_NPMINDEX: rc = watch_detect_npm_index(w->f, path, d, n, &e); break;
+	case K_DPKG: rc = watch_detect_dpkg_status(w->f, path, d, n, &e); break;
 	default: break;
 	}
 	parsed(w, path, rc, &e);
@@ -323,7 +323,7 @@ static void read_distdir(struct walk *w, int dfd, const char *name, const char *
 		char *mpath = pf_xasprintf("%s/%s%s", dirpath, !strcmp(format, "egg") ? "EGG-INFO/" : "", meta);
 
 		if (!slurp(w, sub, meta, mpath, WATCH_SCAN_MAX_META))
-			parsed(w, mpath, detect_py_meta(w->f, dirpath, w->data.p, w->data.len,
+			parsed(w, mpath, watch_detect_py_meta(w->f, dirpath, w->data.p, w->data.len,
 						       !strcmp(format, "egg") ? "egg-info" : format, &e), &e);
 		free(mpath);
 		close(sub);
@@ -338,7 +338,7 @@ static void read_distdir(struct walk *w, int dfd, const char *name, const char *
 			base = pf_xrealloc(base, n + 6);
 			memcpy(base + n - 4, ".egg-info", 10);
 		}
-		detect_py_dirname(w->f, dirpath, base, !strcmp(format, "dist-info") ? "dist-info" : "egg-info");
+		watch_detect_py_dirname(w->f, dirpath, base, !strcmp(format, "dist-info") ? "dist-info" : "egg-info");
 		free(base);
 	}
 	free(dirpath);

@@ -64,6 +64,7 @@ check "links are counted, not followed" 'grep -q "3 symbolic links not followed"
 check "the summary names the advisories used (the shipped default)" \
 	'grep -q "^advisories .pinfold-default. version [0-9]*: 4 advisories, verified at" scan.out'
 check "one closing warning" 'grep -q "pinfold: warning: revoked packages were installed, locked or downloaded here" scan.err'
+check "no progress output when stderr is not a TTY" '! grep -q "scanning:" scan.err'
 
 pf --json scan "$H" >scan.json
 check "--json" 'python3 -c "

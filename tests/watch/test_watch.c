@@ -182,22 +182,22 @@ static int rd(reader_fn fn, const char *text, struct pf_err *e)
 
 static int lock_json(struct watch_findings *f, const char *path, const char *d, size_t n, struct pf_err *e)
 {
-	return detect_package_lock(f, path, d, n, "package-lock.json", e);
+	return watch_detect_package_lock(f, path, d, n, "package-lock.json", e);
 }
 
 static int poetry(struct watch_findings *f, const char *path, const char *d, size_t n, struct pf_err *e)
 {
-	return detect_toml_lock(f, path, d, n, "poetry.lock", e);
+	return watch_detect_toml_lock(f, path, d, n, "poetry.lock", e);
 }
 
 static int pylock(struct watch_findings *f, const char *path, const char *d, size_t n, struct pf_err *e)
 {
-	return detect_toml_lock(f, path, d, n, "pylock.toml", e);
+	return watch_detect_toml_lock(f, path, d, n, "pylock.toml", e);
 }
 
 static int pymeta(struct watch_findings *f, const char *path, const char *d, size_t n, struct pf_err *e)
 {
-	return detect_py_meta(f, path, d, n, "dist-info", e);
+	return watch_detect_py_meta(f, path, d, n, "dist-info", e);
 }
 
 static void test_python(void)
@@ -210,18 +210,18 @@ static void test_python(void)
 	ok(rd(pymeta, "Name: x y\nVersion: 1\n", &e) == -PF_EFORMAT, "a name with a space refused");
 	ok(rd(pymeta, "Name: \x1b[31mx\nVersion: 1\n", &e) == -PF_EFORMAT, "control characters refused");
 	reset();
-	detect_py_dirname(&F, "p", "typing_extensions-4.12.2.dist-info", "dist-info");
-	detect_py_dirname(&F, "p", "requests-2.28.1-py3.11.egg-info", "egg-info");
-	detect_py_dirname(&F, "p", "noversion.dist-info", "dist-info");
-	detect_py_dirname(&F, "p", "x-notaversion.dist-info", "dist-info");
+	watch_detect_py_dirname(&F, "p", "typing_extensions-4.12.2.dist-info", "dist-info");
+	watch_detect_py_dirname(&F, "p", "requests-2.28.1-py3.11.egg-info", "egg-info");
+	watch_detect_py_dirname(&F, "p", "noversion.dist-info", "dist-info");
+	watch_detect_py_dirname(&F, "p", "x-notaversion.dist-info", "dist-info");
 	ok(has("pypi", "typing_extensions", "4.12.2", NULL) && has("pypi", "requests", "2.28.1", NULL) && F.n == 2,
 	   "dist-info and egg-info directory names");
 	reset();
-	detect_wheel_name(&F, "p", "litellm-1.82.8-py3-none-any.whl", "cache", "wheel file");
-	detect_wheel_name(&F, "p", "pkg-1.0-1build-cp311-cp311-linux_x86_64.whl", "cache", "wheel file");
-	detect_wheel_name(&F, "p", "not-a-wheel.whl", "cache", "wheel file");
+	watch_detect_wheel_name(&F, "p", "litellm-1.82.8-py3-none-any.whl", "cache", "wheel file");
+	watch_detect_wheel_name(&F, "p", "pkg-1.0-1build-cp311-cp311-linux_x86_64.whl", "cache", "wheel file");
+	watch_detect_wheel_name(&F, "p", "not-a-wheel.whl", "cache", "wheel file");
 	ok(has("pypi", "litellm", "1.82.8", "cache") && has("pypi", "pkg", "1.0", NULL) && F.n == 2, "wheel file names");
-	ok(rd(detect_requirements,
+	ok(rd(watch_detect_requirements,
 	      "# c\n-r base.txt\n--hash=sha256:00\nA==1.0\nb[x,y] == 2.0 ; python_version<'3' \\\n  --hash=sha256:aa\n"
 	      "c===3.0\nd>=1\ne==1.*\nf == 4.0, != 4.0.1\ng @ https://x/g.whl\nh==5.0#frag\nI==6.0 # comment\n"
 	      "-e git+https://x#egg=j\n   k==7.0\n", &e) == 0, "requirements parse");
@@ -230,12 +230,12 @@ static void test_python(void)
 	   "exact pins (==, ===, extras, markers, continuations, comments)");
 	ok(!has("pypi", "d", "1", NULL) && !has("pypi", "e", "1.*", NULL) && !has("pypi", "h", "5.0#frag", NULL) && F.n == 6,
 	   "ranges, wildcards and URLs are not pins (%zu found)", F.n);
-	ok(rd(detect_pipfile_lock, "{\"default\": {\"litellm\": {\"version\": \"==1.82.8\"}, \"git\": {\"git\": \"x\"}},"
+	ok(rd(watch_detect_pipfile_lock, "{\"default\": {\"litellm\": {\"version\": \"==1.82.8\"}, \"git\": {\"git\": \"x\"}},"
 	      " \"develop\": {\"pytest\": {\"version\": \"===8.0\"}}}", &e) == 0 &&
 	   has("pypi", "litellm", "1.82.8", NULL) && has("pypi", "pytest", "8.0", NULL) && F.n == 2, "Pipfile.lock");
-	ok(rd(detect_pipfile_lock, "{\"default\": []}", &e) == -PF_EFORMAT, "Pipfile.lock with a list refused");
-	ok(rd(detect_pipfile_lock, "{\"default\": {\"x\": 1}}", &e) == -PF_EFORMAT, "an entry that is not an object refused");
-	ok(rd(detect_pipfile_lock, "[]", &e) == -PF_EFORMAT, "not an object refused");
+	ok(rd(watch_detect_pipfile_lock, "{\"default\": []}", &e) == -PF_EFORMAT, "Pipfile.lock with a list refused");
+	ok(rd(watch_detect_pipfile_lock, "{\"default\": {\"x\": 1}}", &e) == -PF_EFORMAT, "an entry that is not an object refused");
+	ok(rd(watch_detect_pipfile_lock, "[]", &e) == -PF_EFORMAT, "not an object refused");
 	ok(rd(poetry, "[[package]]\nname = \"litellm\"\nversion = \"1.82.7\"\n[[package]]\nname = \"novers\"\n", &e) == 0 &&
 	   has("pypi", "litellm", "1.82.7", "lockfile") && F.n == 1, "poetry.lock");
 	ok(rd(poetry, "package = 1\n", &e) == -PF_EFORMAT, "'package' that is not an array refused");
@@ -248,12 +248,12 @@ static void test_npm(void)
 {
 	struct pf_err e;
 
-	ok(rd(detect_package_json, "{\"name\":\"@s/x\",\"version\":\"1.0.0\",\"readme\":\"\\u0000x\"}", &e) == -PF_EFORMAT,
+	ok(rd(watch_detect_package_json, "{\"name\":\"@s/x\",\"version\":\"1.0.0\",\"readme\":\"\\u0000x\"}", &e) == -PF_EFORMAT,
 	   "a NUL escape in package.json refused");
-	ok(rd(detect_package_json, "{\"name\":\"@s/x\",\"version\":\"1.0.0\"}", &e) == 0 && has("npm", "@s/x", "1.0.0", "installed"),
+	ok(rd(watch_detect_package_json, "{\"name\":\"@s/x\",\"version\":\"1.0.0\"}", &e) == 0 && has("npm", "@s/x", "1.0.0", "installed"),
 	   "package.json");
-	ok(rd(detect_package_json, "{\"name\":\"x\"}", &e) == 0 && F.n == 0, "package.json without a version: nothing");
-	ok(rd(detect_package_json, "[1]", &e) == -PF_EFORMAT, "package.json that is a list refused");
+	ok(rd(watch_detect_package_json, "{\"name\":\"x\"}", &e) == 0 && F.n == 0, "package.json without a version: nothing");
+	ok(rd(watch_detect_package_json, "[1]", &e) == -PF_EFORMAT, "package.json that is a list refused");
 	ok(rd(lock_json, "{\"lockfileVersion\":3,\"packages\":{\"\":{\"name\":\"me\",\"version\":\"9.9.9\"},"
 	      "\"node_modules/a\":{\"version\":\"1.0.0\"},\"node_modules/a/node_modules/@s/b\":{\"version\":\"2.0.0\"},"
 	      "\"node_modules/alias\":{\"name\":\"real\",\"version\":\"3.0.0\"},"
@@ -269,23 +269,23 @@ static void test_npm(void)
 	ok(rd(lock_json, "{\"dependencies\":{\"a\":1}}", &e) == -PF_EFORMAT, "a v1 dependency that is not an object refused");
 	ok(rd(lock_json, "{\"packages\":{\"node_modules/a\":{\"version\":\"1\"},\"node_modules/a\":{}}}", &e) ==
 	   -PF_EFORMAT && strstr(e.msg, "duplicate"), "duplicate keys refused");
-	ok(rd(detect_pnpm_lock, "lockfileVersion: 5.4\npackages:\n  /axios/0.30.4:\n    resolution: {integrity: x}\n"
+	ok(rd(watch_detect_pnpm_lock, "lockfileVersion: 5.4\npackages:\n  /axios/0.30.4:\n    resolution: {integrity: x}\n"
 	      "  /@s/b/2.0.0_peer@1.0.0:\n    dev: false\n", &e) == 0 && has("npm", "axios", "0.30.4", "lockfile") &&
 	   has("npm", "@s/b", "2.0.0", NULL), "pnpm v5 keys (%s)", e.msg);
-	ok(rd(detect_pnpm_lock, "lockfileVersion: '6.0'\npackages:\n  /axios@1.14.1:\n    dev: false\n"
+	ok(rd(watch_detect_pnpm_lock, "lockfileVersion: '6.0'\npackages:\n  /axios@1.14.1:\n    dev: false\n"
 	      "  /@s/b@2.0.0(react@18.0.0):\n    dev: false\n", &e) == 0 && has("npm", "axios", "1.14.1", NULL) &&
 	   has("npm", "@s/b", "2.0.0", NULL), "pnpm v6 keys");
-	ok(rd(detect_pnpm_lock, "lockfileVersion: '9.0'\npackages:\n  axios@1.14.1:\n    resolution: {}\n", &e) == 0 &&
+	ok(rd(watch_detect_pnpm_lock, "lockfileVersion: '9.0'\npackages:\n  axios@1.14.1:\n    resolution: {}\n", &e) == 0 &&
 	   has("npm", "axios", "1.14.1", NULL), "pnpm v9 keys");
-	ok(rd(detect_pnpm_lock, "packages: [a]\n", &e) == -PF_EFORMAT, "pnpm 'packages' that is a list refused");
-	ok(rd(detect_pnpm_lock, "a: &x 1\nb: *x\n", &e) == -PF_EFORMAT, "YAML aliases refused");
-	ok(rd(detect_yarn_lock, "# yarn lockfile v1\n\n\"@s/b@^1\", \"@s/b@^1.2\":\n  version \"1.2.3\"\n  resolved \"u\"\n"
+	ok(rd(watch_detect_pnpm_lock, "packages: [a]\n", &e) == -PF_EFORMAT, "pnpm 'packages' that is a list refused");
+	ok(rd(watch_detect_pnpm_lock, "a: &x 1\nb: *x\n", &e) == -PF_EFORMAT, "YAML aliases refused");
+	ok(rd(watch_detect_yarn_lock, "# yarn lockfile v1\n\n\"@s/b@^1\", \"@s/b@^1.2\":\n  version \"1.2.3\"\n  resolved \"u\"\n"
 	      "axios@^1:\n  version 1.14.1\n  dependencies:\n    x \"1\"\n", &e) == 0 && has("npm", "@s/b", "1.2.3", NULL) &&
 	   has("npm", "axios", "1.14.1", NULL) && F.n == 2, "yarn v1 (%s)", e.msg);
-	ok(rd(detect_yarn_lock, "axios@^1\n  version \"1\"\n", &e) == -PF_EFORMAT, "a yarn header without ':' refused");
-	ok(rd(detect_yarn_lock, "  version \"1\"\n", &e) == -PF_EFORMAT, "a version outside an entry refused");
-	ok(rd(detect_yarn_lock, "a@1:\n  version \"1\n", &e) == -PF_EFORMAT, "an unterminated quote refused");
-	ok(rd(detect_yarn_lock, "__metadata:\n  version: 6\n\n\"axios@npm:^1.7.0, axios@npm:^1.14.0\":\n"
+	ok(rd(watch_detect_yarn_lock, "axios@^1\n  version \"1\"\n", &e) == -PF_EFORMAT, "a yarn header without ':' refused");
+	ok(rd(watch_detect_yarn_lock, "  version \"1\"\n", &e) == -PF_EFORMAT, "a version outside an entry refused");
+	ok(rd(watch_detect_yarn_lock, "a@1:\n  version \"1\n", &e) == -PF_EFORMAT, "an unterminated quote refused");
+	ok(rd(watch_detect_yarn_lock, "__metadata:\n  version: 6\n\n\"axios@npm:^1.7.0, axios@npm:^1.14.0\":\n"
 	      "  version: 1.14.1\n  resolution: \"axios@npm:1.14.1\"\n", &e) == 0 && has("npm", "axios", "1.14.1", NULL) &&
 	   F.n == 1, "yarn berry (YAML)");
 	{
@@ -298,22 +298,22 @@ static void test_npm(void)
 			"\nda39a3ee5e6b4b0d3255bfef95601890afd80709\t{\"key\":\"pacote:tarball:file:z-1.0.0.tgz\"}"
 			"\nda39a3ee5e6b4b0d3255bfef95601890afd80709\t{\"key\":\"torn";
 
-		ok(rd(detect_npm_index, idx, &e) == 0 && has("npm", "axios", "1.14.1", "cache") && has("npm", "@s/b", "2.0.0", NULL) &&
+		ok(rd(watch_detect_npm_index, idx, &e) == 0 && has("npm", "axios", "1.14.1", "cache") && has("npm", "@s/b", "2.0.0", NULL) &&
 		   has("npm", "@s/c", "3.0.0", NULL) && F.n == 3,
 		   "npm index: tarballs (deleted too, scoped, %%2f); not packuments, mismatched names, local files, torn lines (%zu)", F.n);
 	}
-	ok(rd(detect_npm_index, "\nnot an index\n", &e) == -PF_EFORMAT, "a file with no valid index line refused");
+	ok(rd(watch_detect_npm_index, "\nnot an index\n", &e) == -PF_EFORMAT, "a file with no valid index line refused");
 }
 
 static void test_deb(void)
 {
 	struct pf_err e;
 
-	ok(rd(detect_dpkg_status, "Package: libc6\nStatus: install ok installed\nVersion: 2.36-9\nDescription: x\n y\n\n"
+	ok(rd(watch_detect_dpkg_status, "Package: libc6\nStatus: install ok installed\nVersion: 2.36-9\nDescription: x\n y\n\n"
 	      "Package: gone\nStatus: deinstall ok config-files\nVersion: 1.0\n\n"
 	      "Package: nostatus\nVersion: 2:1.0-1\n", &e) == 0 && has("deb", "libc6", "2.36-9", "installed") &&
 	   has("deb", "nostatus", "2:1.0-1", NULL) && F.n == 2, "dpkg status: installed, not config-files; status.d without Status");
-	ok(rd(detect_dpkg_status, "Package: x\nthis is not a field\n", &e) == -PF_EFORMAT && strstr(e.msg, "x:2:"),
+	ok(rd(watch_detect_dpkg_status, "Package: x\nthis is not a field\n", &e) == -PF_EFORMAT && strstr(e.msg, "x:2:"),
 	   "a line that is not a field refused, naming the line (%s)", e.msg);
 }
 
@@ -376,7 +376,7 @@ static int pip_file(const unsigned char *data, size_t len)
 	if (write(fd, data, len) != (ssize_t)len)
 		rc = -1;
 	else
-		rc = detect_pip_cache(&F, "c", fd, (off_t)len, &e);
+		rc = watch_detect_pip_cache(&F, "c", fd, (off_t)len, &e);
 	close(fd);
 	free(p);
 	return rc;
@@ -454,7 +454,7 @@ static void fuzz(const char *what, reader_fn fn, const char *seed, int rounds)
 		parsed += rc == 0;
 		crashes += rc && rc != -PF_EFORMAT;
 		for (size_t i = 0; i < F.n; i++)
-			crashes += !detect_token_ok(F.v[i].name) || !detect_token_ok(F.v[i].version);
+			crashes += !watch_detect_token_ok(F.v[i].name) || !watch_detect_token_ok(F.v[i].version);
 	}
 	ok(!crashes, "%s: %d mutated inputs, each parsed (%d) or refused as malformed, names always clean", what,
 	   rounds, parsed);
@@ -469,18 +469,18 @@ static void test_fuzz(void)
 	fuzz("package-lock.json", lock_json,
 	     "{\"lockfileVersion\":3,\"packages\":{\"\":{},\"node_modules/axios\":{\"version\":\"0.30.4\"},"
 	     "\"node_modules/@s/b\":{\"version\":\"1.0.0\",\"name\":\"c\"}},\"dependencies\":{\"a\":{\"version\":\"1\"}}}", 3000);
-	fuzz("pnpm-lock.yaml", detect_pnpm_lock,
+	fuzz("pnpm-lock.yaml", watch_detect_pnpm_lock,
 	     "lockfileVersion: '9.0'\npackages:\n  axios@1.14.1:\n    resolution: {integrity: x}\n  '@s/b@2.0.0(p@1)':\n"
 	     "    dev: false\n", 1500);
-	fuzz("yarn.lock", detect_yarn_lock, "# yarn lockfile v1\n\n\"@s/b@^1\", x@^2:\n  version \"1.2.3\"\n  resolved \"u\"\n",
+	fuzz("yarn.lock", watch_detect_yarn_lock, "# yarn lockfile v1\n\n\"@s/b@^1\", x@^2:\n  version \"1.2.3\"\n  resolved \"u\"\n",
 	     3000);
-	fuzz("requirements", detect_requirements, "a==1.0 \\\n --hash=x\nb[c] === 2 ; x\n#c\n-r y\n", 3000);
-	fuzz("npm index", detect_npm_index,
+	fuzz("requirements", watch_detect_requirements, "a==1.0 \\\n --hash=x\nb[c] === 2 ; x\n#c\n-r y\n", 3000);
+	fuzz("npm index", watch_detect_npm_index,
 	     "\nda39a3ee5e6b4b0d3255bfef95601890afd80709\t{\"key\":\"make-fetch-happen:request-cache:https://r/@s/b/-/b-2.0.0.tgz\"}",
 	     3000);
-	fuzz("dpkg status", detect_dpkg_status, "Package: a\nVersion: 1\nStatus: install ok installed\n\nPackage: b\n", 3000);
+	fuzz("dpkg status", watch_detect_dpkg_status, "Package: a\nVersion: 1\nStatus: install ok installed\n\nPackage: b\n", 3000);
 	fuzz("METADATA", pymeta, "Metadata-Version: 2.1\nName: a\nVersion: 1\n\nbody\n", 3000);
-	fuzz("Pipfile.lock", detect_pipfile_lock, "{\"default\":{\"a\":{\"version\":\"==1\"}},\"develop\":{}}", 3000);
+	fuzz("Pipfile.lock", watch_detect_pipfile_lock, "{\"default\":{\"a\":{\"version\":\"==1\"}},\"develop\":{}}", 3000);
 }
 
 /* ---- the registry ---- */
