@@ -129,14 +129,23 @@ int cli_advisories_open(struct cli *c, const struct lockfile *l, const char *loc
 		saved = pf_xasprintf("%s/" LOCK_AUDIT_SAVED "/%s", c->state_dir, l->catalog_name);
 	if (src && x->none) {
 		char *f = saved ? pf_path_join(saved, ADVISORIES_FILE) : NULL;
+		int before = f && pf_exists(f);
 
-		/* Advisories were published before: a catalog without them now would hide revocations. */
-		if (f && pf_exists(f))
-			rc = pf_error(&c->err, PF_EROLLBACK, "'%s': has no %s, but advisories '%s' were verified "
-				      "before; refusing to treat the catalog as clean", src, ADVISORIES_FILE,
-				      l->catalog_name);
 		free(f);
-		goto out;
+		if (!before)
+			goto out;
+		/*
+		 * Advisories were verified before: a catalog without them now must not count as clean.
+		 * The kept copy is used instead (as for an unreachable catalog): it may have come from
+		 * the URLs the catalog names in advisories.urls ('pinfold advisories update').
+		 */
+		cli_warn(c, "'%s': has no %s, but advisories '%s' were verified before; using the copy kept here",
+			 src, ADVISORIES_FILE, l->catalog_name);
+		free(x->where);
+		x->where = NULL;
+		x->none = 0;
+		free(src);
+		src = NULL;
 	}
 	if (src)
 		goto out;

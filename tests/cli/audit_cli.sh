@@ -171,9 +171,11 @@ cp v1.sig cat/advisories.yaml.sig
 expect 1 "roll" "rolled-back advisories refused" -- pf $TR audit t.lock
 check "nothing listed from rolled-back data" '! grep -q "revoked by" "$T/.stdout"'
 
-# A catalog that drops advisories.yaml after it was seen is not "clean".
+# A catalog that drops advisories.yaml after it was seen is not "clean": the kept copy is used.
 rm cat/advisories.yaml cat/advisories.yaml.sig
-expect 1 "were verified before" "advisories.yaml removed: refused" -- pf $TR audit t.lock
+expect 1 "were verified before; using the copy kept here" "advisories.yaml removed: the kept copy is used" -- \
+	pf $TR audit t.lock
+check "and still lists the package" 'grep -q "revoked by PF-TEST-1" "$T/.stdout"'
 
 # No saved copy and no catalog: a clear error.
 rm -rf "$PINFOLD_STATE_DIR/saved-advisories"

@@ -164,6 +164,10 @@ cp v2.yaml pub/advisories.yaml
 expect 0 "version 2 from $URL: kept (was version 1)" "the genuine version 2 is kept" -- \
 	pf $TR advisories update --catalog cat
 expect 1 "pypi:pip 23.0.1: revoked by PF-TEST-2 (low)" "audit --all sees version 2" -- pf $TR audit --all
+expect 1 "pypi:pip 23.0.1 is revoked by PF-TEST-2" \
+	"build of a lock whose catalog publishes its advisories only at its URL: the kept copy is applied" -- \
+	pf $TR build p.lock -o p.tar.zst --mirror mirror
+check "nothing built" '[ ! -e p.tar.zst ]'
 cp v1.yaml pub/advisories.yaml
 cp v1.sig pub/advisories.yaml.sig
 expect 1 "roll" "a rolled-back (older) advisories file is refused" -- pf $TR advisories update --catalog cat
