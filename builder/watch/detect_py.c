@@ -287,6 +287,7 @@ int watch_detect_wheel_name(struct watch_findings *f, const char *path, const ch
 
 #define ZIP_TAIL ((size_t)256 << 10)		/* the end record is searched in this much of the file's end */
 #define ZIP_MAX_CD ((size_t)16 << 20)
+#define ZIP_MAX_TRIES 16			/* end-record candidates checked per file */
 
 static uint32_t le32(const unsigned char *p)
 {
@@ -339,13 +340,14 @@ int watch_detect_pip_cache(struct watch_findings *f, const char *path, int fd, o
 		rc = pf_error(e, PF_EIO, "'%s': %s", path, got < 0 ? strerror(errno) : "short read");
 		goto out;
 	}
-	/* the last end-of-central-directory record whose directory is where it says */
-	for (size_t i = tail - 22 + 1; i-- > 0;) {
+	/* the last end-of-central-directory record whose directory is where it says (a few tried at most) */
+	for (size_t i = tail - 22 + 1, tried = 0; i-- > 0 && tried < ZIP_MAX_TRIES;) {
 		uint32_t cdsize, cdoff;
 		off_t base, at;
 
 		if (le32(buf + i) != 0x06054b50)
 			continue;
+		tried++;
 		cdsize = le32(buf + i + 12);
 		cdoff = le32(buf + i + 16);
 		at = start + (off_t)i;

@@ -485,8 +485,10 @@ static int raw(struct tp *p, struct watch_tnode **out)
 		}
 		break;
 	}
-	if (p->i == st || p->i - st > 64)
+	if (p->i == st)
 		return fail(p, "expected a value");
+	if (p->i - st > 256)
+		return fail(p, "a number or date longer than 256 characters");
 	tok = pf_arena_strndup(p->a, p->s + st, p->i - st);
 	if (!raw_ok(tok))
 		return fail(p, "not a valid number, boolean or date");

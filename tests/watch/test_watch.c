@@ -121,6 +121,9 @@ static void test_toml_invalid(void)
 		{ "a = \"\xff\"\n", "not UTF-8" },
 		{ "a = \"\xc0\xaf\"\n", "not UTF-8" },
 		{ "a = \"\xed\xa0\x80\"\n", "not UTF-8" },
+		{ "a = 1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111"
+		  "1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111"
+		  "11111111111111111111111111111111111111111111111111111111111111111\n", "longer than 256" },
 	};
 	struct pf_arena a = PF_ARENA_INIT;
 	struct watch_tnode *root;
@@ -412,6 +415,18 @@ static void test_pip_cache(void)
 	for (size_t i = 0; i + 4 <= 200000; i += 4)
 		put32(buf + i, 0x06054b50);
 	ok(pip_file(buf, 200000) == 0 && F.n == 0, "a file full of end-record signatures");
+	/* many end records that each point at a plausible directory: only a few are tried */
+	n = fake_zip(buf, 0, sdist, 1, 0);
+	{
+		size_t eocd = n - 22;
+
+		for (size_t k = 1; k <= 40; k++) {	/* copies of the end record, further and further on */
+			memcpy(buf + n, buf + eocd, 22);
+			put32(buf + n + 16, (unsigned)(n - 22 * k - (46 + strlen(sdist[0])) + 0));
+			n += 22;
+		}
+		ok(pip_file(buf, n) == 0 && F.n == 0, "40 plausible end records: bounded, nothing found");
+	}
 	free(buf);
 }
 
