@@ -205,6 +205,7 @@ static void test_advisory_urls(void)
 	free(many);
 	free(text);
 	pf_buf_release(&a);
+	pf_buf_release(&b);
 	pf_buf_release(&m);
 }
 
