@@ -169,7 +169,7 @@ static void print_main_usage(FILE *f)
 	      "               [--trust-dir DIR] [--progress=auto|always|never] COMMAND ...\n"
 	      "       pinfold --version\n\ncommands:\n", f);
 	for (const struct command *cmd = commands; cmd->name; cmd++)
-		fprintf(f, "  %-9s %s\n", cmd->name, cmd->summary);
+		fprintf(f, "  %-10s %s\n", cmd->name, cmd->summary);
 	fputs("\nRun 'pinfold COMMAND --help' for a command's options.\n", f);
 }
 
