@@ -96,6 +96,19 @@ int catalog_pkg_has_startup(const struct catalog_pkg *p)
 	return 0;
 }
 
+int catalog_url_ok(const char *s)
+{
+	const char *host;
+
+	if (!strncmp(s, "https://", 8))
+		host = s + 8;
+	else if (!strncmp(s, "http://", 7))
+		host = s + 7;
+	else
+		return 0;
+	return *host && *host != '/' && catalog_token_ok(s, CATALOG_URL_MAX);
+}
+
 static int file_ok(const char *s)
 {
 	if (!catalog_token_ok(s, 255) || *s == '.' || strchr(s, '/') || strstr(s, ".."))
@@ -285,9 +298,11 @@ static void pkg_copy(struct catalog *c, struct catalog_pkg *dst, const struct ca
 	dst->startup_note = cp(c, p->startup_note);
 }
 
-static const char *const catalog_keys[] = { "format", "name", "version", "expires", "policy", "packages", NULL };
+static const char *const catalog_keys[] = { "format", "name", "version", "expires", "policy", "advisories",
+					    "packages", NULL };
 static const char *const catalog_req[] = { "format", "name", "version", "packages", NULL };
 static const char *const policy_keys[] = { "min_age_days", "startup", NULL };
+static const char *const adv_keys[] = { "urls", NULL };
 static const char *const pkg_keys[] = { "ecosystem", "name", "version", "published", "artifact", "depends",
 					"provides", "conflicts", "vetted", "young_note", "startup", "startup_note",
 					NULL };
@@ -538,11 +553,36 @@ static const char *dup_file(const struct catalog *c)
 	return dup;
 }
 
+/* advisories: {urls: [...]}: a non-empty list of distinct URLs (catalog_url_ok), in the order to try. */
+static int parse_adv_urls(struct catalog *c, struct pf_ydoc *d, const struct pf_ynode *adv, struct pf_err *e)
+{
+	const struct pf_ynode *urls = NULL;
+	int rc;
+
+	if ((rc = pf_y_check_map(d, adv, "advisories", adv_keys, adv_keys, e)) ||
+	    (rc = pf_y_seq(d, adv, "urls", &urls, e)) ||
+	    (rc = parse_list(c, d, adv, urls, "urls", &c->advisory_urls, &c->nadvisory_urls, e)))
+		return rc;
+	if (!c->nadvisory_urls || c->nadvisory_urls > CATALOG_URLS_MAX)
+		return pf_y_fail(d, urls, e, PF_EFORMAT, "advisories.urls must list 1 to %d URLs", CATALOG_URLS_MAX);
+	for (size_t i = 0; i < c->nadvisory_urls; i++) {
+		if (!catalog_url_ok(c->advisory_urls[i]))
+			return pf_y_fail(d, urls->vals[i], e, PF_EFORMAT, "advisories.urls: '%s' is not an http:// or "
+					 "https:// URL (at most %d bytes, no spaces or quotes)", c->advisory_urls[i],
+					 CATALOG_URL_MAX);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(c->advisory_urls[i], c->advisory_urls[j]))
+				return pf_y_fail(d, urls->vals[i], e, PF_EFORMAT, "advisories.urls: '%s' is listed "
+						 "twice", c->advisory_urls[i]);
+	}
+	return 0;
+}
+
 static int parse(struct catalog *c, const char *file, const char *data, size_t len, const char *sha256,
 		 struct pf_err *e)
 {
 	struct pf_ydoc d;
-	const struct pf_ynode *root, *policy = NULL, *pkgs = NULL;
+	const struct pf_ynode *root, *policy = NULL, *adv = NULL, *pkgs = NULL;
 	const char *dupf;
 	long long min_age = 7;
 	const char *startup = NULL;
@@ -563,6 +603,8 @@ static int parse(struct catalog *c, const char *file, const char *data, size_t l
 	    (policy && (rc = pf_y_check_map(&d, policy, "policy", policy_keys, NULL, e))) ||
 	    (policy && (rc = pf_y_int(&d, policy, "min_age_days", 0, 3650, &min_age, e))) ||
 	    (policy && (rc = pf_y_str(&d, policy, "startup", &startup, e))) ||
+	    (rc = pf_y_map(&d, root, "advisories", &adv, e)) ||
+	    (adv && (rc = parse_adv_urls(c, &d, adv, e))) ||
 	    (rc = pf_y_seq(&d, root, "packages", &pkgs, e)))
 		goto out;
 	c->min_age_days = (int)min_age;
@@ -643,6 +685,12 @@ void catalog_write(const struct catalog *c, struct pf_buf *out)
 	if (c->allow_startup)
 		pf_yw_set_raw(&w, policy, "startup", "allow");
 	pf_yw_set(&w, root, "policy", policy);
+	if (c->nadvisory_urls) {
+		struct pf_ynode *adv = pf_yw_map(&w);
+
+		pf_yw_set(&w, adv, "urls", pf_yw_strlist(&w, c->advisory_urls, c->nadvisory_urls));
+		pf_yw_set(&w, root, "advisories", adv);
+	}
 	pkgs = pf_yw_seq(&w);
 	for (size_t i = 0; i < c->npkgs; i++) {
 		const struct catalog_pkg *p = &c->pkgs[i];

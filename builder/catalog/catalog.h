@@ -77,6 +77,8 @@ struct catalog {
 	time_t expires_t;
 	int min_age_days;
 	int allow_startup;		/* policy.startup: allow; else refuse (the default) */
+	/* advisories.urls: where the catalog's signed advisories are published (http(s) bases, in order) */
+	const char **advisory_urls; size_t nadvisory_urls;
 	struct catalog_pkg *pkgs;
 	size_t npkgs, cap;
 	char sha256[PF_SHA256_HEX];	/* of the catalog.yaml bytes parsed ("" if built) */
@@ -104,6 +106,14 @@ const struct catalog_pkg *catalog_find(const struct catalog *c, const char *eco,
 int catalog_add(struct catalog *c, const struct catalog_pkg *p, struct pf_err *e);
 /* Remove (ecosystem, name, version); PF_ENOTFOUND when absent. */
 int catalog_remove(struct catalog *c, const char *eco, const char *name, const char *version, struct pf_err *e);
+/*
+ * 1 when s may be listed under advisories.urls: an http:// or https:// URL
+ * with a host, at most CATALOG_URL_MAX bytes, no spaces, quotes, backslashes
+ * or control characters. A catalog lists at most CATALOG_URLS_MAX of them.
+ */
+#define CATALOG_URL_MAX 2048
+#define CATALOG_URLS_MAX 16
+int catalog_url_ok(const char *s);
 /* 1 when s is a known ecosystem / artifact format. */
 int catalog_ecosystem_ok(const char *s);
 int catalog_format_ok(const char *s);

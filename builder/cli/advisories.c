@@ -5,12 +5,14 @@
 
 #include "catalog/verified.h"
 #include "cli/advisories.h"
+#include "cli/watch.h"
 #include "core/file.h"
 #include "core/time.h"
 #include "fetch/fetch.h"
 #include "lock/audit.h"
 #include "lock/lock.h"
 #include "trust/trust.h"
+#include "watch/advisories.h"
 
 /* 1 when src cannot be reached at all (as opposed to a file in it being bad). */
 static int unreachable(const char *src, int rc)
@@ -57,17 +59,18 @@ out:
 	return rc;
 }
 
+/* A current saved copy (its age is in the command's summary) needs no warning; an old one does. */
 static void warn_age(struct cli *c, const struct cli_adv *x)
 {
 	char when[PF_TIME_STR];
 	long long days = (long long)(pf_now() - x->saved_at) / 86400;
 
-	if (x->saved_at) {
-		pf_time_format(x->saved_at, when);
-		cli_warn(c, "using the advisories '%s' version %lld last verified at %s (%lld day%s old)",
-			 x->a.name, x->a.version, when, days, days == 1 ? "" : "s");
-	} else {
+	if (!x->saved_at) {
 		cli_warn(c, "using the saved advisories '%s' version %lld (age unknown)", x->a.name, x->a.version);
+	} else if (days > CLI_ADV_CURRENT_DAYS) {
+		pf_time_format(x->saved_at, when);
+		cli_warn(c, "using the advisories '%s' version %lld last verified at %s (%lld days old); run "
+			 "'pinfold advisories update'", x->a.name, x->a.version, when, days);
 	}
 	if (x->stale)
 		cli_warn(c, "newer advisories '%s' than version %lld were verified since; run 'pinfold audit "
@@ -126,20 +129,38 @@ int cli_advisories_open(struct cli *c, const struct lockfile *l, const char *loc
 		saved = pf_xasprintf("%s/" LOCK_AUDIT_SAVED "/%s", c->state_dir, l->catalog_name);
 	if (src && x->none) {
 		char *f = saved ? pf_path_join(saved, ADVISORIES_FILE) : NULL;
+		int before = f && pf_exists(f);
 
-		/* Advisories were published before: a catalog without them now would hide revocations. */
-		if (f && pf_exists(f))
-			rc = pf_error(&c->err, PF_EROLLBACK, "'%s': has no %s, but advisories '%s' were verified "
-				      "before; refusing to treat the catalog as clean", src, ADVISORIES_FILE,
-				      l->catalog_name);
 		free(f);
-		goto out;
+		if (!before)
+			goto out;
+		/*
+		 * Advisories were verified before: a catalog without them now must not count as clean.
+		 * The kept copy is used instead (as for an unreachable catalog): it may have come from
+		 * the URLs the catalog names in advisories.urls ('pinfold advisories update').
+		 */
+		cli_warn(c, "'%s': has no %s, but advisories '%s' were verified before; using the copy kept here",
+			 src, ADVISORIES_FILE, l->catalog_name);
+		free(x->where);
+		x->where = NULL;
+		x->none = 0;
+		free(src);
+		src = NULL;
 	}
 	if (src)
 		goto out;
 	if (!saved) {
 		rc = pf_error(&c->err, PF_ENOTFOUND, "the lock names no usable catalog for its advisories");
 		goto out;
+	}
+	{
+		int seeded;
+
+		/* the advisories shipped with pinfold are a fresh machine's saved copy (watch/advisories.h) */
+		if (watch_advisories_seed(c->state_dir, cli_default_catalog(), store, &seeded, &c->err)) {
+			cli_warn(c, "%s", c->err.msg);
+			pf_err_clear(&c->err);
+		}
 	}
 	rc = lock_audit_load_saved(c->state_dir, l->catalog_name, store, &o.policy, &x->a, &x->saved_at,
 				   &x->expired, &x->stale, &c->err);

@@ -32,7 +32,8 @@ struct cli_adv {
  * the saved copy for the lock's catalog name is used (warning how old it is);
  * a tampered, rolled-back or untrusted file is an error, never a fallback. A
  * reachable catalog without advisories.yaml is "none" unless advisories for
- * its name were verified before (then PF_EROLLBACK). Fills c->err.
+ * its name were verified before: then the kept copy is used, with a warning
+ * (it may come from the catalog's advisories.urls). Fills c->err.
  */
 int cli_advisories_open(struct cli *c, const struct lockfile *l, const char *lockdir, const char *catalog,
 			int offline, struct cli_adv *out);

@@ -103,5 +103,9 @@ int cmd_unlock(struct cli *c, int argc, char **argv);
 int cmd_bundle(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_sbom(struct cli *c, int argc, char **argv);
+int cmd_advisories(struct cli *c, int argc, char **argv);
+int cmd_scan(struct cli *c, int argc, char **argv);
+int cmd_watch(struct cli *c, int argc, char **argv);
+int cmd_registry(struct cli *c, int argc, char **argv);
 
 #endif

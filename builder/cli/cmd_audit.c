@@ -8,6 +8,7 @@
 
 #include "cli/advisories.h"
 #include "cli/cli.h"
+#include "cli/watch.h"
 #include "core/file.h"
 #include "core/time.h"
 #include "install/envfile.h"
@@ -29,7 +30,10 @@ static void usage(FILE *f)
 	      "\noptions:\n"
 	      "  --catalog DIR|URL  read advisories.yaml from this catalog (default: the catalog\n"
 	      "                     recorded in a lockfile; for environments, the saved copy)\n"
-	      "  --offline          use only the last verified advisories kept in the state dir\n", f);
+	      "  --offline          use only the last verified advisories kept in the state dir\n"
+	      "  --all              every environment this machine built, unpacked or ran (the registry),\n"
+	      "                     deleted ones too: its lock and what is installed there now, against\n"
+	      "                     every verified advisories set kept here (see 'pinfold advisories')\n", f);
 }
 
 enum target_kind { T_LOCKFILE, T_TARBALL, T_ENVDIR };
@@ -175,18 +179,31 @@ static void print_text(struct cli *c, const char *target, const struct cli_adv *
 		if (f[i].adv->advice && *f[i].adv->advice)
 			cli_out(c, "  advice: %s", f[i].adv->advice);
 	}
-	if (as->none)
+	char when[PF_TIME_STR], *age;
+
+	if (as->none) {
 		cli_info(c, "'%s': the catalog publishes no advisories; nothing is revoked", target);
-	else if (!n)
-		cli_info(c, "'%s': clean against advisories '%s' version %lld", target, as->a.name, as->a.version);
+		return;
+	}
+	/* how fresh the advisories are belongs in the summary, not in a warning (cli/advisories.c warns) */
+	pf_time_format(as->saved_at, when);
+	age = !as->saved ? pf_xasprintf("just verified from '%s'", as->where ? as->where : "") :
+	      as->saved_at ? pf_xasprintf("saved copy verified at %s, %lld day%s old", when,
+					  (long long)(pf_now() - as->saved_at) / 86400,
+					  (pf_now() - as->saved_at) / 86400 == 1 ? "" : "s") :
+	      pf_xstrdup("saved copy of unknown age");
+	cli_info(c, "'%s': %s against advisories '%s' version %lld (%s)", target, n ? "affected" : "clean",
+		 as->a.name, as->a.version, age);
+	free(age);
 }
 
 int cmd_audit(struct cli *c, int argc, char **argv)
 {
-	enum { OPT_CATALOG = 256, OPT_OFFLINE };
+	enum { OPT_CATALOG = 256, OPT_OFFLINE, OPT_ALL };
 	static const struct option opts[] = {
 		{ "catalog", required_argument, NULL, OPT_CATALOG },
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
+		{ "all", no_argument, NULL, OPT_ALL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -199,15 +216,21 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 	struct pf_strv startup = PF_STRV_INIT;
 	struct pf_buf startup_json = PF_BUF_INIT;
 	size_t n = 0;
-	int opt, offline = 0, rc;
+	int opt, offline = 0, all = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h': usage(stdout); return 0;
 		case OPT_CATALOG: catalog = optarg; break;
 		case OPT_OFFLINE: offline = 1; break;
+		case OPT_ALL: all = 1; break;
 		default: return cli_bad_option(c, "audit", argv);
 		}
+	}
+	if (all) {
+		if (optind != argc || catalog || offline)
+			return cli_usage(c, "audit", "--all takes no TARGET, --catalog or --offline");
+		return cli_audit_all(c, NULL, NULL);
 	}
 	if (optind + 1 != argc)
 		return cli_usage(c, "audit", "expected one TARGET (lockfile, environment tarball or directory)");

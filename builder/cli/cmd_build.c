@@ -14,6 +14,7 @@
 #include "cli/advisories.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "cli/watch.h"
 #include "core/digest.h"
 #include "core/fault.h"
 #include "core/file.h"
@@ -516,6 +517,7 @@ have_lockbytes:
 		 (unsigned long long)res.out_size, (unsigned long long)res.tar_size);
 	cli_out(c, "sha256 %s  %s", res.sha256_out, out);
 	cli_out(c, "sha256 %s  (uncompressed tar)", res.sha256_tar);
+	cli_env_used(c, out, "build");	/* the registry: audit --all covers it from now on */
 	status = 0;
 	goto done;
 fail:

@@ -20,10 +20,13 @@
 
 static const char usage_init[] =
 	"usage: pinfold catalog init DIR --name NAME [--min-age-days N] [--startup refuse|allow]\n"
+	"                            [--advisories-url URL]...\n"
 	"  Create DIR/catalog.yaml (unsigned, version 0). NAME: [A-Za-z0-9][A-Za-z0-9._-]*.\n"
-	"  --min-age-days N   release-age delay for new packages (default 7)\n"
-	"  --startup POLICY   artifacts with code that runs at interpreter or package start: refuse\n"
-	"                     (the default: each needs --allow-startup --note at 'add') or allow\n";
+	"  --min-age-days N        release-age delay for new packages (default 7)\n"
+	"  --startup POLICY        artifacts with code that runs at interpreter or package start: refuse\n"
+	"                          (the default: each needs --allow-startup --note at 'add') or allow\n"
+	"  --advisories-url URL    where the signed advisories.yaml(.sig) are published (an http(s)\n"
+	"                          base; repeatable, tried in order by 'pinfold advisories update')\n";
 static const char usage_add[] =
 	"usage: pinfold catalog add DIR ARTIFACT... [--published YYYY-MM-DD] [--by WHO] [--note TEXT]\n"
 	"                           [--allow-young] [--allow-startup] [--name N --version V [--ecosystem E]]\n"
@@ -43,8 +46,10 @@ static const char usage_list[] =
 	"  what in it runs code at start: \"[startup code: KIND FILE, ...]\", deb maintainer scripts.\n";
 static const char usage_sign[] =
 	"usage: pinfold catalog sign DIR --key KEY [--key KEY]... [--expires-in DAYS]\n"
+	"                            [--advisories-url URL]...\n"
 	"  Raise the version, set the expiry (default 30 days) and write catalog.yaml.sig with one\n"
-	"  line per key; advisories.yaml, when present, is signed the same way.\n";
+	"  line per key; advisories.yaml, when present, is signed the same way.\n"
+	"  --advisories-url URL    replace the catalog's advisories.urls (repeatable)\n";
 static const char usage_verify[] =
 	"usage: pinfold [--trust FILE]... [--trust-dir DIR] catalog verify DIR [--threshold N]\n"
 	"                                                   [--artifacts MIRRORDIR]\n"
@@ -159,15 +164,34 @@ static int load_both(struct cli *c, const char *dir, struct catalog *cat, struct
 	return rc;
 }
 
+/* One --advisories-url: valid (catalog_url_ok), distinct, at most CATALOG_URLS_MAX; 0 or the usage status. */
+static int push_url(struct cli *c, const char *sub, struct pf_strv *urls, const char *url)
+{
+	const char *why = !catalog_url_ok(url) ? "'%s' is not an http:// or https:// URL" :
+			  pf_strv_contains(urls, url) ? "'%s' is given twice" :
+			  urls->n >= CATALOG_URLS_MAX ? "'%s': too many URLs" : NULL;
+	char fmt[128];
+
+	if (!why) {
+		pf_strv_push(urls, url);
+		return 0;
+	}
+	pf_strv_release(urls);
+	snprintf(fmt, sizeof fmt, "--advisories-url: %s", why);
+	return usage_err(c, sub, fmt, url);
+}
+
 static int cat_init(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "min-age-days", required_argument, NULL, 'm' },
 		{ "startup", required_argument, NULL, 's' },
+		{ "advisories-url", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct catalog cat;
+	struct pf_strv urls = PF_STRV_INIT;
 	const char *name = NULL, *dir, *startup = "refuse";
 	char *path = NULL;
 	long min_age = 7;
@@ -182,21 +206,33 @@ static int cat_init(struct cli *c, int argc, char **argv)
 						 optarg);
 			break;
 		case 's':
-			if (strcmp(optarg, "refuse") && strcmp(optarg, "allow"))
+			if (strcmp(optarg, "refuse") && strcmp(optarg, "allow")) {
+				pf_strv_release(&urls);
 				return usage_err(c, "init", "--startup: '%s' is not refuse or allow", optarg);
+			}
 			startup = optarg;
 			break;
-		default: return cli_bad_option(c, "catalog init", argv);
+		case 'u':
+			if ((rc = push_url(c, "init", &urls, optarg)))
+				return rc;
+			break;
+		default:
+			pf_strv_release(&urls);
+			return cli_bad_option(c, "catalog init", argv);
 		}
 	}
-	if (argc - optind != 1)
+	if (argc - optind != 1) {
+		pf_strv_release(&urls);
 		return usage_err(c, "init", "catalog init: expected one DIR%s", NULL);
+	}
 	dir = argv[optind];
-	if (!name)
-		return usage_err(c, "init", "catalog init: --name NAME is required%s", NULL);
-	if (!catalog_name_ok(name))
+	if (!name || !catalog_name_ok(name)) {
+		pf_strv_release(&urls);
+		if (!name)
+			return usage_err(c, "init", "catalog init: --name NAME is required%s", NULL);
 		return usage_err(c, "init", "--name: '%s' must match [A-Za-z0-9][A-Za-z0-9._-]* (at most 100 bytes)",
 				 name);
+	}
 	path = pf_path_join(dir, CATALOG_FILE);
 	if (pf_exists(path)) {
 		rc = pf_error(&c->err, PF_EEXIST, "'%s': already exists (refusing to overwrite a catalog)", path);
@@ -209,11 +245,14 @@ static int cat_init(struct cli *c, int argc, char **argv)
 	cat.name = name;
 	cat.min_age_days = (int)min_age;
 	cat.allow_startup = !strcmp(startup, "allow");
+	cat.advisory_urls = (const char **)urls.v;
+	cat.nadvisory_urls = urls.n;
 	rc = save_catalog(c, dir, &cat);
 	if (!rc)
 		cli_info(c, "created catalog '%s' in '%s' (min_age_days %ld)", name, dir, min_age);
 out:
 	free(path);
+	pf_strv_release(&urls);
 	return rc ? cli_fail(c, rc) : 0;
 }
 
@@ -536,10 +575,11 @@ static int cat_sign(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "expires-in", required_argument, NULL, 'x' },
+		{ "advisories-url", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct trust_key **keys = NULL;
-	struct pf_strv keyfiles = PF_STRV_INIT, ids = PF_STRV_INIT;
+	struct pf_strv keyfiles = PF_STRV_INIT, ids = PF_STRV_INIT, urls = PF_STRV_INIT;
 	struct catalog cat;
 	struct advisories adv;
 	struct pf_buf body = PF_BUF_INIT;
@@ -555,17 +595,26 @@ static int cat_sign(struct cli *c, int argc, char **argv)
 		case 'x':
 			if (cli_parse_long(optarg, 1, 3650, &days)) {
 				pf_strv_release(&keyfiles);
+				pf_strv_release(&urls);
 				return usage_err(c, "sign", "--expires-in: '%s' is not a number of days from 1 to 3650",
 						 optarg);
 			}
 			break;
+		case 'u':
+			if ((rc = push_url(c, "sign", &urls, optarg))) {
+				pf_strv_release(&keyfiles);
+				return rc;
+			}
+			break;
 		default:
 			pf_strv_release(&keyfiles);
+			pf_strv_release(&urls);
 			return cli_bad_option(c, "catalog sign", argv);
 		}
 	}
 	if (argc - optind != 1 || !keyfiles.n) {
 		pf_strv_release(&keyfiles);
+		pf_strv_release(&urls);
 		return usage_err(c, "sign", "catalog sign: expected DIR and at least one --key KEY%s", NULL);
 	}
 	dir = argv[optind];
@@ -605,6 +654,10 @@ static int cat_sign(struct cli *c, int argc, char **argv)
 	pf_time_format(pf_now() + (time_t)days * DAY, expires);
 	cat.version++;
 	cat.expires = expires;
+	if (urls.n) {
+		cat.advisory_urls = (const char **)urls.v;
+		cat.nadvisory_urls = urls.n;
+	}
 	catalog_write(&cat, &body);
 	rc = write_signed(c, dir, CATALOG_FILE, CATALOG_SIG, CATALOG_PAYLOAD_TYPE, &body, keys, nkeys);
 	if (rc)
@@ -634,6 +687,7 @@ out:
 	free(keys);
 	pf_strv_release(&keyfiles);
 	pf_strv_release(&ids);
+	pf_strv_release(&urls);
 	pf_buf_release(&body);
 	return rc ? cli_fail(c, rc) : 0;
 }

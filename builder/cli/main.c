@@ -28,7 +28,16 @@ const struct command commands[] = {
 	{ "verify", cmd_verify, "check an environment against its manifest",
 	  "TARGET [--lock LOCKFILE] [--against ENV.tar.zst]" },
 	{ "audit", cmd_audit, "list packages that signed advisories revoke",
-	  "TARGET [--catalog DIR|URL | --offline]" },
+	  "TARGET [--catalog DIR|URL | --offline]\n"
+	  "       pinfold audit --all" },
+	{ "advisories", cmd_advisories, "fetch, verify and keep signed advisories; list them",
+	  "update [--catalog DIR|URL] | show [NAME]" },
+	{ "scan", cmd_scan, "find revoked packages installed, locked or cached anywhere",
+	  "[PATH]... [--only KINDS] [--max-time SECONDS] [--max-depth N] [--max-entries N]" },
+	{ "watch", cmd_watch, "a daily advisories update + audit --all that notifies you",
+	  "--install [--no-enable] | --uninstall | --status | --run | --ack" },
+	{ "registry", cmd_registry, "the environments this machine built, unpacked or ran",
+	  "list | touch ENV [--how activate|touch] | forget PATH" },
 	{ "unlock", cmd_unlock, "lift an environment's install constraints, with a reason",
 	  "ENVDIR --reason TEXT" },
 	{ "bundle", cmd_bundle, "create or verify an air-gap bundle",
@@ -161,7 +170,7 @@ static void print_main_usage(FILE *f)
 	      "               [--trust-dir DIR] [--progress=auto|always|never] COMMAND ...\n"
 	      "       pinfold --version\n\ncommands:\n", f);
 	for (const struct command *cmd = commands; cmd->name; cmd++)
-		fprintf(f, "  %-9s %s\n", cmd->name, cmd->summary);
+		fprintf(f, "  %-10s %s\n", cmd->name, cmd->summary);
 	fputs("\nRun 'pinfold COMMAND --help' for a command's options.\n", f);
 }
 

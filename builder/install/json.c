@@ -147,6 +147,56 @@ out:
 
 static int value(struct jp *p, int depth, struct install_json **out);
 
+/* Member names seen so far in one object: a linear scan while small, then a hash set (bounded time). */
+struct keyset {
+	size_t *slot;		/* index + 1 into keys, 0 when empty */
+	size_t cap;
+};
+
+static size_t key_hash(const char *k)
+{
+	size_t h = 5381;
+
+	for (; *k; k++)
+		h = h * 33 ^ (unsigned char)*k;
+	return h;
+}
+
+static void keyset_put(struct keyset *ks, const char *const *keys, size_t i)
+{
+	size_t h = key_hash(keys[i]) & (ks->cap - 1);
+
+	while (ks->slot[h])
+		h = (h + 1) & (ks->cap - 1);
+	ks->slot[h] = i + 1;
+}
+
+/* 1 when k is among keys[0..n); else remembers nothing (the caller appends k as keys[n]). */
+static int seen_key(struct keyset *ks, const char *const *keys, size_t n, const char *k)
+{
+	if (n < 16) {
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(keys[i], k))
+				return 1;
+		return 0;
+	}
+	if ((n + 1) * 2 > ks->cap) {
+		free(ks->slot);
+		ks->cap = ks->cap ? ks->cap * 2 : 64;
+		while ((n + 1) * 2 > ks->cap)
+			ks->cap *= 2;
+		ks->slot = pf_xcalloc(ks->cap, sizeof *ks->slot);
+		for (size_t i = 0; i < n; i++)
+			keyset_put(ks, keys, i);
+	} else {
+		keyset_put(ks, keys, n - 1);	/* the member appended since the last call */
+	}
+	for (size_t h = key_hash(k) & (ks->cap - 1); ks->slot[h]; h = (h + 1) & (ks->cap - 1))
+		if (!strcmp(keys[ks->slot[h] - 1], k))
+			return 1;
+	return 0;
+}
+
 static struct install_json *node(struct jp *p, enum install_jtype t)
 {
 	struct install_json *j = pf_arena_alloc(p->a, sizeof *j);
@@ -160,6 +210,7 @@ static int container(struct jp *p, int depth, int obj, struct install_json **out
 	struct install_json *j = node(p, obj ? INSTALL_J_OBJ : INSTALL_J_ARR);
 	struct install_json **vals = NULL;
 	const char **keys = NULL;
+	struct keyset seen = { NULL, 0 };
 	size_t cap = 0, kcap = 0;
 	int rc = 0;
 
@@ -181,11 +232,10 @@ static int container(struct jp *p, int depth, int obj, struct install_json **out
 			}
 			if ((rc = string(p, &k)))
 				goto out;
-			for (size_t i = 0; i < j->n; i++)
-				if (!strcmp(keys[i], k)) {
-					rc = fail(p, "duplicate member name");
-					goto out;
-				}
+			if (seen_key(&seen, keys, j->n, k)) {
+				rc = fail(p, "duplicate member name");
+				goto out;
+			}
 			ws(p);
 			if (p->i >= p->len || p->s[p->i] != ':') {
 				rc = fail(p, "expected ':'");
@@ -226,6 +276,7 @@ done:
 out:
 	free(vals);
 	free(keys);
+	free(seen.slot);
 	return rc;
 }
 

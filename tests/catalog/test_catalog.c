@@ -149,6 +149,66 @@ static void test_parse_errors(void)
 	}
 }
 
+/* advisories: {urls: [...]}: read, written back in place, and every bad form refused. */
+static void test_advisory_urls(void)
+{
+	static const char *const bad[][2] = {
+		{ "advisories: {urls: [\"ftp://h/a\"]}\n", "not an http:// or https:// URL" },
+		{ "advisories: {urls: [\"http://\"]}\n", "not an http:// or https:// URL" },
+		{ "advisories: {urls: [\"https:///path\"]}\n", "not an http:// or https:// URL" },
+		{ "advisories: {urls: [\"http://h/a b\"]}\n", "not an http:// or https:// URL" },
+		{ "advisories: {urls: [\"http://h/a\\u0007\"]}\n", "control character in a string" },	/* the text rule, before the URL check */
+		{ "advisories: {urls: [\"http://h/a\", \"http://h/a\"]}\n", "listed twice" },
+		{ "advisories: {urls: []}\n", "must list 1 to 16 URLs" },
+		{ "advisories: {urls: \"http://h/a\"}\n", "must be a list" },
+		{ "advisories: {urls: [[\"http://h/a\"]]}\n", "" },
+		{ "advisories: {url: [\"http://h/a\"]}\n", "unknown key 'url'" },
+		{ "advisories: {}\n", "missing required key 'urls'" },
+		{ "advisories: [\"http://h/a\"]\n", "" },
+	};
+	struct catalog c, c2;
+	struct pf_buf a = PF_BUF_INIT, b = PF_BUF_INIT;
+	struct pf_err e;
+	char *text = pf_xasprintf("%.*sadvisories:\n  urls: [\"https://sec.example/adv\", \"http://127.0.0.1:8/a\"]\n%s",
+				  (int)(strstr(good, "packages:") - good), good, strstr(good, "packages:"));
+	char *many;
+	struct pf_buf m = PF_BUF_INIT;
+
+	ok(parse(&c, text, &e) == 0, "a catalog with advisories.urls parses (%s)", e.msg);
+	is_int(c.nadvisory_urls, 2, "two URLs read");
+	is_str(c.advisory_urls[1], "http://127.0.0.1:8/a", "in their order");
+	catalog_write(&c, &a);
+	ok(strstr(a.p, "  min_age_days: 7\nadvisories:\n  urls:\n    - \"https://sec.example/adv\"\n") != NULL,
+	   "written after policy, before packages");
+	ok(parse(&c2, a.p, &e) == 0, "written catalog parses again (%s)", e.msg);
+	catalog_write(&c2, &b);
+	ok(a.len == b.len && !memcmp(a.p, b.p, a.len), "write(parse(write(x))) == write(x) with URLs");
+	catalog_release(&c);
+	catalog_release(&c2);
+	pf_buf_release(&b);
+	ok(parse(&c, good, &e) == 0 && c.nadvisory_urls == 0, "no advisories key: no URLs");
+	b.len = 0;
+	catalog_write(&c, &b);
+	ok(!strstr(b.p, "advisories"), "and none written");
+	catalog_release(&c);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		ok(parse_with("policy: {min_age_days: 7}\n", bad[i][0], &e) == -PF_EFORMAT && strstr(e.msg, bad[i][1]),
+		   "refused: %.*s (%s)", (int)strlen(bad[i][0]) - 1, bad[i][0], e.msg);
+	}
+	pf_buf_adds(&m, "advisories:\n  urls:\n");
+	for (int i = 0; i < 17; i++)
+		pf_buf_addf(&m, "    - \"http://h/%d\"\n", i);
+	many = pf_xasprintf("%spackages:", m.p);
+	ok(parse_with("packages:", many, &e) == -PF_EFORMAT && strstr(e.msg, "1 to 16"), "17 URLs refused (%s)", e.msg);
+	ok(catalog_url_ok("https://h") && catalog_url_ok("http://h:80/x?y=1") && !catalog_url_ok("file:///x") &&
+	   !catalog_url_ok("http://h/\"x") && !catalog_url_ok("HTTP://h"), "catalog_url_ok");
+	free(many);
+	free(text);
+	pf_buf_release(&a);
+	pf_buf_release(&b);
+	pf_buf_release(&m);
+}
+
 static void test_edit(void)
 {
 	struct catalog c;
@@ -449,6 +509,7 @@ int main(void)
 	test_parse_write();
 	test_parse_errors();
 	test_edit();
+	test_advisory_urls();
 	test_advisories();
 	test_verified(dir);
 	test_json();

@@ -94,7 +94,7 @@ import json
 d = json.load(open(\"saved.json\"))
 assert d[\"advisories\"][\"saved\"] is True and d[\"advisories\"][\"age_days\"] == 3, d
 "'
-expect 1 "last verified" "--offline on a lockfile uses the saved copy" -- pf $TR audit t.lock --offline
+expect 1 "saved copy verified at" "--offline on a lockfile uses the saved copy" -- pf $TR audit t.lock --offline
 
 # Unreachable catalog: fall back to the saved copy.
 mv cat cat.away
@@ -171,9 +171,11 @@ cp v1.sig cat/advisories.yaml.sig
 expect 1 "roll" "rolled-back advisories refused" -- pf $TR audit t.lock
 check "nothing listed from rolled-back data" '! grep -q "revoked by" "$T/.stdout"'
 
-# A catalog that drops advisories.yaml after it was seen is not "clean".
+# A catalog that drops advisories.yaml after it was seen is not "clean": the kept copy is used.
 rm cat/advisories.yaml cat/advisories.yaml.sig
-expect 1 "were verified before" "advisories.yaml removed: refused" -- pf $TR audit t.lock
+expect 1 "were verified before; using the copy kept here" "advisories.yaml removed: the kept copy is used" -- \
+	pf $TR audit t.lock
+check "and still lists the package" 'grep -q "revoked by PF-TEST-1" "$T/.stdout"'
 
 # No saved copy and no catalog: a clear error.
 rm -rf "$PINFOLD_STATE_DIR/saved-advisories"
