@@ -543,6 +543,7 @@ struct cfix {
 struct clayout {
 	const char *pip_conf, *pip_conf_text;
 	const char *pylib, *pysite;		/* python3.X directories under pylib that hold pysite */
+	int nopyc;				/* write 00-pinfold-nopyc.pth */
 	const struct cfix *fixed;
 	size_t nfixed;
 };
@@ -569,10 +570,15 @@ static const struct cfix fixed_rootfs[] = {
 };
 
 static const struct clayout layout_host = {
-	"pip.conf", pip_conf, "lib", "site-packages", fixed_host, sizeof fixed_host / sizeof *fixed_host,
+	"pip.conf", pip_conf, "lib", "site-packages", 1, fixed_host, sizeof fixed_host / sizeof *fixed_host,
 };
+/*
+ * A root filesystem is read-only where it runs, so Python cannot write into
+ * it; without the no-bytecode .pth, PYTHONPYCACHEPREFIX (a cache in the
+ * sandbox's HOME, docs/environment.md) keeps compiled modules across starts.
+ */
 static const struct clayout layout_rootfs = {
-	"etc/pip.conf", pip_conf_rootfs, "usr/local/lib", "dist-packages", fixed_rootfs,
+	"etc/pip.conf", pip_conf_rootfs, "usr/local/lib", "dist-packages", 0, fixed_rootfs,
 	sizeof fixed_rootfs / sizeof *fixed_rootfs,
 };
 
@@ -607,6 +613,8 @@ int install_constraints(const char *root, const struct lockfile *l, struct pf_er
 		pf_buf_adds(b, py_guard);
 		b = cset_add(&s, pf_xasprintf("%s/%s/%s/_pinfold_guard.pth", lay->pylib, py.v[i], lay->pysite), 0644, 1);
 		pf_buf_adds(b, py_pth);
+		if (!lay->nopyc)
+			continue;
 		b = cset_add(&s, pf_xasprintf("%s/%s/%s/00-pinfold-nopyc.pth", lay->pylib, py.v[i], lay->pysite), 0644,
 			     0);
 		pf_buf_adds(b, py_nopyc_pth);
