@@ -48,3 +48,32 @@ done_testing() { echo "1..$n"; [ "$failed" -eq 0 ]; }
 
 # Throwaway keys for tests: newkey NAME -> $T/keys/NAME.key(.pub)
 newkey() { mkdir -p "$T/keys"; "$PINFOLD" key generate "$T/keys/$1.key" >/dev/null; }
+
+# default_mirror: fill $BUILDDIR/test-cache/default-mirror with the default catalog's artifacts
+# (catalog/fetch-artifacts: npm pack, apt-get download; kept for later runs) and set MIRROR.
+# Tests that share it run one fill at a time. Fails (log in $T/fetch.log) without npm/apt access.
+default_mirror() {
+	MIRROR=$BUILDDIR/test-cache/default-mirror
+	mkdir -p "$MIRROR"
+	if command -v flock >/dev/null 2>&1; then
+		flock "$BUILDDIR/test-cache/.default-mirror.lock" env PINFOLD="$PINFOLD" FETCH_ONLY=1 \
+			timeout 900 "$SRCDIR/catalog/fetch-artifacts" "$MIRROR" >"$T/fetch.log" 2>&1
+	else
+		PINFOLD=$PINFOLD FETCH_ONLY=1 timeout 900 "$SRCDIR/catalog/fetch-artifacts" "$MIRROR" >"$T/fetch.log" 2>&1
+	fi
+}
+
+# sandbox_ok: bubblewrap can run a command here (user namespaces allowed).
+sandbox_ok() {
+	command -v bwrap >/dev/null 2>&1 && bwrap --ro-bind / / --proc /proc --dev /dev --unshare-all true >/dev/null 2>&1
+}
+
+# in_root ROOT CMD...: run CMD with ROOT as the read-only root filesystem (bubblewrap), nothing of
+# the host visible, a cleared environment, tmpfs /tmp and HOME=/tmp.
+in_root() {
+	_r=$1
+	shift
+	bwrap --ro-bind "$_r" / --proc /proc --dev /dev --tmpfs /tmp --unshare-all --die-with-parent \
+		--clearenv --setenv PATH /usr/local/bin:/usr/bin:/bin --setenv HOME /tmp --setenv LANG C.UTF-8 \
+		--chdir /tmp "$@"
+}

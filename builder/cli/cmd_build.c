@@ -264,7 +264,7 @@ static int build(struct cli *c, struct lockfile *l, const struct pf_buf *lockbyt
 		 const int *fds, const char *staging, uint64_t max_unpacked, int jobs, const char *out, struct pack_result *res,
 		 size_t *npaths)
 {
-	struct install_opts io = { staging, l->target_python, max_unpacked, 0 };
+	struct install_opts io = { staging, l->target_python, max_unpacked, 0, lock_self_contained(l->target_runtime) };
 	struct install_ctx *x = NULL;
 	struct cli_bar bar;
 	char *root = pf_path_join(staging, "env"), *p;
@@ -444,6 +444,8 @@ from_bundle:
 	f.bundle = fb;
 have_lockbytes:
 	rc = check_revoked(c, &l, lockpath, bc.has_advisories ? &bc.advisories : NULL, catalog, allow_revoked);
+	if (!rc)
+		rc = install_check_runtimes(&l, lockpath ? lockpath : bundle, &c->err);
 	if (rc)
 		goto fail;
 	outdir = pf_dirname(out);

@@ -30,14 +30,18 @@ static const char usage_init[] =
 static const char usage_add[] =
 	"usage: pinfold catalog add DIR ARTIFACT... [--published YYYY-MM-DD] [--by WHO] [--note TEXT]\n"
 	"                           [--allow-young] [--allow-startup] [--name N --version V [--ecosystem E]]\n"
+	"                           [--provides 'ECO:NAME (= VERSION)']...\n"
 	"  Add artifacts (.whl, npm .tgz, .deb, generic .tar.gz/.tar.xz/.tar.zst) with the name, version\n"
 	"  and dependencies they declare, their size and SHA-256.\n"
 	"  --published DATE   upstream release date (default today, which is too young)\n"
 	"  --by WHO, --note   who vetted it and what was reviewed\n"
-	"  --allow-young      accept a release inside the catalog's min_age_days (needs --note WHY)\n"	"  --allow-startup    accept code that runs at interpreter or package start (.pth import lines,\n"
+	"  --allow-young      accept a release inside the catalog's min_age_days (needs --note WHY)\n"
+	"  --allow-startup    accept code that runs at interpreter or package start (.pth import lines,\n"
 	"                     sitecustomize, npm install scripts; needs --note WHY, recorded as\n"
 	"                     startup_note); what was found is recorded as startup either way\n"
-	"  --name, --version, --ecosystem   name a generic tarball (one artifact only)\n";
+	"  --name, --version, --ecosystem   name a generic tarball (one artifact only)\n"
+	"  --provides TEXT    also provides TEXT, e.g. 'npm:node (= 18.20.4)' for Debian's nodejs\n"
+	"                     (one artifact only; a name of any ecosystem; vouched for by the curator)\n";
 static const char usage_remove[] =
 	"usage: pinfold catalog remove DIR ECOSYSTEM:NAME VERSION\n";
 static const char usage_list[] =
@@ -288,6 +292,40 @@ static int private_copy(struct cli *c, const char *path, char hex[PF_SHA256_HEX]
 	return rc;
 }
 
+/* --provides: "[ECO:]NAME" or "[ECO:]NAME (= VERSION)", ECO one of the ecosystems, no other text. */
+static int provide_ok(const char *s)
+{
+	size_t n = strcspn(s, ": (");
+	const char *name = s, *v, *end;
+
+	if (s[n] == ':') {
+		char eco[16];
+
+		if (n >= sizeof eco)
+			return 0;
+		memcpy(eco, s, n);
+		eco[n] = '\0';
+		if (!catalog_ecosystem_ok(eco))
+			return 0;
+		name = s + n + 1;
+	}
+	n = strcspn(name, " (");
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] <= 0x20 || name[i] == 0x7f || strchr(":,|", name[i]))
+			return 0;
+	if (!name[n])
+		return 1;
+	if (strncmp(name + n, " (= ", 4))
+		return 0;
+	v = name + n + 4;
+	end = strchr(v, ')');
+	if (!end || end == v || end[1] || strcspn(v, " ()") != (size_t)(end - v))
+		return 0;
+	return 1;
+}
+
 static int cat_add(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -299,11 +337,14 @@ static int cat_add(struct cli *c, int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "version", required_argument, NULL, 'V' },
 		{ "ecosystem", required_argument, NULL, 'E' },
+		{ "provides", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *published = NULL, *by = NULL, *note = NULL, *gname = NULL, *gversion = NULL, *geco = NULL;
 	struct catalog cat;
 	struct pf_strv done = PF_STRV_INIT;
+	const char *extra[16], **provides = NULL;
+	size_t nextra = 0;
 	char today[PF_DATE_STR];
 	const char *dir;
 	int allow_young = 0, allow_startup = 0, opt, rc = 0, loaded = 0;
@@ -323,11 +364,20 @@ static int cat_add(struct cli *c, int argc, char **argv)
 		case 'N': gname = optarg; break;
 		case 'V': gversion = optarg; break;
 		case 'E': geco = optarg; break;
+		case 'P':
+			if (!provide_ok(optarg))
+				return usage_err(c, "add", "--provides: '%s' is not '[ECO:]NAME (= VERSION)'", optarg);
+			if (nextra == sizeof extra / sizeof *extra)
+				return usage_err(c, "add", "--provides: at most 16%s", "");
+			extra[nextra++] = optarg;
+			break;
 		default: return cli_bad_option(c, "catalog add", argv);
 		}
 	}
 	if (argc - optind < 2)
 		return usage_err(c, "add", "catalog add: expected DIR and at least one ARTIFACT%s", NULL);
+	if (nextra && argc - optind != 2)
+		return usage_err(c, "add", "catalog add: --provides names exactly one artifact%s", NULL);
 	if ((gname || gversion || geco) && (argc - optind != 2 || !gname || !gversion))
 		return usage_err(c, "add", "catalog add: --name and --version (and --ecosystem) name exactly one "
 				 "generic artifact%s", NULL);
@@ -390,6 +440,17 @@ static int cat_add(struct cli *c, int argc, char **argv)
 		p.ndepends = m.ndepends;
 		p.provides = m.provides;
 		p.nprovides = m.nprovides;
+		if (nextra) {
+			/* the artifact's own provides, then the curator's */
+			free(provides);
+			provides = pf_xcalloc(m.nprovides + nextra, sizeof *provides);
+			for (size_t k = 0; k < m.nprovides; k++)
+				provides[k] = m.provides[k];
+			for (size_t k = 0; k < nextra; k++)
+				provides[m.nprovides + k] = extra[k];
+			p.provides = provides;
+			p.nprovides = m.nprovides + nextra;
+		}
 		p.conflicts = m.conflicts;
 		p.nconflicts = m.nconflicts;
 		p.vetted_by = by;
@@ -439,6 +500,7 @@ out:
 	if (loaded)
 		catalog_release(&cat);
 	pf_strv_release(&done);
+	free(provides);
 	return rc ? cli_fail(c, rc) : 0;
 }
 

@@ -40,13 +40,18 @@
 	"\texit 1\n" \
 	"}\n"
 
-#define SH_HEAD(tool, what) \
+/* The head of a guard: root is the environment, up levels above the guard's own directory. */
+#define SH_TOP(tool, what, up) \
 	"#!/bin/sh\n" \
 	"# pinfold guard for " tool ": " what "\n" \
 	"# Only vetted packages are allowed in this environment; see .pinfold/policy.yaml.\n" \
 	"# Removed by 'pinfold unlock ENV --reason TEXT'.\n" \
-	"root=$(CDPATH= cd -- \"$(dirname -- \"$0\")/..\" && pwd -P) || exit 1\n" \
-	SH_REFUSE \
+	"root=$(CDPATH= cd -- \"$(dirname -- \"$0\")" up "\" && pwd -P) || exit 1\n" \
+	SH_REFUSE
+
+/* Host mode: guards in bin/; the real tool is the next one on PATH. */
+#define SH_HEAD(tool, what) \
+	SH_TOP(tool, what, "/..") \
 	"# The first " tool " on PATH that is not this guard.\n" \
 	"pf_real() {\n" \
 	"\tpf_ifs=$IFS; IFS=:\n" \
@@ -63,26 +68,37 @@
 	"\treturn 1\n" \
 	"}\n"
 
+/*
+ * Self-contained: guards in usr/local/bin (ahead of usr/bin on PATH); the
+ * real tools are the environment's own, at fixed paths.
+ */
+#define SH_HEAD_ROOTFS(tool, what) \
+	SH_TOP(tool, what, "/../../..") \
+	"r=${root%/}\n"
+
 /* pip and pip3: install, download and wheel are refused; the rest runs the real pip. */
+#define PIP_REFUSE \
+	"tool=${0##*/}\n" \
+	"case $tool in pip|pip3) ;; *) tool=pip ;; esac\n" \
+	"cmd= skip=\n" \
+	"for a in \"$@\"; do\n" \
+	"\tif [ -n \"$skip\" ]; then skip=; continue; fi\n" \
+	"\tcase $a in\n" \
+	"\t--log|--log-file|--local-log|--proxy|--retries|--timeout|--exists-action|--trusted-host|\\\n" \
+	"\t--cert|--client-cert|--cache-dir|--python|--use-feature|--use-deprecated|--keyring-provider)\n" \
+	"\t\tskip=1 ;;\n" \
+	"\t-*) ;;\n" \
+	"\t*) cmd=$a; break ;;\n" \
+	"\tesac\n" \
+	"done\n" \
+	"case $cmd in\n" \
+	"install|download|wheel) pf_refuse \"$tool $*\" ;;\n" \
+	"esac\n" \
+	"export PIP_CONSTRAINT=\"$root/.pinfold/constraints.txt\" PIP_NO_INDEX=1 PIP_REQUIRE_HASHES=1\n"
+
 static const char pip_guard[] =
 	SH_HEAD("pip", "refuses install, download and wheel")
-	"tool=${0##*/}\n"
-	"case $tool in pip|pip3) ;; *) tool=pip ;; esac\n"
-	"cmd= skip=\n"
-	"for a in \"$@\"; do\n"
-	"\tif [ -n \"$skip\" ]; then skip=; continue; fi\n"
-	"\tcase $a in\n"
-	"\t--log|--log-file|--local-log|--proxy|--retries|--timeout|--exists-action|--trusted-host|\\\n"
-	"\t--cert|--client-cert|--cache-dir|--python|--use-feature|--use-deprecated|--keyring-provider)\n"
-	"\t\tskip=1 ;;\n"
-	"\t-*) ;;\n"
-	"\t*) cmd=$a; break ;;\n"
-	"\tesac\n"
-	"done\n"
-	"case $cmd in\n"
-	"install|download|wheel) pf_refuse \"$tool $*\" ;;\n"
-	"esac\n"
-	"export PIP_CONSTRAINT=\"$root/.pinfold/constraints.txt\" PIP_NO_INDEX=1 PIP_REQUIRE_HASHES=1\n"
+	PIP_REFUSE
 	"for py in python3 python; do\n"
 	"\tif [ -x \"$root/bin/$py\" ]; then\n"
 	"\t\tfor sp in \"$root\"/lib/python3*/site-packages/pip; do\n"
@@ -94,82 +110,123 @@ static const char pip_guard[] =
 	"echo \"pinfold: note: this environment has no pip of its own; running $real\" >&2\n"
 	"exec \"$real\" \"$@\"\n";
 
+static const char pip_guard_rootfs[] =
+	SH_HEAD_ROOTFS("pip", "refuses install, download and wheel")
+	PIP_REFUSE
+	"for sp in \"$r\"/usr/local/lib/python3*/dist-packages/pip; do\n"
+	"\t[ -d \"$sp\" ] && [ -x \"$r/usr/bin/python3\" ] && exec \"$r/usr/bin/python3\" -m pip \"$@\"\n"
+	"done\n"
+	"echo \"pinfold: $tool: this environment has no pip\" >&2\n"
+	"exit 127\n";
+
 /*
  * npm: every command that fetches or installs is refused; the rest runs the
  * real npm offline, against a registry that resolves nowhere, never
  * installing what `npm exec` is missing.
  */
+#define NPM_REFUSE \
+	"cmd= arg1= skip=\n" \
+	"for a in \"$@\"; do\n" \
+	"\tif [ -n \"$skip\" ]; then skip=; continue; fi\n" \
+	"\tcase $a in\n" \
+	"\t--) break ;;\n" \
+	"\t--prefix|-C|--workspace|-w|--registry|--cache|--userconfig|--globalconfig|--loglevel|\\\n" \
+	"\t--tag|--otp|--scope|--location|--include|--omit|--script-shell|-p|--package)\n" \
+	"\t\tskip=1 ;;\n" \
+	"\t-*) ;;\n" \
+	"\t*) if [ -z \"$cmd\" ]; then cmd=$a; else arg1=$a; break; fi ;;\n" \
+	"\tesac\n" \
+	"done\n" \
+	"case $cmd in\n" \
+	"i|in|ins|inst|insta|instal|install|isnt|isnta|isntal|isntall|add|ci|ic|clean-install|\\\n" \
+	"install-clean|isntall-clean|it|cit|sit|install-test|install-ci-test|clean-install-test|\\\n" \
+	"up|update|upgrade|udpate|link|ln|dedupe|ddp)\n" \
+	"\tpf_refuse \"npm $*\" ;;\n" \
+	"audit) [ \"$arg1\" = fix ] && pf_refuse \"npm $*\" ;;\n" \
+	"init|create|innit) [ -n \"$arg1\" ] && pf_refuse \"npm $*\" ;;\n" \
+	"esac\n"
+
+/* The npm settings both guards export; root: the variable holding the environment. */
+#define NPM_ENV(root) \
+	"export npm_config_globalconfig=\"" root "/etc/npmrc\"\n" \
+	"export npm_config_offline=true npm_config_yes=false\n" \
+	"export npm_config_registry=https://vetted-packages-only.invalid/\n"
+
+/* Self-contained: npm is the environment's own (npm's tarball in usr/local/lib/node_modules). */
+#define NPM_EXEC_ROOTFS(script) \
+	"cli=$r/usr/local/lib/node_modules/npm/bin/" script "\n" \
+	"if [ ! -f \"$cli\" ] || [ ! -x \"$r/usr/bin/node\" ]; then\n" \
+	"\techo 'pinfold: this environment has no npm' >&2\n" \
+	"\texit 127\n" \
+	"fi\n" \
+	"exec \"$r/usr/bin/node\" \"$cli\" \"$@\"\n"
+
 static const char npm_guard[] =
 	SH_HEAD("npm", "refuses install, ci, update and the like")
-	"cmd= arg1= skip=\n"
-	"for a in \"$@\"; do\n"
-	"\tif [ -n \"$skip\" ]; then skip=; continue; fi\n"
-	"\tcase $a in\n"
-	"\t--) break ;;\n"
-	"\t--prefix|-C|--workspace|-w|--registry|--cache|--userconfig|--globalconfig|--loglevel|\\\n"
-	"\t--tag|--otp|--scope|--location|--include|--omit|--script-shell|-p|--package)\n"
-	"\t\tskip=1 ;;\n"
-	"\t-*) ;;\n"
-	"\t*) if [ -z \"$cmd\" ]; then cmd=$a; else arg1=$a; break; fi ;;\n"
-	"\tesac\n"
-	"done\n"
-	"case $cmd in\n"
-	"i|in|ins|inst|insta|instal|install|isnt|isnta|isntal|isntall|add|ci|ic|clean-install|\\\n"
-	"install-clean|isntall-clean|it|cit|sit|install-test|install-ci-test|clean-install-test|\\\n"
-	"up|update|upgrade|udpate|link|ln|dedupe|ddp)\n"
-	"\tpf_refuse \"npm $*\" ;;\n"
-	"audit) [ \"$arg1\" = fix ] && pf_refuse \"npm $*\" ;;\n"
-	"init|create|innit) [ -n \"$arg1\" ] && pf_refuse \"npm $*\" ;;\n"
-	"esac\n"
-	"export npm_config_globalconfig=\"$root/etc/npmrc\"\n"
-	"export npm_config_offline=true npm_config_yes=false\n"
-	"export npm_config_registry=https://vetted-packages-only.invalid/\n"
+	NPM_REFUSE
+	NPM_ENV("$root")
 	"real=$(pf_real npm) || exit 127\n"
 	"exec \"$real\" \"$@\"\n";
 
-/* npx: runs only commands that are already installed; fetching a package is refused. */
+static const char npm_guard_rootfs[] =
+	SH_HEAD_ROOTFS("npm", "refuses install, ci, update and the like")
+	NPM_REFUSE
+	NPM_ENV("$r")
+	NPM_EXEC_ROOTFS("npm-cli.js");
+
+/*
+ * npx: runs only commands that are already installed; fetching a package is
+ * refused. bin and nm: the environment's command and node_modules directories.
+ */
+#define NPX_REFUSE(bin, nm) \
+	"name= pkg= skip= call= i=0\n" \
+	"for a in \"$@\"; do\n" \
+	"\ti=$((i + 1))\n" \
+	"\tif [ -n \"$skip\" ]; then pkg=$a; skip=; continue; fi\n" \
+	"\tcase $a in\n" \
+	"\t-p|--package) skip=1 ;;\n" \
+	"\t--package=*) pkg=${a#--package=} ;;\n" \
+	"\t-c|--call) call=1; break ;;\n" \
+	"\t--) ;;\n" \
+	"\t-*) ;;\n" \
+	"\t*) name=$a; break ;;\n" \
+	"\tesac\n" \
+	"done\n" \
+	"# A package given with -p, or a name with a version, means a fetch.\n" \
+	"[ -n \"$pkg\" ] && pf_refuse \"npx $*\"\n" \
+	"case $name in\n" \
+	"@*/*@*|[!@]*@*) pf_refuse \"npx $*\" ;;\n" \
+	"esac\n" \
+	"if [ -z \"$call\" ] && [ -n \"$name\" ]; then\n" \
+	"\tbase=${name##*/}\n" \
+	"\t# A command of this environment runs directly (npx would look for it elsewhere).\n" \
+	"\tfor f in \"" bin "/$base\" \"" nm "/.bin/$base\"; do\n" \
+	"\t\tcase $base in npm|npx|pip|pip3|activate) continue ;; esac\n" \
+	"\t\tif [ -f \"$f\" ] && [ -x \"$f\" ]; then shift \"$i\"; exec \"$f\" \"$@\"; fi\n" \
+	"\tdone\n" \
+	"\tfound=\n" \
+	"\t[ -e \"" nm "/$name/package.json\" ] && found=1\n" \
+	"\td=$(pwd -P)\n" \
+	"\twhile [ -z \"$found\" ]; do\n" \
+	"\t\t[ -e \"$d/node_modules/.bin/$base\" ] && found=1\n" \
+	"\t\t[ \"$d\" = / ] && break\n" \
+	"\t\td=$(dirname -- \"$d\")\n" \
+	"\tdone\n" \
+	"\t[ -n \"$found\" ] || pf_refuse \"npx $*\"\n" \
+	"fi\n"
+
 static const char npx_guard[] =
 	SH_HEAD("npx", "runs installed commands only, never fetches a package")
-	"name= pkg= skip= call= i=0\n"
-	"for a in \"$@\"; do\n"
-	"\ti=$((i + 1))\n"
-	"\tif [ -n \"$skip\" ]; then pkg=$a; skip=; continue; fi\n"
-	"\tcase $a in\n"
-	"\t-p|--package) skip=1 ;;\n"
-	"\t--package=*) pkg=${a#--package=} ;;\n"
-	"\t-c|--call) call=1; break ;;\n"
-	"\t--) ;;\n"
-	"\t-*) ;;\n"
-	"\t*) name=$a; break ;;\n"
-	"\tesac\n"
-	"done\n"
-	"# A package given with -p, or a name with a version, means a fetch.\n"
-	"[ -n \"$pkg\" ] && pf_refuse \"npx $*\"\n"
-	"case $name in\n"
-	"@*/*@*|[!@]*@*) pf_refuse \"npx $*\" ;;\n"
-	"esac\n"
-	"if [ -z \"$call\" ] && [ -n \"$name\" ]; then\n"
-	"\tbase=${name##*/}\n"
-	"\t# A command of this environment runs directly (npx would look for it elsewhere).\n"
-	"\tfor f in \"$root/bin/$base\" \"$root/lib/node_modules/.bin/$base\"; do\n"
-	"\t\tcase $base in npm|npx|pip|pip3|activate) continue ;; esac\n"
-	"\t\tif [ -f \"$f\" ] && [ -x \"$f\" ]; then shift \"$i\"; exec \"$f\" \"$@\"; fi\n"
-	"\tdone\n"
-	"\tfound=\n"
-	"\t[ -e \"$root/lib/node_modules/$name/package.json\" ] && found=1\n"
-	"\td=$(pwd -P)\n"
-	"\twhile [ -z \"$found\" ]; do\n"
-	"\t\t[ -e \"$d/node_modules/.bin/$base\" ] && found=1\n"
-	"\t\t[ \"$d\" = / ] && break\n"
-	"\t\td=$(dirname -- \"$d\")\n"
-	"\tdone\n"
-	"\t[ -n \"$found\" ] || pf_refuse \"npx $*\"\n"
-	"fi\n"
-	"export npm_config_globalconfig=\"$root/etc/npmrc\"\n"
-	"export npm_config_offline=true npm_config_yes=false\n"
-	"export npm_config_registry=https://vetted-packages-only.invalid/\n"
+	NPX_REFUSE("$root/bin", "$root/lib/node_modules")
+	NPM_ENV("$root")
 	"real=$(pf_real npx) || exit 127\n"
 	"exec \"$real\" \"$@\"\n";
+
+static const char npx_guard_rootfs[] =
+	SH_HEAD_ROOTFS("npx", "runs installed commands only, never fetches a package")
+	NPX_REFUSE("$r/usr/local/bin", "$r/usr/local/lib/node_modules")
+	NPM_ENV("$r")
+	NPM_EXEC_ROOTFS("npx-cli.js");
 
 static const char npmrc[] =
 	"; pinfold: only vetted packages are allowed in this environment (.pinfold/policy.yaml).\n"
@@ -181,17 +238,24 @@ static const char npmrc[] =
 	"fund=false\n"
 	"update-notifier=false\n";
 
+#define PIP_CONF_BODY \
+	"# Removed by 'pinfold unlock ENV --reason TEXT'.\n" \
+	"[global]\n" \
+	"no-index = true\n" \
+	"disable-pip-version-check = true\n" \
+	"\n" \
+	"[install]\n" \
+	"require-hashes = true\n"
 static const char pip_conf[] =
 	"# pinfold: only vetted packages are allowed in this environment (.pinfold/policy.yaml).\n"
 	"# pip reads this file as its site configuration inside the venv. The locked\n"
 	"# versions and hashes are in .pinfold/constraints.txt (PIP_CONSTRAINT, set on activation).\n"
-	"# Removed by 'pinfold unlock ENV --reason TEXT'.\n"
-	"[global]\n"
-	"no-index = true\n"
-	"disable-pip-version-check = true\n"
-	"\n"
-	"[install]\n"
-	"require-hashes = true\n";
+	PIP_CONF_BODY;
+static const char pip_conf_rootfs[] =
+	"# pinfold: only vetted packages are allowed in this environment (/.pinfold/policy.yaml).\n"
+	"# pip reads this file as its global configuration (/etc/pip.conf). The locked\n"
+	"# versions and hashes are in /.pinfold/constraints.txt (PIP_CONSTRAINT, set by the pip guard).\n"
+	PIP_CONF_BODY;
 
 /*
  * `python -m pip install` does not pass through bin/pip. A .pth file in
@@ -388,10 +452,10 @@ static void cset_release(struct cset *s)
 	free(s->v);
 }
 
-/* Names of real python3.* directories under root/lib that hold a site-packages, sorted. */
-static void python_dirs(const char *root, struct pf_strv *out)
+/* Names of real python3.* directories under root/lib that hold a directory leaf (site-packages), sorted. */
+static void python_dirs(const char *root, const char *libdir, const char *leaf, struct pf_strv *out)
 {
-	char *lib = pf_path_join(root, "lib");
+	char *lib = pf_path_join(root, libdir);
 	DIR *d = opendir(lib);
 	struct dirent *de;
 
@@ -401,7 +465,7 @@ static void python_dirs(const char *root, struct pf_strv *out)
 
 		if (strncmp(de->d_name, "python3", 7))
 			continue;
-		sp = pf_xasprintf("%s/%s/site-packages", lib, de->d_name);
+		sp = pf_xasprintf("%s/%s/%s", lib, de->d_name, leaf);
 		if (!lstat(sp, &st) && S_ISDIR(st.st_mode)) {
 			char *pd = pf_xasprintf("%s/%s", lib, de->d_name);
 
@@ -475,21 +539,59 @@ void install_constraints_env(const char *root, struct pf_strv *out)
 	pf_strv_push(out, "npm_config_registry=https://vetted-packages-only.invalid/");
 }
 
+/* A guard or setting that does not depend on the lock. */
+struct cfix {
+	const char *rel;
+	mode_t mode;
+	const char *text;
+};
+
+/* Where the constraints go: a host-mode tree (venv, bin/) or a root filesystem (docs/environment.md). */
+struct clayout {
+	const char *pip_conf, *pip_conf_text;
+	const char *pylib, *pysite;		/* python3.X directories under pylib that hold pysite */
+	int nopyc;				/* write 00-pinfold-nopyc.pth */
+	const struct cfix *fixed;
+	size_t nfixed;
+};
+
+static const struct cfix fixed_host[] = {
+	{ "bin/pip", 0755, pip_guard },
+	{ "bin/pip3", 0755, pip_guard },
+	{ "bin/npm", 0755, npm_guard },
+	{ "bin/npx", 0755, npx_guard },
+	{ "etc/npmrc", 0644, npmrc },
+	{ ".pinfold/activate.d/constraints.sh", 0644, activate_constraints },
+};
+
+/*
+ * No activate: the sandbox sets what constraints.sh would (docs/run.md). npm
+ * reads etc/npmrc itself: npm's builtin configuration names it (rootfs.c).
+ */
+static const struct cfix fixed_rootfs[] = {
+	{ "usr/local/bin/pip", 0755, pip_guard_rootfs },
+	{ "usr/local/bin/pip3", 0755, pip_guard_rootfs },
+	{ "usr/local/bin/npm", 0755, npm_guard_rootfs },
+	{ "usr/local/bin/npx", 0755, npx_guard_rootfs },
+	{ "etc/npmrc", 0644, npmrc },
+};
+
+static const struct clayout layout_host = {
+	"pip.conf", pip_conf, "lib", "site-packages", 1, fixed_host, sizeof fixed_host / sizeof *fixed_host,
+};
+/*
+ * A root filesystem is read-only where it runs, so Python cannot write into
+ * it; without the no-bytecode .pth, PYTHONPYCACHEPREFIX (a cache in the
+ * sandbox's HOME, docs/environment.md) keeps compiled modules across starts.
+ */
+static const struct clayout layout_rootfs = {
+	"etc/pip.conf", pip_conf_rootfs, "usr/local/lib", "dist-packages", 0, fixed_rootfs,
+	sizeof fixed_rootfs / sizeof *fixed_rootfs,
+};
+
 int install_constraints(const char *root, const struct lockfile *l, struct pf_err *e)
 {
-	/* The guards and settings that do not depend on the lock. */
-	static const struct {
-		const char *rel;
-		mode_t mode;
-		const char *text;
-	} fixed[] = {
-		{ "bin/pip", 0755, pip_guard },
-		{ "bin/pip3", 0755, pip_guard },
-		{ "bin/npm", 0755, npm_guard },
-		{ "bin/npx", 0755, npx_guard },
-		{ "etc/npmrc", 0644, npmrc },
-		{ ".pinfold/activate.d/constraints.sh", 0644, activate_constraints },
-	};
+	const struct clayout *lay = lock_self_contained(l->target_runtime) ? &layout_rootfs : &layout_host;
 	struct cset s = { NULL, 0, 0 };
 	struct pf_strv py = PF_STRV_INIT;
 	struct pf_buf *b, policy = PF_BUF_INIT;
@@ -499,8 +601,8 @@ int install_constraints(const char *root, const struct lockfile *l, struct pf_er
 	if (!pf_is_dir(root))
 		return pf_error(e, PF_ENOTFOUND, "'%s': not a directory", root);
 
-	b = cset_add(&s, pf_xstrdup("pip.conf"), 0644, 1);
-	pf_buf_adds(b, pip_conf);
+	b = cset_add(&s, pf_xstrdup(lay->pip_conf), 0644, 1);
+	pf_buf_adds(b, lay->pip_conf_text);
 
 	b = cset_add(&s, pf_xstrdup(".pinfold/constraints.txt"), 0644, 1);
 	pf_buf_adds(b, "# pinfold: the locked Python packages; pip may install nothing else.\n");
@@ -512,18 +614,21 @@ int install_constraints(const char *root, const struct lockfile *l, struct pf_er
 		pf_buf_addf(b, "%s==%s --hash=sha256:%s\n", p->name, p->version, p->artifact.sha256);
 	}
 
-	python_dirs(root, &py);
+	python_dirs(root, lay->pylib, lay->pysite, &py);
 	for (size_t i = 0; i < py.n; i++) {
-		b = cset_add(&s, pf_xasprintf("lib/%s/site-packages/_pinfold_guard.py", py.v[i]), 0644, 1);
+		b = cset_add(&s, pf_xasprintf("%s/%s/%s/_pinfold_guard.py", lay->pylib, py.v[i], lay->pysite), 0644, 1);
 		pf_buf_adds(b, py_guard);
-		b = cset_add(&s, pf_xasprintf("lib/%s/site-packages/_pinfold_guard.pth", py.v[i]), 0644, 1);
+		b = cset_add(&s, pf_xasprintf("%s/%s/%s/_pinfold_guard.pth", lay->pylib, py.v[i], lay->pysite), 0644, 1);
 		pf_buf_adds(b, py_pth);
-		b = cset_add(&s, pf_xasprintf("lib/%s/site-packages/00-pinfold-nopyc.pth", py.v[i]), 0644, 0);
+		if (!lay->nopyc)
+			continue;
+		b = cset_add(&s, pf_xasprintf("%s/%s/%s/00-pinfold-nopyc.pth", lay->pylib, py.v[i], lay->pysite), 0644,
+			     0);
 		pf_buf_adds(b, py_nopyc_pth);
 	}
 
-	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
-		pf_buf_adds(cset_add(&s, pf_xstrdup(fixed[i].rel), fixed[i].mode, 1), fixed[i].text);
+	for (size_t i = 0; i < lay->nfixed; i++)
+		pf_buf_adds(cset_add(&s, pf_xstrdup(lay->fixed[i].rel), lay->fixed[i].mode, 1), lay->fixed[i].text);
 
 	b = cset_add(&s, pf_xstrdup(INSTALL_ADVISORIES_HOOK), 0644, 0);
 	pf_buf_adds(b, activate_advisories_head);

@@ -29,7 +29,11 @@ struct lockfile;
  * writes .pinfold/activate.d/advisories.sh, the activation-time advisory check,
  * which is not a constraint and stays after unlock. Existing files at these
  * paths (e.g. pip's own bin/pip) are replaced. Same lock, same bytes; modes
- * 0644 and 0755.
+ * 0644 and 0755. A self-contained lock (a root filesystem) gets the same
+ * constraints where that layout has them: guards in usr/local/bin (running
+ * the environment's own pip and npm), etc/pip.conf, etc/npmrc, the hook in
+ * usr/local/lib/python3.X/dist-packages; no activate.d/constraints.sh and no
+ * 00-pinfold-nopyc.pth (docs/environment.md).
  */
 int install_constraints(const char *root, const struct lockfile *l, struct pf_err *e);
 

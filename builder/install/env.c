@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What pinfold adds to an environment: venv files, bin/activate, the Debian .pth, the skipped-scripts record. */
+/* What pinfold adds to an environment: venv files, bin/activate, the Debian .pth (host mode), the skipped-scripts record. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,13 +102,15 @@ int install_env_files(struct install_ctx *x, struct pf_err *e)
 	struct pf_buf b = PF_BUF_INIT;
 	int rc;
 
-	rc = stage_write(x, "bin/activate", 0644, activate, sizeof activate - 1, NULL, e);
-	if (!rc && x->site) {
+	/* A root filesystem has no activate and no venv; it gets what maintainer scripts would have made. */
+	rc = x->rootfs ? rootfs_finish(x, e) : stage_write(x, "bin/activate", 0644, activate, sizeof activate - 1,
+							   NULL, e);
+	if (!rc && x->site && !x->rootfs) {
 		pf_buf_addf(&b, "home = /usr/bin\ninclude-system-site-packages = false\nversion = %s\n"
 			    "prompt = pinfold\n", x->python);
 		rc = stage_write(x, "pyvenv.cfg", 0644, b.p, b.len, NULL, e);
 	}
-	if (!rc && x->site && x->deb_python) {
+	if (!rc && x->site && x->deb_python && !x->rootfs) {
 		/* .pth lines are relative to site-packages: Debian's python3 modules become importable. */
 		char *pth = pf_xasprintf("%s/pinfold-deb-python.pth", x->site);
 		static const char line[] = "../../../usr/lib/python3/dist-packages\n";

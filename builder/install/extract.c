@@ -32,6 +32,7 @@ struct install_reader {
 	uint64_t max_entries, nentries;
 	uint64_t *unpacked, max_unpacked;
 	struct install_map seen;	/* folded path -> K_*, aux = exact path */
+	struct install_map case_dirs;	/* INSTALL_CASE_DIRS: other spellings of directories */
 	char *cur;			/* normalised path of the current entry */
 	char *raw;			/* stored name of the current entry */
 	char *ltarget;			/* hardlink target (normalised) */
@@ -498,45 +499,67 @@ out:
 	return rc;
 }
 
-/* Symlink targets: relative, and only leading '..' (so the climb happens in real directories). */
-static int check_target(struct install_reader *r, const char *path, const char *t, struct pf_err *e)
+const char *install_link_problem(const char *path, const char *t, char *buf, size_t n)
 {
 	size_t len = t ? strlen(t) : 0;
 	int depth = 0, named = 0;
 
 	if (!len)
-		return FAIL("symlink without a target");
-	if (len > INSTALL_MAX_PATH)
-		return FAIL("symlink target longer than %d bytes", INSTALL_MAX_PATH);
+		return "symlink without a target";
+	if (len > INSTALL_MAX_PATH) {
+		snprintf(buf, n, "symlink target longer than %d bytes", INSTALL_MAX_PATH);
+		return buf;
+	}
 	if (install_name_ok(t, len))
-		return FAIL("symlink target is not valid UTF-8 or has control characters");
-	if (strchr(t, '\\'))
-		return FAIL("backslash in symlink target '%s'", t);
-	if (t[0] == '/' && (r->flags & INSTALL_ALLOW_ABSOLUTE_LINKS))
-		return 0;
-	if (t[0] == '/')
-		return FAIL("symlink target '%s' is absolute", t);
+		return "symlink target is not valid UTF-8 or has control characters";
+	if (strchr(t, '\\')) {
+		snprintf(buf, n, "backslash in symlink target '%s'", t);
+		return buf;
+	}
+	if (t[0] == '/') {
+		snprintf(buf, n, "symlink target '%s' is absolute", t);
+		return buf;
+	}
 	for (const char *s = path; *s; s++)
 		depth += *s == '/';
 	for (const char *p = t; *p;) {
 		const char *s = strchr(p, '/');
-		size_t n = s ? (size_t)(s - p) : strlen(p);
+		size_t m = s ? (size_t)(s - p) : strlen(p);
 
-		if (n > INSTALL_MAX_NAME)
-			return FAIL("symlink target component longer than %d bytes", INSTALL_MAX_NAME);
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (named)
-				return FAIL("symlink target '%s' has '..' after a name", t);
-			if (--depth < 0)
-				return FAIL("symlink target '%s' leaves the package", t);
-		} else if (n && !(n == 1 && p[0] == '.')) {
+		if (m > INSTALL_MAX_NAME) {
+			snprintf(buf, n, "symlink target component longer than %d bytes", INSTALL_MAX_NAME);
+			return buf;
+		}
+		if (m == 2 && p[0] == '.' && p[1] == '.') {
+			if (named) {
+				snprintf(buf, n, "symlink target '%s' has '..' after a name", t);
+				return buf;
+			}
+			if (--depth < 0) {
+				snprintf(buf, n, "symlink target '%s' leaves the package", t);
+				return buf;
+			}
+		} else if (m && !(m == 1 && p[0] == '.')) {
 			named = 1;
 		}
-		p += n;
+		p += m;
 		if (*p == '/')
 			p++;
 	}
-	return 0;
+	return NULL;
+}
+
+/* Symlink targets: relative, and only leading '..' (so the climb happens in real directories). */
+static int check_target(struct install_reader *r, const char *path, const char *t, struct pf_err *e)
+{
+	char buf[INSTALL_MAX_PATH + 128];
+	const char *why;
+
+	if (t && t[0] == '/' && (r->flags & INSTALL_ALLOW_ABSOLUTE_LINKS) && strlen(t) <= INSTALL_MAX_PATH &&
+	    !install_name_ok(t, strlen(t)) && !strchr(t, '\\'))
+		return 0;
+	why = install_link_problem(path, t, buf, sizeof buf);
+	return why ? FAIL("%s", why) : 0;
 }
 
 static const char *kind_name(int k)
@@ -544,11 +567,29 @@ static const char *kind_name(int k)
 	return k == K_LINK ? "symlink" : k == K_FILE ? "file" : "directory";
 }
 
+/* 1 when a slot holds a directory (explicit or implied by a deeper entry). */
+static int is_dir_kind(int k)
+{
+	return k == K_DIR || k == K_IMPLICIT;
+}
+
+/*
+ * Directories that differ only in case are allowed with INSTALL_CASE_DIRS
+ * (Debian's libperl ships Sys/ and sys/): on a case-insensitive file system
+ * they merge, and their children are still checked by their folded paths. A
+ * second exact spelling of a directory is kept in case_dirs so that its
+ * duplicates are still caught.
+ */
+static int case_dir_ok(struct install_reader *r, const struct install_map_slot *s, int kind)
+{
+	return (r->flags & INSTALL_CASE_DIRS) && is_dir_kind(s->val) && is_dir_kind(kind);
+}
+
 /* Record path (and its parents) in the seen map, enforcing the cross-entry rules. */
 static int remember(struct install_reader *r, const char *path, int kind, struct pf_err *e)
 {
 	char *f = fold(path);
-	struct install_map_slot *s;
+	struct install_map_slot *s, *c;
 	int rc = 0, created;
 
 	for (char *q = f; (q = strchr(q, '/')); q++) {
@@ -556,12 +597,12 @@ static int remember(struct install_reader *r, const char *path, int kind, struct
 
 		*q = '\0';
 		s = install_map_get(&r->seen, f);
-		if (s && strncmp(s->aux, path, n)) {
-			rc = FAIL("collides case-insensitively with '%s'", s->aux);
-		} else if (s && s->val == K_LINK) {
+		if (s && s->val == K_LINK) {
 			rc = FAIL("written through symlink '%s'", s->aux);
 		} else if (s && s->val == K_FILE) {
 			rc = FAIL("parent '%s' is a file", s->aux);
+		} else if (s && strncmp(s->aux, path, n) && !case_dir_ok(r, s, K_IMPLICIT)) {
+			rc = FAIL("collides case-insensitively with '%s'", s->aux);
 		} else if (!s) {
 			s = install_map_put(&r->seen, f, NULL);
 			s->val = K_IMPLICIT;
@@ -575,6 +616,12 @@ static int remember(struct install_reader *r, const char *path, int kind, struct
 	if (created) {
 		s->val = kind;
 		s->aux = pf_xstrdup(path);
+	} else if (strcmp(s->aux, path) && case_dir_ok(r, s, kind)) {
+		c = install_map_put(&r->case_dirs, path, &created);
+		if (!created && c->val == K_DIR && kind == K_DIR)
+			rc = FAIL("duplicate entry");
+		else if (kind == K_DIR)
+			c->val = K_DIR;
 	} else if (strcmp(s->aux, path)) {
 		rc = FAIL("collides case-insensitively with '%s'", s->aux);
 	} else if (s->val == K_IMPLICIT && kind == K_DIR) {
@@ -761,6 +808,7 @@ void install_reader_close(struct install_reader *r)
 	if (r->own_fd)
 		close(r->fd);
 	free(r->block);
+	install_map_release(&r->case_dirs);
 	free(r->artifact);
 	free(r->cur);
 	free(r->raw);

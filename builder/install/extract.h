@@ -22,8 +22,21 @@ enum {
 	INSTALL_FILTER_GZIP = 1 << 8,
 	INSTALL_FILTER_XZ = 1 << 9,
 	INSTALL_FILTER_ZSTD = 1 << 10,
-	/* verify only (nothing is written): pinfold's own bin/python3 -> /usr/bin/python3 */
+	/*
+	 * Absolute symlink targets pass the reader (their other checks still
+	 * apply): for verify, which writes nothing (a host-mode environment's
+	 * bin/python3 -> /usr/bin/python3), and for a self-contained
+	 * environment's debs, whose installer rewrites each one to a relative
+	 * target and checks that with install_link_problem().
+	 */
 	INSTALL_ALLOW_ABSOLUTE_LINKS = 1 << 16,
+	/*
+	 * Directories whose names differ only in ASCII case are allowed (files,
+	 * symlinks and a directory against a file still collide). Debian's own
+	 * packages need it (libperl5.36 ships Sys/ and sys/): used for debs and
+	 * for verify of environments that hold them.
+	 */
+	INSTALL_CASE_DIRS = 1 << 17,
 };
 
 enum install_etype { INSTALL_E_FILE, INSTALL_E_DIR, INSTALL_E_SYMLINK, INSTALL_E_HARDLINK };
@@ -80,6 +93,15 @@ int install_reader_slurp(struct install_reader *r, size_t max, struct pf_buf *ou
 int install_reader_fail(struct install_reader *r, struct pf_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void install_reader_close(struct install_reader *r);
+
+/*
+ * The symlink rule shared by every reader and installer: NULL when target,
+ * for a link at path (relative to the package or environment root), is
+ * relative, at most INSTALL_MAX_PATH bytes of valid UTF-8 without control
+ * characters or backslashes, has '..' only as leading components and does not
+ * climb above the root; else what is wrong (static text or written into buf).
+ */
+const char *install_link_problem(const char *path, const char *target, char *buf, size_t n);
 
 /* Name checks shared with the installers and verify. */
 /* 0 when s passes pf_text_check(): valid UTF-8 without control characters (C0, DEL, C1, bidi). */

@@ -285,8 +285,6 @@ int stage_write(struct install_ctx *x, const char *path, unsigned mode, const vo
 	return i < 0 ? i : 0;
 }
 
-#define PYSHEBANG "#!/usr/bin/env python3"
-
 int stage_extract(struct install_ctx *x, struct install_reader *r, const char *path, unsigned mode, int shebang,
 		  unsigned char sha[32], uint64_t *size, struct pf_err *e)
 {
@@ -315,7 +313,7 @@ int stage_extract(struct install_ctx *x, struct install_reader *r, const char *p
 			size_t skip = nl ? (size_t)(nl - head.p) : head.len;
 			struct pf_buf nb = PF_BUF_INIT;
 
-			pf_buf_adds(&nb, PYSHEBANG);
+			pf_buf_adds(&nb, x->pyshebang);
 			pf_buf_add(&nb, head.p + skip, head.len - skip);
 			pf_buf_release(&head);
 			head = nb;
@@ -481,6 +479,25 @@ int install_new(struct install_ctx **out, const char *root, const struct install
 		x->python = pf_xstrdup(v);
 		x->site = pf_xasprintf("lib/python%s/site-packages", v);
 	}
+	x->rootfs = o && o->self_contained;
+	x->bindir = x->rootfs ? "usr/local/bin" : "bin";
+	x->npmdir = x->rootfs ? "usr/local/lib/node_modules" : "lib/node_modules";
+	x->prefix = x->rootfs ? "usr/local/" : "";
+	x->pyshebang = x->rootfs && x->python ? pf_xasprintf("#!/usr/bin/python%s", x->python) :
+						pf_xstrdup("#!/usr/bin/env python3");
+	if (x->rootfs) {
+		/* A root filesystem: Debian's python3 reads usr/local/lib/pythonX.Y/dist-packages. */
+		free(x->site);
+		x->site = x->python ? pf_xasprintf("usr/local/lib/python%s/dist-packages", x->python) : NULL;
+		rc = rootfs_start(x, e);
+		if (!rc)
+			rc = real_dir(x, x->bindir, e);
+		if (!rc)
+			rc = real_dir(x, ".pinfold", e);
+		if (!rc && x->site)
+			rc = real_dir(x, x->site, e);
+		goto out;
+	}
 	/* What pinfold writes itself; a package that ships these paths conflicts with "pinfold". */
 	rc = real_dir(x, "bin", e);
 	if (!rc)
@@ -524,8 +541,27 @@ int install_generic(struct install_ctx *x, const char *file, const char *path, s
 	stage_reader_opts(x, &o, file, INSTALL_FMT_TAR | INSTALL_FILTER_GZIP | INSTALL_FILTER_XZ |
 			  INSTALL_FILTER_ZSTD, 0);
 	rc = install_reader_open(&r, path, &o, e);
-	while (!rc && (rc = install_reader_next(r, &ent, e)) > 0)
-		rc = stage_entry(x, r, &ent, ent.path, ent.target, e);
+	while (!rc && (rc = install_reader_next(r, &ent, e)) > 0) {
+		char *dest, *hl, *target = NULL;
+
+		if (!x->rootfs) {
+			rc = stage_entry(x, r, &ent, ent.path, ent.target, e);
+			continue;
+		}
+		/* A root filesystem has one /usr: bin/x goes to usr/bin/x, as for debs. */
+		dest = rootfs_usr_path(ent.path);
+		hl = ent.type == INSTALL_E_HARDLINK ? rootfs_usr_path(ent.target) : NULL;
+		if (ent.type == INSTALL_E_SYMLINK) {
+			rc = rootfs_link_target(x, ent.path, dest, ent.target, &target, e);
+			if (!rc)
+				rc = stage_symlink(x, dest, target, e);
+		} else {
+			rc = stage_entry(x, r, &ent, dest, hl, e);
+		}
+		free(dest);
+		free(hl);
+		free(target);
+	}
 	install_reader_close(r);
 	return rc;
 }
@@ -726,6 +762,7 @@ void install_free(struct install_ctx *x)
 	free(x->root);
 	free(x->python);
 	free(x->site);
+	free(x->pyshebang);
 	install_map_release(&x->owners);
 	pf_strv_release(&x->owner_names);
 	pf_strv_release(&x->npm_scripts);

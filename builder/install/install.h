@@ -13,6 +13,7 @@ struct install_opts {
 	const char *python;		/* target.python "X.Y"; NULL when the lock has none */
 	uint64_t max_unpacked;		/* bytes per build; 0: INSTALL_DEFAULT_MAX_UNPACKED */
 	uint64_t max_entries;		/* entries per archive; 0: INSTALL_DEFAULT_MAX_ENTRIES */
+	int self_contained;		/* a root filesystem (docs/environment.md), not a host-mode tree */
 };
 
 struct install_ctx;
@@ -39,11 +40,15 @@ struct install_file {
 
 /*
  * Start installing into root, an existing empty directory that the caller
- * owns (and removes on failure). With a python version the root becomes a
- * venv over the host's /usr/bin/python3 (pyvenv.cfg, bin/python3,
+ * owns (and removes on failure). Host mode: with a python version the root
+ * becomes a venv over the host's /usr/bin/python3 (pyvenv.cfg, bin/python3,
  * lib/pythonX.Y/site-packages; these directories, bin/ and .pinfold/ are also
- * created for real so later steps can write into them). Free with
- * install_free().
+ * created for real so later steps can write into them). Self-contained: a
+ * root filesystem with Debian's merged /usr (the root symlinks bin, sbin,
+ * lib, lib64), wheels in usr/local/lib/pythonX.Y/dist-packages and npm
+ * packages in usr/local/lib/node_modules (docs/environment.md); .pinfold/,
+ * usr/local/bin and the dist-packages directory are created for real. Free
+ * with install_free().
  */
 int install_new(struct install_ctx **out, const char *root, const struct install_opts *o, struct pf_err *e);
 
@@ -74,11 +79,23 @@ struct install_pkg {
 int install_artifacts(struct install_ctx *x, const struct install_pkg *pkgs, size_t n, int jobs, struct pf_err *e);
 
 /*
- * Write what pinfold itself adds: bin/activate, the venv files, a .pth for
- * Debian's Python modules, and .pinfold/skipped-scripts.yaml (npm lifecycle
- * and deb maintainer scripts that were present and not run).
+ * Write what pinfold itself adds: .pinfold/skipped-scripts.yaml (npm
+ * lifecycle and deb maintainer scripts that were present and not run); in
+ * host mode bin/activate, the venv files and a .pth for Debian's Python
+ * modules; self-contained, what the maintainer scripts would have made
+ * (etc/passwd, the CA bundle, ...) and the mount points (docs/build.md).
  */
 int install_finish(struct install_ctx *x, struct pf_err *e);
+
+/*
+ * A self-contained lock must carry its runtimes: deb:libc6 always;
+ * deb:pythonX.Y for target.python X.Y when it has pypi packages or Debian
+ * Python packages (python3-*); deb:nodejs when it has npm packages.
+ * PF_EPOLICY naming what (the lock's name in messages) and what is missing;
+ * 0 for host-mode locks.
+ */
+struct lockfile;
+int install_check_runtimes(const struct lockfile *l, const char *what, struct pf_err *e);
 
 /* The staged entries (unsorted; borrowed until install_free) and the spool holding their bytes. */
 size_t install_nfiles(const struct install_ctx *x);

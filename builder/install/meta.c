@@ -503,11 +503,24 @@ out:
 	return rc;
 }
 
+/* 1 when name is in bundleDependencies (a list of names, or true: every dependency). */
+static int is_bundled(const struct install_json *b, const char *name)
+{
+	if (!b)
+		return 0;
+	if (b->type == INSTALL_J_BOOL)
+		return !strcmp(b->str, "true");
+	for (size_t i = 0; i < b->n; i++)
+		if (b->vals[i]->type == INSTALL_J_STR && !strcmp(b->vals[i]->str, name))
+			return 1;
+	return 0;
+}
+
 static int read_npm(int fd, const char *path, struct install_meta *m, struct pf_err *e)
 {
 	struct pf_buf b = PF_BUF_INIT;
 	struct install_json *root = NULL;
-	const struct install_json *n, *v, *deps, *opt;
+	const struct install_json *n, *v, *deps, *opt, *bundled;
 	char *what = NULL;
 	int rc;
 
@@ -540,6 +553,14 @@ static int read_npm(int fd, const char *path, struct install_meta *m, struct pf_
 		rc = pf_error(e, PF_EFORMAT, "'%s': dependencies must be objects", what);
 		goto out;
 	}
+	/* Bundled dependencies ship inside the tarball (npm's own does this): nothing to resolve. */
+	bundled = install_json_get(root, "bundleDependencies");
+	if (!bundled)
+		bundled = install_json_get(root, "bundledDependencies");
+	if (bundled && bundled->type != INSTALL_J_ARR && bundled->type != INSTALL_J_BOOL) {
+		rc = pf_error(e, PF_EFORMAT, "'%s': bundleDependencies must be a list or a boolean", what);
+		goto out;
+	}
 	for (size_t i = 0; deps && i < deps->n; i++) {
 		char *s;
 
@@ -548,7 +569,7 @@ static int read_npm(int fd, const char *path, struct install_meta *m, struct pf_
 				      deps->keys[i]);
 			goto out;
 		}
-		if (install_json_get(opt, deps->keys[i]))
+		if (install_json_get(opt, deps->keys[i]) || is_bundled(bundled, deps->keys[i]))
 			continue;
 		s = pf_xasprintf("%s %s", deps->keys[i], deps->vals[i]->str[0] ? deps->vals[i]->str : "*");
 		push_folded(m, &m->depends, &m->ndepends, s, strlen(s));

@@ -15,7 +15,9 @@
  *   markers and extras kept); each Provides-Extra X becomes provides "Name[X]".
  * - npm: package/package.json: name, version; dependencies as "name range"
  *   (a name also listed in optionalDependencies is left out: optional and
- *   peer dependencies are not recorded).
+ *   peer dependencies are not recorded; so is one named in
+ *   bundleDependencies, or every one when that is true: it ships inside
+ *   the tarball, as npm's own dependencies do).
  * - deb: control.tar.*'s control: Package, Version; Depends + Pre-Depends;
  *   Provides; Conflicts + Breaks (comma-separated entries verbatim, whitespace
  *   folded).

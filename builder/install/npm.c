@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The npm installer: package/ into lib/node_modules/NAME, bin links, lifecycle scripts recorded, never run. */
+/* The npm installer: package/ into (usr/local/)lib/node_modules/NAME, bin links, lifecycle scripts recorded, never run. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,8 +88,9 @@ static int link_bin(struct install_ctx *x, const char *file, const char *base, c
 	rc = stage_chmod(x, full, 0755, e);
 	if (rc)
 		goto out;
-	dest = pf_xasprintf("bin/%s", bname);
-	rel = pf_xasprintf("../%s", full);
+	/* bindir and npmdir are siblings in both layouts (bin/, lib/ and usr/local/bin, usr/local/lib). */
+	dest = pf_xasprintf("%s/%s", x->bindir, bname);
+	rel = pf_xasprintf("../%s", full + (strlen(x->bindir) - 3));
 	rc = stage_symlink(x, dest, rel, e);
 out:
 	free(t);
@@ -116,7 +117,7 @@ int install_npm(struct install_ctx *x, const char *name, const char *file, const
 
 	if (!name_ok(name))
 		return pf_error(e, PF_EUNSAFE, "'%s': '%s' is not a safe npm package name", file, name);
-	base = pf_xasprintf("lib/node_modules/%s", name);
+	base = pf_xasprintf("%s/%s", x->npmdir, name);
 	stage_reader_opts(x, &o, file, INSTALL_FMT_TAR | INSTALL_FILTER_GZIP, 1);
 	rc = install_reader_open(&r, path, &o, e);
 	if (!rc)

@@ -26,6 +26,11 @@ struct install_ctx {
 	size_t nfiles, fcap;
 	char *python;			/* "3.11" or NULL */
 	char *site;			/* "lib/python3.11/site-packages" or NULL */
+	int rootfs;			/* self-contained: a root filesystem (rootfs.c) */
+	const char *bindir;		/* wheel scripts and npm bins: "bin" or "usr/local/bin" */
+	const char *npmdir;		/* "lib/node_modules" or "usr/local/lib/node_modules" */
+	const char *prefix;		/* wheel .data/data and headers: "" or "usr/local/" */
+	char *pyshebang;		/* "#!/usr/bin/env python3" or "#!/usr/bin/pythonX.Y" */
 	uint64_t unpacked, max_unpacked, max_entries;
 	struct install_map owners;	/* staged path -> index into files */
 	struct pf_strv owner_names;	/* [0] = "pinfold" */
@@ -64,8 +69,8 @@ int stage_write(struct install_ctx *x, const char *path, unsigned mode, const vo
 /*
  * The current entry's data into path. With STAGE_SHEBANG_WHEEL a first line
  * starting with "#!python", with STAGE_SHEBANG_DEB one starting with
- * "#!/usr/bin/python" (Debian's scripts), becomes "#!/usr/bin/env python3",
- * so the script runs with the environment's python. sha/size may be NULL.
+ * "#!/usr/bin/python" (Debian's scripts), becomes x->pyshebang, so the
+ * script runs with the environment's python. sha/size may be NULL.
  */
 enum { STAGE_SHEBANG_WHEEL = 1, STAGE_SHEBANG_DEB = 2 };
 int stage_extract(struct install_ctx *x, struct install_reader *r, const char *path, unsigned mode, int shebang,
@@ -84,5 +89,22 @@ int install_npm(struct install_ctx *x, const char *name, const char *file, const
 int install_deb(struct install_ctx *x, const char *file, const char *path, struct pf_err *e);
 int install_generic(struct install_ctx *x, const char *file, const char *path, struct pf_err *e);
 int install_env_files(struct install_ctx *x, struct pf_err *e);
+
+/* Self-contained environments (rootfs.c). */
+/* Merged /usr: where a deb or tarball entry at path goes (bin/x -> usr/bin/x); caller frees. */
+char *rootfs_usr_path(const char *path);
+/*
+ * The target a symlink at path (as in the package; absolute targets allowed)
+ * gets when installed at dest = rootfs_usr_path(path): the same target read
+ * in the package's own namespace, mapped to merged /usr, made relative to
+ * dest's directory (a relative target that nothing changes stays as it
+ * is), then checked with install_link_problem(). *out: caller frees.
+ */
+int rootfs_link_target(struct install_ctx *x, const char *path, const char *dest, const char *target, char **out,
+		       struct pf_err *e);
+/* The root symlinks (bin -> usr/bin ...) and their directories, claimed by pinfold before any package. */
+int rootfs_start(struct install_ctx *x, struct pf_err *e);
+/* Generated files, alternatives links and mount points (docs/build.md), after every package. */
+int rootfs_finish(struct install_ctx *x, struct pf_err *e);
 
 #endif

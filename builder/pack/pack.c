@@ -21,6 +21,7 @@
 #include "core/text.h"
 #include "core/yaml.h"
 #include "install/install.h"
+#include "pack/internal.h"
 #include "pack/pack.h"
 
 #define CHUNK ((size_t)256 << 10)
@@ -124,15 +125,34 @@ int pack_collect(const char *root, const struct install_ctx *x, int hash, struct
 	return 0;
 }
 
-/* Open path below dirfd without following any symlink (openat2 when the kernel has it). */
-static int open_beneath(int dirfd, const char *path)
+int pack_open_beneath(int dirfd, const char *path)
 {
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
 				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
 	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+	char *copy, *p, *slash;
+	int dfd;
 
-	if (fd < 0 && (errno == ENOSYS || errno == EPERM))
-		fd = strchr(path, '/') ? -1 : openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		return (int)fd;
+	/* No openat2: one component at a time, none of them a symlink. */
+	if (path[0] == '/')
+		return errno = EXDEV, -1;
+	copy = pf_xstrdup(path);
+	dfd = dup(dirfd);
+	for (p = copy; dfd >= 0 && (slash = strchr(p, '/')); p = slash + 1) {
+		int nfd;
+
+		*slash = '\0';
+		nfd = !strcmp(p, "..") ? (errno = EXDEV, -1) :
+					 openat(dfd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(dfd);
+		dfd = nfd;
+	}
+	fd = dfd < 0 ? -1 : !strcmp(p, "..") ? (errno = EXDEV, -1) : openat(dfd, p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (dfd >= 0)
+		close(dfd);
+	free(copy);
 	return (int)fd;
 }
 
@@ -506,7 +526,7 @@ static int write_entries(struct archive *a, int rootfd, const struct install_ctx
 			archive_entry_set_size(ae, (la_int64_t)p->size);
 			if (p->spool_off >= 0)
 				break;
-			fd = open_beneath(rootfd, p->path);
+			fd = pack_open_beneath(rootfd, p->path);
 			if (fd < 0)
 				rc = pf_error(e, PF_EIO, "'%s/%s': %s", root, p->path, strerror(errno));
 			break;

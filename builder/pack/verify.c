@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* verify: an environment (tarball or directory) against its manifest, constraint state and lock. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/file.h"
 #include "install/constraints.h"
 #include "install/extract.h"
 #include "lock/lock.h"
+#include "pack/internal.h"
 #include "pack/pack.h"
 
 #define MAX_MANIFEST ((size_t)256 << 20)
@@ -56,7 +61,7 @@ static int read_tarball(const char *path, struct pack_list *l, struct meta *m, c
 
 	memset(&o, 0, sizeof o);
 	o.artifact = path;
-	o.flags = INSTALL_FMT_TAR | INSTALL_FILTER_ZSTD | INSTALL_ALLOW_ABSOLUTE_LINKS;
+	o.flags = INSTALL_FMT_TAR | INSTALL_FILTER_ZSTD | INSTALL_ALLOW_ABSOLUTE_LINKS | INSTALL_CASE_DIRS;
 	o.max_entries = 1000000;
 	o.unpacked = &unpacked;
 	o.max_unpacked = (uint64_t)64 << 30;
@@ -120,36 +125,62 @@ static int read_tarball(const char *path, struct pack_list *l, struct meta *m, c
 	return rc;
 }
 
+/*
+ * The .pinfold/ files of an unpacked environment, read without following a
+ * symlink anywhere on the way: a link (or a directory or device) in their
+ * place is refused, so verify never reads outside the tree it checks.
+ */
 static int read_dir_meta(const char *root, struct meta *m, struct pf_err *e)
 {
 	static const char *const files[] = { PACK_MANIFEST, PACK_LOCK, INSTALL_POLICY_PATH, INSTALL_UNLOCKED_PATH,
 					     NULL };
+	int dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
 
-	for (const char *const *f = files; *f; f++) {
-		char *p = pf_path_join(root, *f);
-		int *has = NULL, rc = 0;
+	if (dfd < 0)
+		return pf_error(e, PF_EIO, "'%s': %s", root, strerror(errno));
+	for (const char *const *f = files; !rc && *f; f++) {
+		int *has = NULL, fd;
 		struct pf_buf *b = meta_slot(m, *f, &has);
+		struct stat st;
+		char chunk[65536];
+		ssize_t n;
 
-		if (pf_exists(p)) {
-			/* inside the environment: a FIFO or symlink planted here is refused, never waited on */
-			rc = pf_read_file_flags(p, PF_OPEN_NOFOLLOW, MAX_MANIFEST, b, e);
+		fd = pack_open_beneath(dfd, *f);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			rc = pf_error(e, PF_EUNSAFE, "'%s/%s': not a regular file inside the environment (%s); "
+				      "verify follows no symlink", root, *f,
+				      fd < 0 ? strerror(errno) : "a directory or special file");
+		} else if ((uint64_t)st.st_size > MAX_MANIFEST) {
+			rc = pf_error(e, PF_ETOOBIG, "'%s/%s': larger than %zu bytes", root, *f, MAX_MANIFEST);
+		} else {
+			while ((n = pf_read_full(fd, chunk, sizeof chunk)) > 0 && b->len + (size_t)n <= MAX_MANIFEST)
+				pf_buf_add(b, chunk, (size_t)n);
+			if (n < 0)
+				rc = pf_error(e, PF_EIO, "'%s/%s': %s", root, *f, strerror((int)-n));
+			else if (n > 0)
+				rc = pf_error(e, PF_ETOOBIG, "'%s/%s': larger than %zu bytes", root, *f, MAX_MANIFEST);
+			pf_buf_cstr(b);
 			*has = !rc;
 		}
-		free(p);
-		if (rc)
-			return rc;
+		if (fd >= 0)
+			close(fd);
 	}
-	return 0;
+	close(dfd);
+	return rc;
 }
 
-/* The constraint state (H6's reader works on a directory: give it one for a tarball). */
-static int cstate(const char *target, int is_dir, struct meta *m, struct install_cstate *cs, struct pf_err *e)
+/*
+ * The constraint state, from the policy and unlock record already read (the
+ * reader works on a directory: give it a private one, so nothing in the
+ * checked tree is opened again).
+ */
+static int cstate(struct meta *m, struct install_cstate *cs, struct pf_err *e)
 {
 	char *tmp = NULL, *d = NULL;
 	int rc;
 
-	if (is_dir)
-		return install_constraints_state(target, cs, e);
 	if (!m->has_policy)
 		return 0;
 	tmp = pf_mkdtemp(getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", "pinfold-verify-", e);
@@ -341,7 +372,7 @@ int pack_verify_hooked(const char *target, const char *lockfile, const char *aga
 	}
 	rc = pack_manifest_parse(PACK_MANIFEST, m.manifest.p, m.manifest.len, &man, e);
 	if (!rc)
-		rc = cstate(target, is_dir, &m, &cs, e);
+		rc = cstate(&m, &cs, e);
 	if (rc)
 		goto out;
 	v->npaths = man.n;

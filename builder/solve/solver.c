@@ -28,7 +28,7 @@
 
 #define SOLV_MAGIC "pinfold-solv/1"
 /* Raise when what goes into the pool changes, so old cache files are not used. */
-#define SOLV_SCHEMA "6"
+#define SOLV_SCHEMA "7"
 
 /* What each solvable stands for; read back from repodata attributes. */
 struct spkg {
@@ -52,7 +52,7 @@ struct build_src {
 struct cand {
 	Id name, evr, p;
 	int own;			/* the package's own name (else a versioned provide) */
-	const char *version;		/* provides: the evr; own: NULL, see cand_version() */
+	const char *version;		/* provides: the evr (the version as written); own: NULL, see cand_version() */
 };
 
 struct solve_pool {
@@ -368,6 +368,27 @@ static void set_id(Pool *pool, Repodata *data, Id h, Id key, const char *s)
 		repodata_set_id(data, h, key, pool_str2id(pool, s, 1));
 }
 
+/*
+ * A provide "ECO:rest" naming another ecosystem (pypi, npm, deb, generic):
+ * that ecosystem (caller frees), *rest after the colon; NULL otherwise (a
+ * Debian "name:any" is no ecosystem).
+ */
+static char *cross_provide(const char *text, const char **rest)
+{
+	size_t n = strcspn(text, ": (");
+	char *eco;
+
+	if (text[n] != ':')
+		return NULL;
+	eco = pf_xstrndup(text, n);
+	if (!catalog_ecosystem_ok(eco)) {
+		free(eco);
+		return NULL;
+	}
+	*rest = text + n + 1;
+	return eco;
+}
+
 static int add_solvable(struct solve_pool *sp, Repodata *data, const struct catalog_pkg *p, const char *extra,
 			struct pf_err *e)
 {
@@ -411,11 +432,20 @@ static int add_solvable(struct solve_pool *sp, Repodata *data, const struct cata
 	repodata_set_num(data, sid, sp->k_size, p->artifact.size);
 	for (size_t i = 0; i < p->nprovides; i++) {
 		struct dep_list l = { 0 };
+		const char *text = p->provides[i], *peco = p->ecosystem;
+		char *other = cross_provide(text, &text);
 
-		/* provides use Debian syntax "name (= version)" in every ecosystem */
-		rc = dep_parse(!strcmp(p->ecosystem, "pypi") || !strcmp(p->ecosystem, "npm") ? "generic" : p->ecosystem,
-			       p->provides[i], NULL, &l, e);
+		/*
+		 * provides use Debian syntax "name (= version)" in every ecosystem;
+		 * "ECO:name (= version)" provides a name of another ecosystem (Debian's
+		 * nodejs provides npm:node), its version in that ecosystem's scheme
+		 */
+		if (other)
+			peco = other;
+		rc = dep_parse(!strcmp(p->ecosystem, "pypi") || !strcmp(p->ecosystem, "npm") || other ? "generic" :
+			       p->ecosystem, text, NULL, &l, e);
 		if (rc < 0) {
+			free(other);
 			dep_list_release(&l);
 			goto out;
 		}
@@ -423,7 +453,7 @@ static int add_solvable(struct solve_pool *sp, Repodata *data, const struct cata
 			for (size_t k = 0; k < l.v[j].n; k++) {
 				const struct dep_atom *a = &l.v[j].alts[k];
 				const char *c = strchr(a->name, ':');
-				char *nm = pf_xasprintf("%s:%s", p->ecosystem, c ? c + 1 : a->name);
+				char *nm = pf_xasprintf("%s:%s", peco, c ? c + 1 : a->name);
 				Id pid = pool_str2id(pool, nm, 1);
 
 				free(nm);
@@ -435,14 +465,19 @@ static int add_solvable(struct solve_pool *sp, Repodata *data, const struct cata
 						v++;
 					while (*v == ' ')
 						v++;
-					if (solve_version_key(p->ecosystem, v, &pk, NULL) == 0)
-						pid = pool_rel2id(pool, pid, pool_str2id(pool, pf_buf_cstr(&pk), 1),
-								  REL_EQ, 1);
+					/*
+					 * The version as written (valid in the provided name's
+					 * scheme): ranges are matched against it (cand_version), and
+					 * a dependency names it by this same id.
+					 */
+					if (solve_version_key(peco, v, &pk, NULL) == 0)
+						pid = pool_rel2id(pool, pid, pool_str2id(pool, v, 1), REL_EQ, 1);
 					pf_buf_release(&pk);
 				}
 				s->provides = repo_addid_dep(sp->repo, s->provides, pid, 0);
 			}
 		}
+		free(other);
 		dep_list_release(&l);
 	}
 out:

@@ -3,7 +3,7 @@
 # The shipped default catalog: verifies with the built-in trust anchor only, matches
 # catalog/packages.list, records the March 2026 revocations, and every image locks against it
 # (and its committed lockfile, when there is one, is up to date).
-NOW=${NOW:-2026-11-23T00:00:00Z}
+NOW=${NOW:-2026-11-30T00:00:00Z}	# the default catalog was signed 2026-11-29, expires 2027-11-29
 . "$SRCDIR/tests/lib.sh"
 
 cat=$SRCDIR/catalog

@@ -1,11 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Acceptance (issues 4, 5, 7): the default agent image from the signed default catalog. Its
+# Acceptance (issues 4, 5, 7, 11): the default agent image from the signed default catalog. Its
 # artifacts come from catalog/fetch-artifacts (npm pack, apt-get download) into a cache under
 # $BUILDDIR, so later runs need no network; without npm/apt access the test is skipped, saying so.
 # Built three times under different umask/TZ/LC_ALL/directory/cache/--jobs: the same bytes.
-# Unpacked and activated: the locked Python and Node libraries load, unvetted installs are refused.
-NOW=${NOW:-2026-11-23T00:00:00Z}	# the default catalog was signed 2026-11-22, expires 2027-11-22
+# agent-default is self-contained: unpacked, it is the root filesystem of a bubblewrap sandbox
+# where the locked Python and Node libraries load with the environment's own python3 and node,
+# nothing of the host is visible, and unvetted installs are refused. A host-mode image made
+# from the same catalog (target.host) keeps the older way tested: activated on the host.
+NOW=${NOW:-2026-11-30T00:00:00Z}	# the default catalog was signed 2026-11-29, expires 2027-11-29
 . "$SRCDIR/tests/lib.sh"
 # The host's setting must not decide whether Python writes __pycache__ into the environment.
 unset PYTHONDONTWRITEBYTECODE
@@ -17,9 +20,7 @@ skip_all() {
 
 IMG=agent-default
 LOCK=$SRCDIR/lockfiles/$IMG.lock
-MIRROR=$BUILDDIR/test-cache/default-mirror
-mkdir -p "$MIRROR"
-if ! PINFOLD=$PINFOLD FETCH_ONLY=1 timeout 900 "$SRCDIR/catalog/fetch-artifacts" "$MIRROR" >"$T/fetch.log" 2>&1; then
+if ! default_mirror; then
 	sed 's/^/# /' "$T/fetch.log" | tail -n 5
 	skip_all "catalog/fetch-artifacts could not fill the mirror (npm or apt unreachable?)"
 fi
@@ -32,6 +33,8 @@ expect 0 "" "every fetched artifact matches the signed default catalog" -- \
 check "... all of them ('N of N match')" 'grep -q "ok, \([0-9][0-9]*\) of \1 match" "$T/.stdout"'
 expect 0 "up to date" "lockfiles/$IMG.lock is up to date with its image and the catalog" -- \
 	pf lock --check "$SRCDIR/images/$IMG.yaml"
+check "lockfiles/$IMG.lock is self-contained: its runtimes are locked Debian packages" \
+	"grep -q '^  runtime: self-contained' '$LOCK' && ! grep -q '^  host:' '$LOCK' && grep -q '^    name: python3.11\$' '$LOCK' && grep -q '^    name: nodejs\$' '$LOCK' && grep -q '^    name: libc6\$' '$LOCK' && grep -q '^    name: git\$' '$LOCK'"
 
 # --- three builds; everything that must not matter differs
 mkdir -p "$T/a" "$T/b/deeper/dir" "$T/m2"
@@ -63,24 +66,115 @@ zstd -dcq "$T/a/$IMG.tar.zst" >"$T/inj.tar"
 python3 - "$T/inj.tar" <<'PY'
 import io, sys, tarfile
 t = tarfile.open(sys.argv[1], "a")
-ti = tarfile.TarInfo("lib/python3.11/site-packages/zzz_evil.pth")
+ti = tarfile.TarInfo("usr/local/lib/python3.11/dist-packages/zzz_evil.pth")
 data = b"import os; os.system('id')\n"
 ti.size = len(data); ti.mode = 0o644; ti.mtime = 0
 t.addfile(ti, io.BytesIO(data))
 t.close()
 PY
 zstd -q -f "$T/inj.tar" -o "$T/inj.tar.zst"
-expect 1 "added: lib/python3.11/site-packages/zzz_evil.pth" "verify: a .pth injected into the tarball is reported" -- \
+expect 1 "added: usr/local/lib/python3.11/dist-packages/zzz_evil.pth" "verify: a .pth injected into the tarball is reported" -- \
 	pf verify "$T/inj.tar.zst"
 check "... and only that difference" '[ "$(grep -c "^added: \|^removed: \|^changed: \|^mode: " "$T/.stdout")" -eq 1 ]'
 rm -f "$T/inj.tar" "$T/inj.tar.zst"
+size=$(wc -c <"$T/a/$IMG.tar.zst")
+echo "# $IMG.tar.zst: $size bytes, $(tar --zstd -tf "$T/a/$IMG.tar.zst" | wc -l) paths"
 
-# --- the environment works where it is unpacked, with the host's python3 and node
+# --- the self-contained environment as a root filesystem (bubblewrap), nothing from the host
 E="$T/sand box/env"
 mkdir -p "$E"
 tar --zstd -xf "$T/a/$IMG.tar.zst" -C "$E"
 expect 0 "" "verify: the unpacked environment is pristine" -- pf verify "$E"
-cat >"$T/use.sh" <<'SH'
+check "it is a root filesystem: bin -> usr/bin, no bin/activate, no pyvenv.cfg" \
+	"[ \"\$(readlink '$E/bin')\" = usr/bin ] && [ ! -e '$E/usr/bin/activate' ] && [ ! -e '$E/pyvenv.cfg' ]"
+if sandbox_ok; then
+	marker=
+	# a file in the host's /usr/local, where a host-mode environment would have looked
+	if [ -w /usr/local ]; then
+		marker=/usr/local/pinfold-marker-$$
+		echo host >"$marker"
+	fi
+	cat >"$T/use.sh" <<'SH'
+python3 -c 'import requests, yaml, jinja2, click, pytest; print("py ok", requests.__version__)'
+python3 -c 'import dateutil, toml, tomli, setuptools, wheel' && python3 -c 'import pip' && echo "py more ok"
+python3 -c 'import sys; print("exe", sys.executable)'
+node -e 'require("axios"); require("zod"); require("lodash"); require("yargs"); require("chalk"); console.log("node ok", process.version)'
+pytest --version
+git --version
+bash -c 'echo "bash ok $BASH_VERSION"'
+SH
+	mkdir -p "$T/project"
+	mv "$T/use.sh" "$T/project/use.sh"
+	expect 0 "" "inside: the locked libraries load with the environment's own python3 and node" -- \
+		bwrap --ro-bind "$E" / --ro-bind "$T/project" /project --proc /proc --dev /dev --tmpfs /tmp \
+		--unshare-all --die-with-parent --clearenv --setenv PATH /usr/local/bin:/usr/bin:/bin \
+		--setenv HOME /tmp --chdir /project sh /project/use.sh
+	check "python3 -c 'import requests, yaml' (and jinja2, click, pytest)" 'grep -q "^py ok " "$T/.stdout"'
+	check "... and dateutil, toml, tomli, pip, setuptools, wheel" 'grep -q "^py more ok" "$T/.stdout"'
+	check "... with Debian's /usr/bin/python3 of the environment" 'grep -qx "exe /usr/bin/python3" "$T/.stdout"'
+	check "node -e 'require(\"axios\")' (and zod, lodash, yargs, chalk) with Debian's node 18" \
+		'grep -q "^node ok v18\." "$T/.stdout"'
+	check "pytest, git and bash run" \
+		'grep -q "^pytest [0-9]" "$T/.stdout" "$T/.stderr" && grep -q "^git version 2\." "$T/.stdout" && grep -q "^bash ok 5\." "$T/.stdout"'
+	if [ -n "$marker" ]; then
+		expect 0 "" "a marker file placed in the host's /usr/local is not visible inside" -- \
+			in_root "$E" sh -c "[ ! -e $marker ] && ! ls /usr/local | grep -q pinfold-marker"
+		rm -f "$marker"
+	else
+		n=$((n + 1)); echo "ok $n # SKIP /usr/local is not writable here: no marker file"
+	fi
+	while IFS='|' read -r want cmd; do
+		# shellcheck disable=SC2086 # the command is words
+		expect 1 "pinfold: refused: '$want'" "refused inside the environment: $cmd" -- in_root "$E" $cmd
+		check "... saying only vetted packages are allowed" \
+			'grep -q "Only vetted packages are allowed in this environment" "$T/.stderr"'
+		check "... saying how to lift it" 'grep -q "pinfold unlock .* --reason" "$T/.stderr"'
+	done <<'CMDS'
+pip install requests|pip install requests
+pip3 install left-pad|pip3 install left-pad
+python -m pip install requests|python3 -m pip install requests
+npm install left-pad|npm install left-pad
+npm i axios@1.14.1|npm i axios@1.14.1
+npx cowsay hi|npx cowsay hi
+CMDS
+	expect 0 "10." "inside: npm itself runs (npm's tarball, through the guard)" -- in_root "$E" npm --version
+	expect 0 "" "the refused installs changed nothing: verify finds the environment pristine" -- pf verify "$E"
+else
+	n=$((n + 1)); echo "ok $n # SKIP bubblewrap cannot run here (not installed or no user namespaces)"
+fi
+
+# --- host mode, still supported: the same catalog with the runtimes declared in target.host
+mkdir -p "$T/img"
+{
+	echo "name: agent-host"
+	echo "catalog: $SRCDIR/catalog"
+	sed -n '/^trust:/p' "$SRCDIR/images/$IMG.yaml"
+	cat <<'Y'
+target:
+  python: "3.11"
+  platform: linux-x86_64
+  host:
+    - "deb:python3 3.11.2-1+b1"
+    - "deb:libc6 2.36-9+deb12u7"
+    - "deb:ca-certificates 20230311+deb12u1"
+    - "deb:tzdata 2025b-0+deb12u2"
+    - "npm:node 18.20.4"
+packages:
+Y
+	sed -n '/^  # libraries$/,/^policy:/p' "$SRCDIR/images/$IMG.yaml" | grep '^  - '
+	echo "policy: {min_age_days: 14}"
+} >"$T/img/agent-host.yaml"
+expect 0 "" "lock: a host-mode image of the same libraries (target.host, no runtime)" -- \
+	pf lock "$T/img/agent-host.yaml" -o "$T/host.lock"
+check "... locks no runtime: no libc6, python3, nodejs or git, no target.runtime" \
+	"! grep -q '^    name: \\(libc6\\|python3\\|python3.11\\|nodejs\\|git\\)\$' '$T/host.lock' && ! grep -q 'runtime:' '$T/host.lock'"
+expect 0 "" "build of the host-mode environment" -- \
+	pf build "$T/host.lock" -o "$T/host.tar.zst" --mirror "$MIRROR" --cache "$T/cache-a"
+H="$T/sand box/host-env"
+mkdir -p "$H"
+tar --zstd -xf "$T/host.tar.zst" -C "$H"
+expect 0 "" "verify: the unpacked host-mode environment is pristine" -- pf verify "$H"
+cat >"$T/use-host.sh" <<'SH'
 . "$1/bin/activate"
 python3 -c 'import requests, yaml, jinja2, click, pytest; print("py ok", requests.__version__)'
 # pip and setuptools in one process trip Debian's distutils shim (a plain venv does the same)
@@ -89,20 +183,20 @@ node -e 'require("axios"); require("zod"); require("lodash"); require("yargs"); 
 pytest --version
 SH
 for sh in dash bash; do
-	expect 0 "" "$sh: after '. env/bin/activate' the locked libraries load" -- $sh "$T/use.sh" "$E"
-	check "$sh: python3 imports requests, yaml, jinja2, click, pytest" 'grep -q "^py ok " "$T/.stdout"'
-	check "$sh: and dateutil, toml, tomli, pip, setuptools, wheel" 'grep -q "^py more ok" "$T/.stdout"'
-	check "$sh: node requires axios, zod, lodash, yargs, chalk" 'grep -q "^node ok" "$T/.stdout"'
-	check "$sh: the pytest command runs" 'grep -q "^pytest [0-9]" "$T/.stdout" "$T/.stderr"'
+	expect 0 "" "host mode, $sh: after '. env/bin/activate' the locked libraries load" -- $sh "$T/use-host.sh" "$H"
+	check "host mode, $sh: python3 imports requests, yaml, jinja2, click, pytest" 'grep -q "^py ok " "$T/.stdout"'
+	check "host mode, $sh: and dateutil, toml, tomli, pip, setuptools, wheel" 'grep -q "^py more ok" "$T/.stdout"'
+	check "host mode, $sh: node requires axios, zod, lodash, yargs, chalk" 'grep -q "^node ok" "$T/.stdout"'
+	check "host mode, $sh: the pytest command runs" 'grep -q "^pytest [0-9]" "$T/.stdout" "$T/.stderr"'
 done
-expect 0 "" "activation prints no advisory warning for the clean default image" -- \
-	dash -c '. "$1/bin/activate"' sh "$E"
+expect 0 "" "host mode: activation prints no advisory warning for the clean image" -- \
+	dash -c '. "$1/bin/activate"' sh "$H"
 check "... nothing on stderr" '[ ! -s "$T/.stderr" ]'
 
-in_env() { dash -c '. "$1/bin/activate" && shift && "$@"' sh "$E" "$@"; }
+in_env() { dash -c '. "$1/bin/activate" && shift && "$@"' sh "$H" "$@"; }
 while IFS='|' read -r want cmd; do
 	# shellcheck disable=SC2086 # the command is words
-	expect 1 "pinfold: refused: '$want'" "refused inside the environment: $cmd" -- in_env $cmd
+	expect 1 "pinfold: refused: '$want'" "host mode, refused inside the environment: $cmd" -- in_env $cmd
 	check "... saying only vetted packages are allowed" \
 		'grep -q "Only vetted packages are allowed in this environment" "$T/.stderr"'
 	check "... saying how to lift it" 'grep -q "pinfold unlock .* --reason" "$T/.stderr"'
@@ -114,14 +208,14 @@ npm install left-pad|npm install left-pad
 npm i axios@1.14.1|npm i axios@1.14.1
 npx cowsay hi|npx cowsay hi
 CMDS
-expect 0 "" "the refused installs changed nothing: verify finds the environment pristine" -- pf verify "$E"
+expect 0 "" "host mode: the refused installs changed nothing" -- pf verify "$H"
 # Using the environment must not make verify report it as tampered: the environment's
 # 00-pinfold-nopyc.pth stops Python writing __pycache__ into it, with or without activation.
-env -u PYTHONDONTWRITEBYTECODE dash -c '. "$1/bin/activate" && python3 -c "import requests, yaml, jinja2"' sh "$E" >/dev/null 2>&1
-env -u PYTHONDONTWRITEBYTECODE "$E/bin/python3" -c "import click, pytest" >/dev/null 2>&1
-check "after importing modules (bytecode writing allowed by the host), verify still finds the environment pristine" \
-	"'$PINFOLD' --now $NOW verify '$E' >/dev/null 2>&1"
-check "no __pycache__ directory appeared in the environment" "! find '$E' -name __pycache__ | grep -q ."
+env -u PYTHONDONTWRITEBYTECODE dash -c '. "$1/bin/activate" && python3 -c "import requests, yaml, jinja2"' sh "$H" >/dev/null 2>&1
+env -u PYTHONDONTWRITEBYTECODE "$H/bin/python3" -c "import click, pytest" >/dev/null 2>&1
+check "host mode: after importing modules (bytecode writing allowed by the host), verify still finds it pristine" \
+	"'$PINFOLD' --now $NOW verify '$H' >/dev/null 2>&1"
+check "host mode: no __pycache__ directory appeared in the environment" "! find '$H' -name __pycache__ | grep -q ."
 
 # --- audit: the default lock is clean against the shipped advisories; --json is valid JSON
 expect 0 "clean" "audit of lockfiles/$IMG.lock: clean" -- pf audit "$LOCK"

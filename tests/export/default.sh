@@ -5,7 +5,7 @@
 # and used under bubblewrap, and its SBOMs valid against the official schemas with every locked
 # package. Needs the artifacts (catalog/fetch-artifacts: npm pack, apt-get download, cached under
 # $BUILDDIR); without them the test is skipped, saying so.
-NOW=${NOW:-2026-11-23T00:00:00Z}	# the default catalog was signed 2026-11-22, expires 2027-11-22
+NOW=${NOW:-2026-11-30T00:00:00Z}	# the default catalog was signed 2026-11-29, expires 2027-11-29
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/export/common.sh"
 unset PYTHONDONTWRITEBYTECODE
@@ -34,13 +34,13 @@ expect 0 "" "the unpacked tree verifies against the environment's manifest" -- p
 mkdir env && tar --zstd -xf env.tar.zst -C env
 check "... same manifest as the environment" "cmp -s bundle/rootfs/.pinfold/manifest env/.pinfold/manifest"
 if command -v bwrap >/dev/null 2>&1; then
-	# host-mode: the host provides python3 (target.host), the image tree provides everything locked
-	expect 0 "" "under bwrap, python3 -c 'import requests' runs from the unpacked tree" -- \
-		bwrap --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 \
-			--ro-bind /etc /etc --ro-bind "$T/bundle/rootfs" /env --proc /proc --dev /dev --tmpfs /tmp \
-			--unshare-all --clearenv --setenv PATH /usr/bin \
-			/bin/sh -c '. /env/bin/activate && python3 -c "import requests, yaml, jinja2; print(requests.__file__)"'
-	check "... the requests module of the image, not the host's" "grep -q '^/env/' '$T/.stdout'"
+	# self-contained (docs/environment.md): the unpacked image tree is the whole root filesystem
+	expect 0 "" "under bwrap, python3 -c 'import requests' runs from the unpacked tree as /" -- \
+		bwrap --ro-bind "$T/bundle/rootfs" / --proc /proc --dev /dev --tmpfs /tmp \
+			--unshare-all --clearenv --setenv PATH /usr/local/bin:/usr/bin:/bin \
+			/bin/sh -c 'python3 -c "import requests, yaml, jinja2, sys; print(requests.__file__, sys.executable)"'
+	check "... the image's own python3 and requests, nothing of the host" \
+		"grep -qx '/usr/lib/python3/dist-packages/requests/__init__.py /usr/bin/python3' '$T/.stdout'"
 else
 	skip "bwrap is not installed"
 fi

@@ -52,10 +52,11 @@ static char *write_tar(const char *name, const struct ent *v)
 	return path;
 }
 
-/* Read every entry; the return code and the error text. */
-static int read_all(const char *path, int strip, uint64_t cap, struct pf_err *e, int *nent)
+/* Read every entry (reader flags beyond tar+gzip: flags); the return code and the error text. */
+static int read_flags(const char *path, unsigned flags, int strip, uint64_t cap, struct pf_err *e, int *nent)
 {
-	struct install_reader_opts o = { "t.tar.gz", INSTALL_FMT_TAR | INSTALL_FILTER_GZIP, strip, 0, NULL, cap, -1 };
+	struct install_reader_opts o = { "t.tar.gz", INSTALL_FMT_TAR | INSTALL_FILTER_GZIP | flags, strip, 0, NULL,
+					 cap, -1 };
 	struct install_reader *r = NULL;
 	struct install_entry ent;
 	uint64_t unpacked = 0;
@@ -75,6 +76,25 @@ static int read_all(const char *path, int strip, uint64_t cap, struct pf_err *e,
 	}
 	install_reader_close(r);
 	return rc;
+}
+
+static int read_all(const char *path, int strip, uint64_t cap, struct pf_err *e, int *nent)
+{
+	return read_flags(path, 0, strip, cap, e, nent);
+}
+
+/* With INSTALL_CASE_DIRS (debs): want NULL when v must be accepted, else the refusal text. */
+static void case_dirs(const char *what, const struct ent *v, const char *want)
+{
+	struct pf_err e;
+	char *p = write_tar("t.tar.gz", v);
+	int n, rc = read_flags(p, INSTALL_CASE_DIRS, 0, 0, &e, &n);
+
+	if (want)
+		ok(rc == -PF_EUNSAFE && strstr(e.msg, want), "case dirs: %s: %s", what, e.msg);
+	else
+		ok(rc == 0, "case dirs: %s: accepted (%s)", what, rc ? e.msg : "ok");
+	free(p);
 }
 
 static void refused(const char *what, const struct ent *v, const char *want)
@@ -111,6 +131,27 @@ int main(void)
 		"duplicate entry");
 	refused("case", (struct ent[]){ { "A/x", AE_IFREG, "1", 0 }, { "a/y", AE_IFREG, "2", 0 }, { 0 } },
 		"collides case-insensitively with 'A'");
+	/* Debian's libperl5.36 ships Sys/ and sys/: directories may differ in case, nothing else may. */
+	case_dirs("Sys/ and sys/ with other files", (struct ent[]){ { "p/Sys/", AE_IFDIR, NULL, 0755 },
+		{ "p/Sys/Hostname.pm", AE_IFREG, "1", 0 }, { "p/sys/", AE_IFDIR, NULL, 0755 },
+		{ "p/sys/ioctl.ph", AE_IFREG, "2", 0 }, { 0 } }, NULL);
+	case_dirs("implicit A/ and a/", (struct ent[]){ { "A/x", AE_IFREG, "1", 0 }, { "a/y", AE_IFREG, "2", 0 },
+		{ 0 } }, NULL);
+	case_dirs("the same file in both", (struct ent[]){ { "A/x", AE_IFREG, "1", 0 }, { "a/X", AE_IFREG, "2", 0 },
+		{ 0 } }, "collides case-insensitively with 'A/x'");
+	case_dirs("files", (struct ent[]){ { "Readme", AE_IFREG, "1", 0 }, { "README", AE_IFREG, "2", 0 }, { 0 } },
+		"collides case-insensitively with 'Readme'");
+	case_dirs("a symlink over a dir", (struct ent[]){ { "d/", AE_IFDIR, NULL, 0755 }, { "D", AE_IFLNK, "x", 0 },
+		{ 0 } }, "collides case-insensitively with 'd'");
+	case_dirs("a dir over a symlink", (struct ent[]){ { "D", AE_IFLNK, "x", 0 }, { "d/", AE_IFDIR, NULL, 0755 },
+		{ 0 } }, "collides case-insensitively with 'D'");
+	case_dirs("written through a symlink of another case", (struct ent[]){ { "L", AE_IFLNK, "x", 0 },
+		{ "l/evil", AE_IFREG, "1", 0 }, { 0 } }, "written through symlink 'L'");
+	case_dirs("a file over a dir", (struct ent[]){ { "d/x", AE_IFREG, "1", 0 }, { "D", AE_IFREG, "2", 0 },
+		{ 0 } }, "collides case-insensitively with 'd'");
+	case_dirs("the second spelling twice", (struct ent[]){ { "s/", AE_IFDIR, NULL, 0755 },
+		{ "S/", AE_IFDIR, NULL, 0755 }, { "S/", AE_IFDIR, NULL, 0755 }, { 0 } }, "duplicate entry");
+
 	refused("file over dir", (struct ent[]){ { "d/x", AE_IFREG, "1", 0 }, { "d", AE_IFREG, "2", 0 }, { 0 } },
 		"over a directory");
 	refused("parent is a file", (struct ent[]){ { "f", AE_IFREG, "1", 0 }, { "f/x", AE_IFREG, "2", 0 }, { 0 } },
@@ -141,7 +182,7 @@ int main(void)
 
 	/* The staging index: modes normalised, hardlink copied, conflicts named. */
 	{
-		struct install_opts io = { NULL, "3.11", 0, 0 };
+		struct install_opts io = { NULL, "3.11", 0, 0, 0 };
 		struct install_ctx *x = NULL;
 		char *root = pf_xasprintf("%s/root", dir);
 		int found = 0;
