@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: MIT */
+/* Running bubblewrap: its arguments through a file descriptor, signals passed on, the exit status passed back. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/file.h"
+#include "run/run.h"
+
+int run_find_bwrap(char **out, struct pf_err *e)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *save = NULL;
+
+	*out = NULL;
+	dirs = pf_xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d && !*out; d = strtok_r(NULL, ":", &save)) {
+		char *cand = pf_path_join(d, "bwrap");
+		struct stat st;
+
+		if (*d == '/' && !stat(cand, &st) && S_ISREG(st.st_mode) && !access(cand, X_OK))
+			*out = cand;
+		else
+			free(cand);
+	}
+	free(dirs);
+	if (!*out)
+		return pf_error(e, PF_ENOTFOUND, "bubblewrap is not installed (no 'bwrap' on PATH): install Debian's "
+				"'bubblewrap' package (apt-get install bubblewrap); pinfold never runs a command "
+				"without its sandbox");
+	return 0;
+}
+
+/* bwrap's options as NUL-separated words in a memfd (--args): none of them appear in the process list. */
+static int args_fd(const struct run_plan *p, struct pf_err *e)
+{
+	struct pf_buf b = PF_BUF_INIT;
+	int fd = memfd_create("pinfold-bwrap-args", MFD_CLOEXEC);
+	size_t off = 0;
+
+	if (fd < 0)
+		return pf_error(e, PF_EIO, "memfd_create: %s", strerror(errno));
+	for (size_t i = 0; i < p->nargs; i++) {
+		pf_buf_add(&b, p->args[i].opt, strlen(p->args[i].opt) + 1);
+		if (p->args[i].a)
+			pf_buf_add(&b, p->args[i].a, strlen(p->args[i].a) + 1);
+		if (p->args[i].b)
+			pf_buf_add(&b, p->args[i].b, strlen(p->args[i].b) + 1);
+	}
+	pf_buf_addf(&b, "--seccomp%c%d%c--json-status-fd%c%d%c", 0, RUN_FD_SECCOMP, 0, 0, RUN_FD_STATUS, 0);
+	while (off < b.len) {
+		ssize_t w = write(fd, b.p + off, b.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int err = errno;
+
+			close(fd);
+			pf_buf_release(&b);
+			return pf_error(e, PF_EIO, "bwrap arguments: %s", strerror(err));
+		}
+		off += (size_t)w;
+	}
+	pf_buf_release(&b);
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return pf_error(e, PF_EIO, "bwrap arguments: %s", strerror(errno));
+	}
+	return fd;
+}
+
+/* In the child: fds[i] becomes fd want[i] (without close-on-exec); everything else above stderr is closed. */
+static int place_fds(const int *fds, const int *want, int n)
+{
+	int hi[3];
+
+	for (int i = 0; i < n; i++) {
+		hi[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 16);
+		if (hi[i] < 0)
+			return -1;
+	}
+	for (int i = 0; i < n; i++)
+		if (dup2(hi[i], want[i]) < 0)
+			return -1;
+	return close_range((unsigned)want[n - 1] + 1, ~0U, 0);
+}
+
+static void child(const struct run_plan *p, const char *bwrap, const int *fds, const sigset_t *oldmask)
+{
+	static const int want[3] = { RUN_FD_ARGS, RUN_FD_SECCOMP, RUN_FD_STATUS };
+	char fdarg[16], *envp[] = { NULL };
+	const char **argv = pf_xcalloc(p->cmd.n + 5, sizeof *argv);
+	size_t n = 0;
+
+	/* A process group of its own: a terminal's ^C reaches pinfold, which passes it on (or the shell's job). */
+	setpgid(0, 0);
+	if (p->terminal) {
+		signal(SIGTTOU, SIG_IGN);
+		tcsetpgrp(STDIN_FILENO, getpid());
+		signal(SIGTTOU, SIG_DFL);
+	}
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	if (place_fds(fds, want, 3)) {
+		dprintf(STDERR_FILENO, "pinfold: error: cannot pass file descriptors to bwrap: %s\n", strerror(errno));
+		_exit(126);
+	}
+	snprintf(fdarg, sizeof fdarg, "%d", RUN_FD_ARGS);
+	argv[n++] = "bwrap";
+	argv[n++] = "--args";
+	argv[n++] = fdarg;
+	argv[n++] = "--";
+	for (size_t i = 0; i < p->cmd.n; i++)
+		argv[n++] = p->cmd.v[i];
+	argv[n] = NULL;
+	/* An empty environment: nothing of pinfold's reaches bwrap's /proc/PID/environ (pid 1 inside). */
+	execve(bwrap, (char *const *)argv, envp);
+	dprintf(STDERR_FILENO, "pinfold: error: '%s': cannot execute: %s\n", bwrap, strerror(errno));
+	_exit(126);
+}
+
+/* What bwrap reported on --json-status-fd: { "child-pid": N ... } then { "exit-code": N }. */
+struct status {
+	char buf[4096];
+	size_t len;
+	pid_t init;		/* the sandbox's pid 1, as the host sees it; 0 until known */
+	int exit_code;		/* -1 until known */
+};
+
+static long field(const char *buf, const char *name)
+{
+	const char *s = strstr(buf, name);
+	char *end;
+	long v;
+
+	if (!s)
+		return -1;
+	s += strlen(name);
+	while (*s == ' ' || *s == ':')
+		s++;
+	v = strtol(s, &end, 10);
+	return end == s ? -1 : v;
+}
+
+static void read_status(int fd, struct status *st)
+{
+	ssize_t n;
+
+	while (st->len < sizeof st->buf - 1 &&
+	       (n = read(fd, st->buf + st->len, sizeof st->buf - 1 - st->len)) > 0) {
+		st->len += (size_t)n;
+		st->buf[st->len] = '\0';
+	}
+	if (!st->init) {
+		long v = field(st->buf, "\"child-pid\"");
+
+		if (v > 0)
+			st->init = (pid_t)v;
+	}
+	if (st->exit_code < 0) {
+		long v = field(st->buf, "\"exit-code\"");
+
+		if (v >= 0 && v <= 255)
+			st->exit_code = (int)v;
+	}
+}
+
+/* The parent pid of pid (from /proc/PID/stat), or -1. */
+static pid_t ppid_of(pid_t pid)
+{
+	char path[64], buf[512], *close_paren;
+	int fd, ppid = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	close_paren = strrchr(buf, ')');
+	if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+/*
+ * Send sig to every process in the sandbox's pid namespace (found through
+ * /proc/PID/ns/pid), not only to one process group: a shell's jobs and
+ * daemonised children are reached too. Returns -1 when the namespace could
+ * not be identified (the caller then kills the sandbox).
+ */
+static int signal_sandbox(pid_t bwrap, pid_t init, int sig)
+{
+	char path[64];
+	struct stat ns, st;
+	DIR *d;
+	struct dirent *de;
+
+	/* bwrap wrote the pid; a process of the sandbox cannot, but check that it is bwrap's child. */
+	if (init <= 0 || ppid_of(init) != bwrap)
+		return -1;
+	snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)init);
+	if (stat(path, &ns))
+		return -1;
+	d = opendir("/proc");
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == init)
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/ns/pid", pid);
+		if (!stat(path, &st) && st.st_ino == ns.st_ino && st.st_dev == ns.st_dev)
+			kill((pid_t)pid, sig);
+	}
+	closedir(d);
+	return 0;
+}
+
+static void kill_sandbox(pid_t bwrap, pid_t init)
+{
+	/* Ending the namespace's pid 1 ends every process in it; --die-with-parent covers the rest. */
+	if (init > 0 && ppid_of(init) == bwrap)
+		kill(init, SIGKILL);
+	kill(bwrap, SIGKILL);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int read_sysctl(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
+/* bwrap ended before the command started: say why when the cause is a known one, with its fix. */
+static int setup_failed(const char *bwrap, int wstatus, struct pf_err *e)
+{
+	int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+
+	if (read_sysctl("/proc/sys/user/max_user_namespaces") == 0)
+		return pf_error(e, PF_EINTERNAL, "bubblewrap could not create the sandbox: user namespaces are "
+				"disabled here (user.max_user_namespaces=0, as in many containers); enable them with "
+				"'sysctl -w user.max_user_namespaces=15000' (in a container: on the host, or run the "
+				"container with user namespaces allowed); the command was not run");
+	if (geteuid() != 0 && read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
+		return pf_error(e, PF_EINTERNAL, "bubblewrap could not create the sandbox: AppArmor restricts "
+				"unprivileged user namespaces here (kernel.apparmor_restrict_unprivileged_userns=1, "
+				"Ubuntu 23.10 and later); give '%s' an AppArmor profile that allows 'userns' "
+				"(docs/run.md shows one) or set 'sysctl -w "
+				"kernel.apparmor_restrict_unprivileged_userns=0'; the command was not run", bwrap);
+	if (geteuid() != 0 && read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+		return pf_error(e, PF_EINTERNAL, "bubblewrap could not create the sandbox: unprivileged user "
+				"namespaces are off (kernel.unprivileged_userns_clone=0); enable them with 'sysctl -w "
+				"kernel.unprivileged_userns_clone=1'; the command was not run");
+	return pf_error(e, PF_EINTERNAL, "bubblewrap ('%s') could not set up the sandbox (exit %d; its message is "
+			"above; pinfold needs bubblewrap 0.8 or later); the command was not run", bwrap, code);
+}
+
+int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, struct pf_err *e)
+{
+	struct status st = { .len = 0, .init = 0, .exit_code = -1 };
+	int fds[3] = { -1, -1, -1 }, pipefd[2] = { -1, -1 }, sfd = -1, rc, wstatus = 0, signalled = 0;
+	long long deadline = -1;
+	sigset_t mask, oldmask;
+	pid_t pid = -1;
+
+	*status = -1;
+	st.buf[0] = '\0';
+	if (p->home) {
+		rc = pf_mkdir_p(p->home, 0700, e);
+		if (rc)
+			return rc;
+	}
+	rc = run_seccomp_fd(&fds[1], NULL, e);
+	if (rc)
+		return rc;
+	fds[0] = args_fd(p, e);
+	if (fds[0] < 0) {
+		rc = fds[0];
+		goto out;
+	}
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		rc = pf_error(e, PF_EIO, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	fds[2] = pipefd[1];
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		rc = pf_error(e, PF_EIO, "signalfd: %s", strerror(errno));
+		goto out;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		rc = pf_error(e, PF_EIO, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		child(p, bwrap, fds, &oldmask);
+	setpgid(pid, pid);
+	if (p->terminal)
+		tcsetpgrp(STDIN_FILENO, pid);
+	close(pipefd[1]);
+	pipefd[1] = fds[2] = -1;
+	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+	for (;;) {
+		struct pollfd pf[2] = { { sfd, POLLIN, 0 }, { pipefd[0], POLLIN, 0 } };
+		int timeout = deadline < 0 ? -1 : (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 0);
+		struct signalfd_siginfo si;
+		int done = 0;
+
+		if (poll(pf, pipefd[0] >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR) {
+			rc = pf_error(e, PF_EIO, "poll: %s", strerror(errno));
+			kill_sandbox(pid, st.init);
+			break;
+		}
+		if (pipefd[0] >= 0 && pf[1].revents) {
+			read_status(pipefd[0], &st);
+			if (pf[1].revents & (POLLHUP | POLLERR)) {
+				close(pipefd[0]);
+				pipefd[0] = -1;
+			}
+		}
+		while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+			int sig = (int)si.ssi_signo;
+
+			if (sig == SIGCHLD)
+				continue;
+			if (!signalled) {
+				signalled = sig;
+				deadline = now_ms() + RUN_GRACE_MS;
+				if (st.init <= 0 || signal_sandbox(pid, st.init, sig))
+					kill_sandbox(pid, st.init);
+			} else {
+				kill_sandbox(pid, st.init);
+			}
+		}
+		if (deadline >= 0 && now_ms() >= deadline) {
+			kill_sandbox(pid, st.init);
+			deadline = -1;
+		}
+		if (waitpid(pid, &wstatus, WNOHANG) == pid)
+			done = 1;
+		if (done)
+			break;
+	}
+	if (pipefd[0] >= 0)
+		read_status(pipefd[0], &st);
+	if (p->terminal) {
+		/* Take the terminal back (the shell may have been killed while it held it). */
+		struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+
+		sigaction(SIGTTOU, &ign, &old);
+		tcsetpgrp(STDIN_FILENO, getpgrp());
+		sigaction(SIGTTOU, &old, NULL);
+	}
+	if (rc)
+		goto out;
+	if (st.exit_code >= 0)
+		*status = st.exit_code;
+	else if (signalled)
+		*status = 128 + signalled;
+	else
+		rc = setup_failed(bwrap, wstatus, e);
+out:
+	if (sfd >= 0) {
+		close(sfd);
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	}
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	return rc;
+}
