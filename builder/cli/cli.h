@@ -89,5 +89,9 @@ int cmd_unlock(struct cli *c, int argc, char **argv);
 int cmd_bundle(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_sbom(struct cli *c, int argc, char **argv);
+int cmd_run(struct cli *c, int argc, char **argv);
+int cmd_shell(struct cli *c, int argc, char **argv);
+/* run and shell share their options (cmd_run.c); shell is 1 for an interactive shell. */
+int cli_sandbox(struct cli *c, int argc, char **argv, int shell);
 
 #endif
