@@ -236,10 +236,36 @@ static int signal_sandbox(pid_t bwrap, pid_t init, int sig)
 
 static void kill_sandbox(pid_t bwrap, pid_t init)
 {
-	/* Ending the namespace's pid 1 ends every process in it; --die-with-parent covers the rest. */
+	/*
+	 * Ending the namespace's pid 1 ends every process in it, and bwrap then
+	 * reports that as the exit status; before there is a pid 1, bwrap
+	 * itself goes (--die-with-parent takes whatever it started).
+	 */
 	if (init > 0 && ppid_of(init) == bwrap)
 		kill(init, SIGKILL);
-	kill(bwrap, SIGKILL);
+	else
+		kill(bwrap, SIGKILL);
+}
+
+/*
+ * After a signal: CALM -> GRACE (passed on, RUN_GRACE_MS to finish) ->
+ * KILLED (pid 1 killed; bwrap gets KILL_WAIT_MS to report, then is killed).
+ */
+enum stage { CALM, GRACE, KILLED };
+#define KILL_WAIT_MS 2000
+
+static long long now_ms(void);
+
+static void escalate(pid_t bwrap, const struct status *st, enum stage *stage, long long *deadline)
+{
+	if (*stage != KILLED) {
+		kill_sandbox(bwrap, st->init);
+		*stage = KILLED;
+		*deadline = now_ms() + KILL_WAIT_MS;
+	} else {
+		kill(bwrap, SIGKILL);
+		*deadline = -1;
+	}
 }
 
 static long long now_ms(void)
@@ -295,6 +321,7 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, stru
 	struct status st = { .len = 0, .init = 0, .exit_code = -1 };
 	int fds[3] = { -1, -1, -1 }, pipefd[2] = { -1, -1 }, sfd = -1, rc, wstatus = 0, signalled = 0;
 	long long deadline = -1;
+	enum stage stage = CALM;
 	sigset_t mask, oldmask;
 	pid_t pid = -1;
 
@@ -352,7 +379,8 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, stru
 
 		if (poll(pf, pipefd[0] >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR) {
 			rc = pf_error(e, PF_EIO, "poll: %s", strerror(errno));
-			kill_sandbox(pid, st.init);
+			kill(pid, SIGKILL);
+			waitpid(pid, &wstatus, 0);
 			break;
 		}
 		if (pipefd[0] >= 0 && pf[1].revents) {
@@ -367,19 +395,18 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, stru
 
 			if (sig == SIGCHLD)
 				continue;
-			if (!signalled) {
+			if (stage == CALM) {
 				signalled = sig;
+				stage = GRACE;
 				deadline = now_ms() + RUN_GRACE_MS;
-				if (st.init <= 0 || signal_sandbox(pid, st.init, sig))
-					kill_sandbox(pid, st.init);
-			} else {
-				kill_sandbox(pid, st.init);
+				if (st.init > 0 && !signal_sandbox(pid, st.init, sig))
+					continue;
 			}
+			if (stage != KILLED)
+				escalate(pid, &st, &stage, &deadline);
 		}
-		if (deadline >= 0 && now_ms() >= deadline) {
-			kill_sandbox(pid, st.init);
-			deadline = -1;
-		}
+		if (deadline >= 0 && now_ms() >= deadline)
+			escalate(pid, &st, &stage, &deadline);
 		if (waitpid(pid, &wstatus, WNOHANG) == pid)
 			done = 1;
 		if (done)
