@@ -63,7 +63,7 @@ print("searched %d files" % n)
 for h in hits: print("FOUND", h)
 sys.exit(1 if hits else 0)
 PY
-expect 0 "searched" "a search of every file and process inside finds no canary" -- inside python3 /project/search.py "$(echo "$C" | rev)"
+expect 0 "searched" "a search of every file and process inside finds no canary" -- inside python3 /project/search.py "$(python3 -c 'import sys; print(sys.argv[1][::-1])' "$C")"
 check "the search read the environment's files" '[ "$(sed -n "s/^searched \([0-9]*\) files$/\1/p" "$T/.stdout")" -gt 1000 ]'
 
 # Network: none by default; the host's network with --net.

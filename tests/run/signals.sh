@@ -21,7 +21,18 @@ start() {
 	_i=0
 	while ! grep -q started "$_out" 2>/dev/null && [ $_i -lt 400 ]; do sleep 0.05; _i=$((_i + 1)); done
 }
-left() { pgrep -f "sleep $1.$M" >/dev/null; }	# a process of this test still running?
+left() {	# left TAG: is a "sleep TAG.M" of this test still running? (no procps needed)
+	python3 -c '
+import glob, sys
+want = b"sleep\0" + sys.argv[1].encode() + b"\0"
+for f in glob.glob("/proc/[0-9]*/cmdline"):
+    try:
+        if open(f, "rb").read() == want:
+            sys.exit(0)
+    except OSError:
+        pass
+sys.exit(1)' "$1.$M"
+}
 gone() {	# gone TAG: within 2 s no "sleep TAG.M" is left
 	_i=0
 	while left "$1" && [ $_i -lt 40 ]; do sleep 0.05; _i=$((_i + 1)); done
