@@ -11,6 +11,8 @@ libpcre2-8-0 grep sed util-linux python3.11 python3.11-minimal libpython3.11-min
 python3-minimal libexpat1 zlib1g libbz2-1.0 libcrypt1 libdb5.3 libffi8 libgdbm6 liblzma5 libncursesw6
 libnsl2 libtirpc3 libtirpc-common libgssapi-krb5-2 libk5crypto3 libkeyutils1 libkrb5-3 libkrb5support0
 libcom-err2 libreadline8 readline-common libsqlite3-0 libssl3 libuuid1 media-types"
+# A smaller one (sh and coreutils) for the tests that unpack many tarballs.
+RUN_DEBS_MINI="libc6 libgcc-s1 gcc-12-base dash coreutils libacl1 libattr1 libgmp10 libselinux1 libpcre2-8-0"
 RUN_CACHE="$BUILDDIR/test-cache/run"
 
 # _run_fetch PKG DEST: the package's files into DEST
@@ -34,11 +36,11 @@ _run_fetch() {
 	rm -f "$2.list"
 }
 
-# _run_assemble DIR: the root filesystem in DIR/root
+# _run_assemble DIR DEBS: the root filesystem in DIR/root
 _run_assemble() {
 	_r=$1/root
 	mkdir -p "$_r" "$RUN_CACHE/debs"
-	for _p in $RUN_DEBS; do
+	for _p in $2; do
 		_run_fetch "$_p" "$_r"
 	done
 	# Debian's merged /usr, as docs/environment.md lays it out.
@@ -53,7 +55,7 @@ _run_assemble() {
 		[ -e "$_r/$_dir" ] || ln -s "usr/$_dir" "$_r/$_dir"
 	done
 	chmod -R u-s,g-s,go-w "$_r"
-	[ -e "$_r/usr/bin/python3" ] || ln -s python3.11 "$_r/usr/bin/python3"
+	[ -e "$_r/usr/bin/python3.11" ] && [ ! -e "$_r/usr/bin/python3" ] && ln -s python3.11 "$_r/usr/bin/python3"
 	[ -e "$_r/usr/bin/sh" ] || ln -s dash "$_r/usr/bin/sh"
 	mkdir -p "$_r/proc" "$_r/dev" "$_r/tmp" "$_r/run" "$_r/home" "$_r/project" "$_r/var/tmp" \
 		"$_r/usr/local/bin" "$_r/usr/local/lib/python3.11/dist-packages" "$_r/.pinfold"
@@ -73,10 +75,12 @@ _run_assemble() {
 	} >"$_r/.pinfold/lock"
 }
 
-# run_base: BASE_ROOT (an unpacked environment; copy it before changing it) and BASE_TAR (its
-# tarball, with BASE_TAR.sha256), made once per build directory (and once at a time).
+# run_base [mini]: BASE_ROOT (an unpacked environment; copy it before changing it) and BASE_TAR
+# (its tarball, with BASE_TAR.sha256), made once per build directory (and once at a time).
 run_base() {
-	_key=$(printf '%s v1\n' "$RUN_DEBS" | sha256sum | cut -c1-12)
+	_debs=$RUN_DEBS
+	[ "${1-}" = mini ] && _debs=$RUN_DEBS_MINI
+	_key=$(printf '%s v1\n' "$_debs" | sha256sum | cut -c1-12)
 	BASE_ROOT=$RUN_CACHE/base-$_key/root BASE_TAR=$RUN_CACHE/base-$_key/env.tar.zst
 	mkdir -p "$RUN_CACHE"
 	(
@@ -84,7 +88,7 @@ run_base() {
 		if [ ! -s "$BASE_TAR" ]; then
 			_b=$RUN_CACHE/.base-$$
 			rm -rf "$_b" "$RUN_CACHE/base-$_key"
-			_run_assemble "$_b" && "$RUN_MKENV" "$_b/root" "$_b/env.tar.zst" &&
+			_run_assemble "$_b" "$_debs" && "$RUN_MKENV" "$_b/root" "$_b/env.tar.zst" &&
 				mv "$_b" "$RUN_CACHE/base-$_key"
 		fi
 	) 9>"$RUN_CACHE/lock"
