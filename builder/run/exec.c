@@ -18,6 +18,9 @@
 #include "core/file.h"
 #include "run/run.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 int run_find_bwrap(char **out, struct pf_err *e)
 {
 	const char *path = getenv("PATH");
@@ -97,12 +100,26 @@ static int place_fds(const int *fds, const int *want, int n)
 	return close_range((unsigned)want[n - 1] + 1, ~0U, 0);
 }
 
-static void child(const struct run_plan *p, const char *bwrap, const int *fds, const sigset_t *oldmask)
+/* bwrap's own argv: its options come through RUN_FD_ARGS, the command stays visible. Caller frees. */
+static char **bwrap_argv(const struct run_plan *p)
+{
+	char **argv = pf_xcalloc(p->cmd.n + 5, sizeof *argv);
+	size_t n = 0;
+
+	argv[n++] = (char *)"bwrap";
+	argv[n++] = (char *)"--args";
+	argv[n++] = (char *)STR(RUN_FD_ARGS);
+	argv[n++] = (char *)"--";
+	for (size_t i = 0; i < p->cmd.n; i++)
+		argv[n++] = p->cmd.v[i];
+	return argv;
+}
+
+/* After fork: nothing here allocates (another thread could hold a lock). */
+static void child(const struct run_plan *p, const char *bwrap, char **argv, const int *fds, const sigset_t *oldmask)
 {
 	static const int want[3] = { RUN_FD_ARGS, RUN_FD_SECCOMP, RUN_FD_STATUS };
-	char fdarg[16], *envp[] = { NULL };
-	const char **argv = pf_xcalloc(p->cmd.n + 5, sizeof *argv);
-	size_t n = 0;
+	char *envp[] = { NULL };
 
 	/* A process group of its own: a terminal's ^C reaches pinfold, which passes it on (or the shell's job). */
 	setpgid(0, 0);
@@ -116,16 +133,8 @@ static void child(const struct run_plan *p, const char *bwrap, const int *fds, c
 		dprintf(STDERR_FILENO, "pinfold: error: cannot pass file descriptors to bwrap: %s\n", strerror(errno));
 		_exit(126);
 	}
-	snprintf(fdarg, sizeof fdarg, "%d", RUN_FD_ARGS);
-	argv[n++] = "bwrap";
-	argv[n++] = "--args";
-	argv[n++] = fdarg;
-	argv[n++] = "--";
-	for (size_t i = 0; i < p->cmd.n; i++)
-		argv[n++] = p->cmd.v[i];
-	argv[n] = NULL;
 	/* An empty environment: nothing of pinfold's reaches bwrap's /proc/PID/environ (pid 1 inside). */
-	execve(bwrap, (char *const *)argv, envp);
+	execve(bwrap, argv, envp);
 	dprintf(STDERR_FILENO, "pinfold: error: '%s': cannot execute: %s\n", bwrap, strerror(errno));
 	_exit(126);
 }
@@ -323,6 +332,7 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, stru
 	long long deadline = -1;
 	enum stage stage = CALM;
 	sigset_t mask, oldmask;
+	char **argv = NULL;
 	pid_t pid = -1;
 
 	*status = -1;
@@ -357,6 +367,7 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, stru
 		rc = pf_error(e, PF_EIO, "signalfd: %s", strerror(errno));
 		goto out;
 	}
+	argv = bwrap_argv(p);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -364,7 +375,7 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, stru
 		goto out;
 	}
 	if (pid == 0)
-		child(p, bwrap, fds, &oldmask);
+		child(p, bwrap, argv, fds, &oldmask);
 	setpgid(pid, pid);
 	if (p->terminal)
 		tcsetpgrp(STDIN_FILENO, pid);
@@ -442,5 +453,6 @@ out:
 		close(pipefd[0]);
 	if (pipefd[1] >= 0)
 		close(pipefd[1]);
+	free(argv);
 	return rc;
 }

@@ -301,6 +301,9 @@ static int binds(struct run_plan *p, const struct run_opts *o, const struct run_
 					      "has no '%s' to mount on", flag, o->binds[i].path, top, path);
 			free(t);
 		}
+		if (!rc && o->binds[i].rw && (under(path, env->root) || under(env->root, path)))
+			rc = pf_error(e, PF_EUSAGE, "--rw '%s': it holds or is inside the environment, which stays "
+				      "read-only", o->binds[i].path);
 		if (!rc)
 			add(p, o->binds[i].rw ? "--bind" : "--ro-bind", path, path);
 		free(top);
@@ -319,6 +322,9 @@ int run_plan_build(struct run_plan *p, const struct run_opts *o, const struct ru
 
 	memset(p, 0, sizeof *p);
 	rc = project(p, o, e);
+	if (!rc && under(p->project, env->root))
+		rc = pf_error(e, PF_EPOLICY, "project '%s': it is inside the environment '%s' (it would make the "
+			      "environment writable)", p->project, env->root);
 	if (rc)
 		goto out;
 	if (!o->ephemeral) {
@@ -326,7 +332,8 @@ int run_plan_build(struct run_plan *p, const struct run_opts *o, const struct ru
 		p->home = pf_xasprintf("%s/homes/%.40s-%.16s", o->state_dir, pf_basename(p->project), hex);
 	}
 	bash = stat_inside(env->root, "bin/bash", &st) == 0 && S_ISREG(st.st_mode);
-	p->terminal = o->shell && isatty(STDIN_FILENO);
+	/* Only a shell in the terminal's foreground takes the terminal (not one started with '&'). */
+	p->terminal = o->shell && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 	/* A shell on a terminal keeps the session so job control works; TIOCSTI is blocked by seccomp. */
 	p->new_session = !p->terminal;
 

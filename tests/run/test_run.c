@@ -233,6 +233,31 @@ int main(void)
 		o.state_dir = state;
 		free(inner);
 	}
+	o.project = usr;
+	rc = run_plan_build(&p, &o, &env, &e);
+	ok(rc == -PF_EPOLICY && strstr(e.msg, "inside the environment"), "a project inside the environment: %s", e.msg);
+	pf_err_clear(&e);
+	{
+		struct run_bind b[1] = { { dir, 1 } };
+
+		o.project = proj;
+		o.binds = b;
+		o.nbinds = 1;
+		rc = run_plan_build(&p, &o, &env, &e);
+		ok(rc == -PF_EUSAGE && strstr(e.msg, "stays read-only"), "--rw of a directory holding the environment: %s",
+		   e.msg);
+		pf_err_clear(&e);
+		b[0].path = usr;
+		rc = run_plan_build(&p, &o, &env, &e);
+		ok(rc == -PF_EUSAGE, "--rw of a directory inside the environment: %s", e.msg);
+		pf_err_clear(&e);
+		b[0].rw = 0;
+		rc = run_plan_build(&p, &o, &env, &e);
+		ok(!rc, "--ro of a directory inside the environment is fine");
+		run_plan_release(&p);
+		o.binds = NULL;
+		o.nbinds = 0;
+	}
 	o.project = "/nonexistent/project";
 	rc = run_plan_build(&p, &o, &env, &e);
 	ok(rc == -PF_ENOTFOUND, "a missing project: %s", e.msg);
