@@ -11,14 +11,10 @@
 
 #define MAX_REDIRS 5L
 
-static void global_init(void)
+/* libcurl is opened (and curl_global_init run) on first use: curl_load.c. */
+static int global_init(struct pf_err *e)
 {
-	static int done;
-
-	if (!done) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		done = 1;
-	}
+	return fetch_curl_load(e);
 }
 
 static long long now_ms(void)
@@ -206,7 +202,8 @@ void fetch_from_http(struct fetch_run *r, const char *base)
 	CURLM *m;
 	CURL *tmp;
 
-	global_init();
+	if (global_init(r->e))
+		return;
 	m = curl_multi_init();
 	tmp = curl_easy_init();
 	if (!m || !tmp)
@@ -312,7 +309,9 @@ static int small_http(const char *base, const char *name, size_t max, struct pf_
 	long code, ct, lst, lsl;
 	int rc = 0;
 
-	global_init();
+	rc = global_init(e);
+	if (rc)
+		return rc;
 	s.h = curl_easy_init();
 	if (!s.h)
 		pf_xmalloc((size_t)-1);
