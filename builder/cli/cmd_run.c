@@ -107,7 +107,7 @@ int cli_sandbox(struct cli *c, int argc, char **argv, int shell)
 	o.argv = shell ? NULL : argv + optind;
 	o.argc = shell ? 0 : argc - optind;
 	cache = fetch_default_cache_dir();
-	rc = run_env_open(&env, envpath, cache, &c->err);
+	rc = run_env_open(&env, envpath, cache, dry ? 0 : RUN_ENV_DEFER_CHECK, &c->err);
 	if (rc) {
 		rc = cli_fail(c, rc);
 		goto out;
@@ -160,7 +160,7 @@ int cli_sandbox(struct cli *c, int argc, char **argv, int shell)
 	}
 	rc = run_find_bwrap(&bwrap, &c->err);
 	if (!rc)
-		rc = run_plan_exec(&plan, bwrap, &status, &c->err);
+		rc = run_env_exec(&env, &plan, bwrap, &status, &c->err);
 	rc = rc ? cli_fail(c, rc) : status;
 out:
 	run_plan_release(&plan);

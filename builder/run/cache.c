@@ -183,8 +183,8 @@ out:
 	return rc;
 }
 
-int run_cache_get(const char *path, const char *cache_dir, char **rootp, char sha[PF_SHA256_HEX], int *unpacked,
-		  struct pf_err *e)
+int run_cache_get(const char *path, const char *cache_dir, int defer, char **rootp, char **sealp,
+		  char sha[PF_SHA256_HEX], int *unpacked, struct pf_err *e)
 {
 	struct stat st, again;
 	char *envs = pf_path_join(cache_dir, "envs"), *record = NULL, *dir = NULL, *root = NULL, *seal = NULL;
@@ -193,6 +193,7 @@ int run_cache_get(const char *path, const char *cache_dir, char **rootp, char sh
 	int fd, rc, hashed = 0;
 
 	*rootp = NULL;
+	*sealp = NULL;
 	*unpacked = 0;
 	sha[0] = '\0';
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -223,6 +224,11 @@ int run_cache_get(const char *path, const char *cache_dir, char **rootp, char sh
 	root = pf_path_join(dir, "root");
 	seal = pf_path_join(dir, "seal");
 	if (pf_is_dir(dir)) {
+		if (defer) {
+			*sealp = seal;	/* the caller checks it before anything runs */
+			seal = NULL;
+			goto found;
+		}
 		if (!run_seal_check(root, seal, &why))
 			goto found;
 		pf_warn(e, "the cached copy of '%s' was modified since it was unpacked (%s): unpacking it again",
@@ -260,4 +266,14 @@ out:
 	free(statdir);
 	free(line);
 	return rc;
+}
+
+void run_cache_discard(const char *cache_dir, const char *sha)
+{
+	char *envs = pf_path_join(cache_dir, "envs"), *dir = pf_path_join(envs, sha);
+
+	if (pf_is_sha256_hex(sha) && pf_is_dir(dir))
+		discard(envs, dir);
+	free(envs);
+	free(dir);
 }

@@ -58,7 +58,7 @@ out:
 	return rc;
 }
 
-int run_env_open(struct run_env *env, const char *path, const char *cache_dir, struct pf_err *e)
+int run_env_open(struct run_env *env, const char *path, const char *cache_dir, unsigned flags, struct pf_err *e)
 {
 	struct stat st;
 	int rc;
@@ -75,9 +75,20 @@ int run_env_open(struct run_env *env, const char *path, const char *cache_dir, s
 			goto out;
 		}
 	} else if (S_ISREG(st.st_mode)) {
-		rc = run_cache_get(path, cache_dir, &env->root, env->sha256, &env->unpacked, e);
+		char *root = NULL;
+
+		env->tarball = pf_xstrdup(path);
+		env->cache_dir = pf_xstrdup(cache_dir);
+		rc = run_cache_get(path, cache_dir, !!(flags & RUN_ENV_DEFER_CHECK), &root, &env->seal, env->sha256,
+				   &env->unpacked, e);
 		if (rc)
 			goto out;
+		env->root = realpath(root, NULL);
+		free(root);
+		if (!env->root) {
+			rc = pf_error(e, PF_EIO, "'%s': %s", path, strerror(errno));
+			goto out;
+		}
 	} else {
 		return pf_error(e, PF_EFORMAT, "'%s': not an environment directory or tarball", path);
 	}
@@ -92,5 +103,51 @@ void run_env_release(struct run_env *env)
 {
 	free(env->root);
 	free(env->name);
+	free(env->tarball);
+	free(env->cache_dir);
+	free(env->seal);
 	memset(env, 0, sizeof *env);
+}
+
+int run_env_check(const struct run_env *env, struct pf_err *e)
+{
+	return env->seal ? run_seal_check(env->root, env->seal, e) : 0;
+}
+
+int run_env_repair(struct run_env *env, const char *why, struct pf_err *e)
+{
+	char *root = NULL;
+	int rc;
+
+	if (!env->tarball)
+		return 0;
+	pf_warn(e, "the cached copy of '%s' was modified since it was unpacked (%s): unpacking it again",
+		env->tarball, why);
+	run_cache_discard(env->cache_dir, env->sha256);
+	free(env->seal);
+	env->seal = NULL;
+	rc = run_cache_get(env->tarball, env->cache_dir, 0, &root, &env->seal, env->sha256, &env->unpacked, e);
+	free(root);
+	return rc;
+}
+
+static int gate(void *ud, struct pf_err *e)
+{
+	return run_env_check(ud, e);
+}
+
+int run_env_exec(struct run_env *env, const struct run_plan *p, const char *bwrap, int *status, struct pf_err *e)
+{
+	int rc = run_plan_exec(p, bwrap, env->seal ? gate : NULL, env, status, e);
+
+	if (rc == -PF_ECHECK && env->seal) {
+		char *why = pf_xstrdup(e->msg);
+
+		pf_err_clear(e);
+		rc = run_env_repair(env, why, e);
+		free(why);
+		if (!rc)
+			rc = run_plan_exec(p, bwrap, NULL, NULL, status, e);
+	}
+	return rc;
 }

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -325,10 +326,51 @@ static int setup_failed(const char *bwrap, int wstatus, struct pf_err *e)
 			"above; pinfold needs bubblewrap 0.8 or later); the command was not run", bwrap, code);
 }
 
-int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, struct pf_err *e)
+/* The compiled filter (run_seccomp_fd) as bytes, to be written into bwrap's --seccomp pipe. */
+static int filter_program(struct pf_buf *out, struct pf_err *e)
+{
+	int fd = -1, rc = run_seccomp_fd(&fd, NULL, e);
+	char buf[4096];
+	ssize_t n;
+
+	if (rc)
+		return rc;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		pf_buf_add(out, buf, (size_t)n);
+	close(fd);
+	/* One write of at most PIPE_BUF bytes is atomic: bwrap reads all of the filter or none. */
+	if (n < 0 || !out->len || out->len > PIPE_BUF || out->len % 8)
+		return pf_error(e, PF_EINTERNAL, "seccomp filter: %zu bytes, not a program of at most %d", out->len,
+				PIPE_BUF);
+	return 0;
+}
+
+/* The gate failed: end the sandbox before its command can start (bwrap's child is waiting for the filter). */
+static void stop_before_start(pid_t bwrap, struct status *st, int statusfd)
+{
+	long long until = now_ms() + 5000;
+	int ws;
+
+	/* bwrap reports its child right after creating it; that child has no --die-with-parent yet. */
+	while (!st->init && now_ms() < until && waitpid(bwrap, &ws, WNOHANG) == 0) {
+		struct pollfd pf = { statusfd, POLLIN, 0 };
+
+		if (poll(&pf, 1, 100) > 0)
+			read_status(statusfd, st);
+	}
+	if (st->init > 0 && ppid_of(st->init) == bwrap)
+		kill(st->init, SIGKILL);
+	kill(bwrap, SIGKILL);
+	waitpid(bwrap, &ws, 0);
+}
+
+int run_plan_exec(const struct run_plan *p, const char *bwrap, run_gate_fn *gate, void *ud, int *status,
+		  struct pf_err *e)
 {
 	struct status st = { .len = 0, .init = 0, .exit_code = -1 };
-	int fds[3] = { -1, -1, -1 }, pipefd[2] = { -1, -1 }, sfd = -1, rc, wstatus = 0, signalled = 0;
+	struct pf_buf prog = PF_BUF_INIT;
+	int fds[3] = { -1, -1, -1 }, pipefd[2] = { -1, -1 }, sc[2] = { -1, -1 }, sfd = -1, rc, wstatus = 0;
+	int signalled = 0, masked = 0;
 	long long deadline = -1;
 	enum stage stage = CALM;
 	sigset_t mask, oldmask;
@@ -342,18 +384,19 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, stru
 		if (rc)
 			return rc;
 	}
-	rc = run_seccomp_fd(&fds[1], NULL, e);
+	rc = filter_program(&prog, e);
 	if (rc)
-		return rc;
+		goto out;
 	fds[0] = args_fd(p, e);
 	if (fds[0] < 0) {
 		rc = fds[0];
 		goto out;
 	}
-	if (pipe2(pipefd, O_CLOEXEC)) {
+	if (pipe2(pipefd, O_CLOEXEC) || pipe2(sc, O_CLOEXEC)) {
 		rc = pf_error(e, PF_EIO, "pipe: %s", strerror(errno));
 		goto out;
 	}
+	fds[1] = sc[0];
 	fds[2] = pipefd[1];
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -362,6 +405,7 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, stru
 	sigaddset(&mask, SIGQUIT);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	masked = 1;
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
 		rc = pf_error(e, PF_EIO, "signalfd: %s", strerror(errno));
@@ -380,13 +424,36 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, stru
 	if (p->terminal)
 		tcsetpgrp(STDIN_FILENO, pid);
 	close(pipefd[1]);
-	pipefd[1] = fds[2] = -1;
+	close(sc[0]);
+	pipefd[1] = sc[0] = fds[1] = fds[2] = -1;
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+	/* While bwrap builds the sandbox: the gate, then the filter, without which bwrap starts nothing. */
+	if (gate && (rc = gate(ud, e)) < 0) {
+		stop_before_start(pid, &st, pipefd[0]);
+		goto out;
+	}
+	{
+		/* bwrap may be gone already (it failed): EPIPE then, its exit status tells the rest. */
+		struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+		ssize_t w;
+
+		sigaction(SIGPIPE, &ign, &old);
+		w = write(sc[1], prog.p, prog.len);
+		if (w != (ssize_t)prog.len && !(w < 0 && errno == EPIPE))
+			rc = pf_error(e, PF_EIO, "seccomp filter: cannot pass it to bwrap: %s",
+				      w < 0 ? strerror(errno) : "short write");
+		sigaction(SIGPIPE, &old, NULL);
+		if (rc) {
+			stop_before_start(pid, &st, pipefd[0]);
+			goto out;
+		}
+	}
+	close(sc[1]);
+	sc[1] = -1;
 	for (;;) {
 		struct pollfd pf[2] = { { sfd, POLLIN, 0 }, { pipefd[0], POLLIN, 0 } };
 		int timeout = deadline < 0 ? -1 : (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 0);
 		struct signalfd_siginfo si;
-		int done = 0;
 
 		if (poll(pf, pipefd[0] >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR) {
 			rc = pf_error(e, PF_EIO, "poll: %s", strerror(errno));
@@ -419,20 +486,10 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, stru
 		if (deadline >= 0 && now_ms() >= deadline)
 			escalate(pid, &st, &stage, &deadline);
 		if (waitpid(pid, &wstatus, WNOHANG) == pid)
-			done = 1;
-		if (done)
 			break;
 	}
 	if (pipefd[0] >= 0)
 		read_status(pipefd[0], &st);
-	if (p->terminal) {
-		/* Take the terminal back (the shell may have been killed while it held it). */
-		struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-
-		sigaction(SIGTTOU, &ign, &old);
-		tcsetpgrp(STDIN_FILENO, getpgrp());
-		sigaction(SIGTTOU, &old, NULL);
-	}
 	if (rc)
 		goto out;
 	if (st.exit_code >= 0)
@@ -442,17 +499,28 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, stru
 	else
 		rc = setup_failed(bwrap, wstatus, e);
 out:
-	if (sfd >= 0) {
-		close(sfd);
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (pid > 0 && p->terminal) {
+		/* Take the terminal back (the shell may have been killed while it held it). */
+		struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+
+		sigaction(SIGTTOU, &ign, &old);
+		tcsetpgrp(STDIN_FILENO, getpgrp());
+		sigaction(SIGTTOU, &old, NULL);
 	}
-	for (int i = 0; i < 2; i++)
+	if (sfd >= 0)
+		close(sfd);
+	if (masked)
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
+	for (int i = 0; i < 2; i++) {
+		if (pipefd[i] >= 0 && pipefd[i] != fds[2])
+			close(pipefd[i]);
+		if (sc[i] >= 0 && sc[i] != fds[1])
+			close(sc[i]);
+	}
 	free(argv);
+	pf_buf_release(&prog);
 	return rc;
 }

@@ -33,7 +33,12 @@ struct run_env {
 	char *name;			/* the image name from .pinfold/lock, [A-Za-z0-9._+-] only */
 	char sha256[PF_SHA256_HEX];	/* of the tarball; "" for a directory */
 	int unpacked;			/* 1 when this call unpacked the tarball (a first run) */
+	char *tarball, *cache_dir;	/* a tarball's path and the cache (run_env_repair); NULL for a directory */
+	char *seal;			/* RUN_ENV_DEFER_CHECK: the cached tree's seal, still to check; else NULL */
 };
+
+/* run_env_open() flags */
+#define RUN_ENV_DEFER_CHECK 1	/* leave a cached tree's seal to run_env_check() (run_plan_exec's gate) */
 
 /*
  * Open path as an environment. A directory is used as it is (`pinfold verify`
@@ -47,8 +52,18 @@ struct run_env {
  * self-contained (.pinfold/lock target.runtime); a host-mode one is refused
  * with PF_EPOLICY. Tampering is PF_EDIGEST. Release with run_env_release().
  */
-int run_env_open(struct run_env *env, const char *path, const char *cache_dir, struct pf_err *e);
+int run_env_open(struct run_env *env, const char *path, const char *cache_dir, unsigned flags, struct pf_err *e);
 void run_env_release(struct run_env *env);
+/*
+ * With RUN_ENV_DEFER_CHECK, a tree found in the cache is not checked by
+ * run_env_open(): run_env_check() does it (0: as unpacked, or nothing to
+ * check; PF_ECHECK naming the first change), so that it can run while
+ * bubblewrap builds the sandbox; nothing may run in the tree before it
+ * passed. After it failed, run_env_repair() discards the tree and unpacks
+ * the tarball again, verified (a warning says so, with why).
+ */
+int run_env_check(const struct run_env *env, struct pf_err *e);
+int run_env_repair(struct run_env *env, const char *why, struct pf_err *e);
 
 /* --ro PATH / --rw PATH: the host path, mounted at the same absolute path inside. */
 struct run_bind {
@@ -119,16 +134,36 @@ void run_plan_text(const struct run_plan *p, const char *bwrap, struct pf_buf *o
 int run_find_bwrap(char **out, struct pf_err *e);
 
 /*
+ * A check that must pass before the command may start; it runs in pinfold
+ * while bubblewrap builds the sandbox (0: go on; negative: the sandbox is
+ * killed before the command starts and run_plan_exec returns that code).
+ */
+typedef int run_gate_fn(void *ud, struct pf_err *e);
+
+/*
  * Run the plan: bwrap is executed with an empty environment and its
  * options passed through a file descriptor (nothing of them in the host's
- * process list), the seccomp filter as a compiled program. SIGINT, SIGTERM,
+ * process list), the seccomp filter as a compiled program written to bwrap
+ * only once gate (when not NULL) passed: bwrap reads it last, just before
+ * it starts the command, and refuses to start it without one, so the
+ * command cannot start before the gate passed, even if pinfold dies
+ * meanwhile. SIGINT, SIGTERM,
  * SIGHUP and SIGQUIT received meanwhile are passed on to every process in
  * the sandbox; RUN_GRACE_MS after the first (or at a second one) the sandbox
  * is killed. Returns 0 with *status set to the command's exit status (128+N
  * when it ended by signal N), or negative when no sandbox could be made
  * (nothing ran): PF_EINTERNAL with the cause and its fix when known.
  */
-int run_plan_exec(const struct run_plan *p, const char *bwrap, int *status, struct pf_err *e);
+int run_plan_exec(const struct run_plan *p, const char *bwrap, run_gate_fn *gate, void *ud, int *status,
+		  struct pf_err *e);
+
+/*
+ * run_plan_exec() for env: a tree from the cache is checked against its
+ * seal while bubblewrap builds the sandbox (the gate); when the check fails
+ * the sandbox is ended before the command starts, the tree is unpacked
+ * again from the tarball (a warning says why) and the run starts over.
+ */
+int run_env_exec(struct run_env *env, const struct run_plan *p, const char *bwrap, int *status, struct pf_err *e);
 
 /*
  * The seccomp filter (seccomp.c): a memfd holding the compiled BPF program,

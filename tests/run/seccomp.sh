@@ -84,6 +84,13 @@ for c in "tiocsti ok" "tiocsti-high-bits ok" "keyctl ENOKEY" "add_key ok" "unsha
 done
 check "the control ran the probe" '[ "$(wc -l <"$T/control")" -ge 40 ]'
 
+# pinfold hands bwrap the filter only after a cached tree's seal passed (docs/run.md): bwrap must then
+# refuse to start anything when the filter never comes (pinfold died meanwhile).
+expect 1 "" "bwrap given an empty filter (its writer gone) starts nothing" -- \
+	bwrap --unshare-user --unshare-pid --ro-bind "$ENV" / --proc /proc --dev /dev --bind "$P" /project \
+	--seccomp 9 sh -c 'touch /project/ran' 9</dev/null
+check "the command never ran" '[ ! -e "$P/ran" ]'
+
 expect 1 "Operation not permitted" "a nested 'unshare -U' is refused inside" -- \
 	pf run "$ENV" --project "$P" unshare -U true
 expect 1 "Operation not permitted" "so is 'unshare -r' (user namespace as root)" -- \

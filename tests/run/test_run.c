@@ -102,25 +102,25 @@ int main(void)
 	setenv("HOME", home, 1);
 
 	/* Which environments run */
-	rc = run_env_open(&env, root, state, &e);
+	rc = run_env_open(&env, root, state, 0, &e);
 	ok(rc == -PF_EPOLICY && strstr(e.msg, "host-mode environment"), "a host-mode environment is refused: %s", e.msg);
 	pf_err_clear(&e);
 	put("env/.pinfold/lock", lock_text("host"));
-	rc = run_env_open(&env, root, state, &e);
+	rc = run_env_open(&env, root, state, 0, &e);
 	ok(rc == -PF_EPOLICY, "target.runtime: host is refused too");
 	pf_err_clear(&e);
 	put("env/.pinfold/lock", "format: nope\n");
-	rc = run_env_open(&env, root, state, &e);
+	rc = run_env_open(&env, root, state, 0, &e);
 	ok(rc < 0 && strstr(e.msg, "lock"), "a broken lock is refused: %s", e.msg);
 	pf_err_clear(&e);
-	rc = run_env_open(&env, proj, state, &e);
+	rc = run_env_open(&env, proj, state, 0, &e);
 	ok(rc == -PF_EFORMAT && strstr(e.msg, "not a pinfold environment"), "a directory without a lock: %s", e.msg);
 	pf_err_clear(&e);
-	rc = run_env_open(&env, "/nonexistent/env", state, &e);
+	rc = run_env_open(&env, "/nonexistent/env", state, 0, &e);
 	ok(rc == -PF_ENOTFOUND, "a missing ENV: %s", e.msg);
 	pf_err_clear(&e);
 	put("env/.pinfold/lock", lock_text("self-contained"));
-	rc = run_env_open(&env, root, state, &e);
+	rc = run_env_open(&env, root, state, 0, &e);
 	is_int(rc, 0, "a self-contained environment opens");
 	is_str(env.name, "my_env__x_", "its name is reduced to safe characters");
 
