@@ -164,6 +164,23 @@ chmod 755 "$T/badbwrap/bwrap"
 expect 3 "could not set up the sandbox" "a failing bwrap: a clear error" -- \
 	env PATH="$T/badbwrap:/usr/bin:/bin" "$PINFOLD" run "$ENV" --project "$P" /bin/sh -c "touch /project/ran"
 check "it says the command was not run, and it was not" 'grep -q "the command was not run" "$T/.stderr" && [ ! -e "$P/ran" ]'
+# The known causes and their fixes: each cause's sysctl is faked by a file mounted over /proc/sys in a
+# private user and mount namespace, with the failing bwrap above standing in for the refused sandbox.
+if unshare -Urm true 2>/dev/null; then
+	echo 0 >"$T/zero"
+	mkdir "$T/fakek"
+	echo 1 >"$T/fakek/apparmor_restrict_unprivileged_userns"
+	expect 3 "user.max_user_namespaces=0" "no user namespaces (a container): the cause is named" -- \
+		unshare -Urm sh -c "mount --bind '$T/zero' /proc/sys/user/max_user_namespaces &&
+			PATH='$T/badbwrap:/usr/bin:/bin' exec '$PINFOLD' run '$ENV' --project '$P' /bin/sh -c 'touch /project/ran'"
+	check "and the fix" 'grep -q "sysctl -w user.max_user_namespaces=" "$T/.stderr" && [ ! -e "$P/ran" ]'
+	expect 3 "kernel.apparmor_restrict_unprivileged_userns=1" "Ubuntu's AppArmor restriction: the cause is named" -- \
+		unshare -Urm sh -c "mount --bind '$T/fakek' /proc/sys/kernel &&
+			exec unshare -U --map-user=1000 --map-group=1000 env PATH='$T/badbwrap:/usr/bin:/bin' \
+			'$PINFOLD' run '$ENV' --project '$P' /bin/sh -c 'touch /project/ran'"
+	check "and the fix (a profile for bwrap, or the sysctl)" \
+		'grep -q "AppArmor profile that allows .userns." "$T/.stderr" && grep -q "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0" "$T/.stderr" && [ ! -e "$P/ran" ]'
+fi
 
 # What the sandbox is made of: no capabilities, no new privileges, seccomp, namespaces.
 expect 0 "" "status inside" -- inside sh -c 'grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status; cat /proc/sys/kernel/hostname'
