@@ -131,6 +131,10 @@ check "the project defaults to the current directory" '[ "$(cat "$T/.stdout")" =
 expect 0 "" "--env NAME passes one variable; --env NAME=VALUE sets one" -- \
 	inside --env PINFOLD_TEST_TOKEN --env GREETING=hello env
 check "--env: exactly the named ones" 'grep -qx "PINFOLD_TEST_TOKEN=$C-env" "$T/.stdout" && grep -qx "GREETING=hello" "$T/.stdout"'
+expect 0 "" "bwrap's command line (pid 1, as the host's process list shows it too)" -- \
+	inside --env "PF_SECRET=$C-secret" sh -c 'tr "\0" " " </proc/1/cmdline; echo; echo "$PF_SECRET"'
+check "holds no --env value (the options come through a file descriptor)" \
+	'head -n 1 "$T/.stdout" | grep -q -- "--args 3" && ! head -n 1 "$T/.stdout" | grep -q "$C" && sed -n 2p "$T/.stdout" | grep -q "$C-secret"'
 echo shared >"$T/shared/f"
 expect 0 "shared" "--ro PATH: readable at the same path" -- inside --ro "$T/shared" cat "$T/shared/f"
 expect 2 "Read-only file system" "--ro PATH: not writable" -- inside --ro "$T/shared" sh -c "echo x >$T/shared/g"
