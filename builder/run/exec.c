@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,22 +86,6 @@ static int args_fd(const struct run_plan *p, struct pf_err *e)
 	return fd;
 }
 
-/* In the child: fds[i] becomes fd want[i] (without close-on-exec); everything else above stderr is closed. */
-static int place_fds(const int *fds, const int *want, int n)
-{
-	int hi[3];
-
-	for (int i = 0; i < n; i++) {
-		hi[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 16);
-		if (hi[i] < 0)
-			return -1;
-	}
-	for (int i = 0; i < n; i++)
-		if (dup2(hi[i], want[i]) < 0)
-			return -1;
-	return close_range((unsigned)want[n - 1] + 1, ~0U, 0);
-}
-
 /* bwrap's own argv: its options come through RUN_FD_ARGS, the command stays visible. Caller frees. */
 static char **bwrap_argv(const struct run_plan *p)
 {
@@ -116,28 +101,53 @@ static char **bwrap_argv(const struct run_plan *p)
 	return argv;
 }
 
-/* After fork: nothing here allocates (another thread could hold a lock). */
-static void child(const struct run_plan *p, const char *bwrap, char **argv, const int *fds, const sigset_t *oldmask)
+/*
+ * Start bwrap: a process group of its own (handed the terminal for a shell
+ * on one), the signal mask pinfold started with, fds[i] at RUN_FD_ARGS,
+ * RUN_FD_SECCOMP, RUN_FD_STATUS and every other descriptor above stderr
+ * closed, an empty environment. posix_spawn (vfork-like) copies nothing of
+ * pinfold's address space.
+ */
+static int spawn(const struct run_plan *p, const char *bwrap, char **argv, const int *fds, const sigset_t *oldmask,
+		 pid_t *pid, struct pf_err *e)
 {
 	static const int want[3] = { RUN_FD_ARGS, RUN_FD_SECCOMP, RUN_FD_STATUS };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
 	char *envp[] = { NULL };
+	int hi[3] = { -1, -1, -1 }, rc = 0;
 
-	/* A process group of its own: a terminal's ^C reaches pinfold, which passes it on (or the shell's job). */
-	setpgid(0, 0);
-	if (p->terminal) {
-		signal(SIGTTOU, SIG_IGN);
-		tcsetpgrp(STDIN_FILENO, getpid());
-		signal(SIGTTOU, SIG_DFL);
+	/* Copies above the targets first, so that no dup2 overwrites a source still to be placed. */
+	for (int i = 0; i < 3 && !rc; i++) {
+		hi[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 16);
+		if (hi[i] < 0)
+			rc = errno;
 	}
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	if (place_fds(fds, want, 3)) {
-		dprintf(STDERR_FILENO, "pinfold: error: cannot pass file descriptors to bwrap: %s\n", strerror(errno));
-		_exit(126);
+	if (rc) {
+		for (int i = 0; i < 3; i++)
+			if (hi[i] >= 0)
+				close(hi[i]);
+		return pf_error(e, PF_EIO, "cannot pass file descriptors to bwrap: %s", strerror(rc));
 	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	if (p->terminal)	/* after the new process group is made: give it the terminal */
+		posix_spawn_file_actions_addtcsetpgrp_np(&fa, STDIN_FILENO);
+	for (int i = 0; i < 3; i++)
+		posix_spawn_file_actions_adddup2(&fa, hi[i], want[i]);
+	posix_spawn_file_actions_addclosefrom_np(&fa, want[2] + 1);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setsigmask(&at, oldmask);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
 	/* An empty environment: nothing of pinfold's reaches bwrap's /proc/PID/environ (pid 1 inside). */
-	execve(bwrap, argv, envp);
-	dprintf(STDERR_FILENO, "pinfold: error: '%s': cannot execute: %s\n", bwrap, strerror(errno));
-	_exit(126);
+	rc = posix_spawn(pid, bwrap, &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	for (int i = 0; i < 3; i++)
+		close(hi[i]);
+	if (rc)
+		return pf_error(e, PF_EIO, "'%s': cannot execute: %s", bwrap, strerror(rc));
+	return 0;
 }
 
 /* What bwrap reported on --json-status-fd: { "child-pid": N ... } then { "exit-code": N }. */
@@ -413,16 +423,11 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, run_gate_fn *gate
 	}
 	argv = bwrap_argv(p);
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		rc = pf_error(e, PF_EIO, "fork: %s", strerror(errno));
+	rc = spawn(p, bwrap, argv, fds, &oldmask, &pid, e);
+	if (rc) {
+		pid = -1;
 		goto out;
 	}
-	if (pid == 0)
-		child(p, bwrap, argv, fds, &oldmask);
-	setpgid(pid, pid);
-	if (p->terminal)
-		tcsetpgrp(STDIN_FILENO, pid);
 	close(pipefd[1]);
 	close(sc[0]);
 	pipefd[1] = sc[0] = fds[1] = fds[2] = -1;
