@@ -328,8 +328,16 @@ int run_plan_build(struct run_plan *p, const struct run_opts *o, const struct ru
 	if (rc)
 		goto out;
 	if (!o->ephemeral) {
+		/* STATE/homes/BASENAME-HASH: the hash tells projects apart, the name tells a person which is which. */
+		char *base = pf_xstrndup(pf_basename(p->project), 40);
+
+		for (char *c = base; *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+			      strchr("._+-", *c)))
+				*c = '_';
 		pf_sha256_hex(p->project, strlen(p->project), hex);
-		p->home = pf_xasprintf("%s/homes/%.40s-%.16s", o->state_dir, pf_basename(p->project), hex);
+		p->home = pf_xasprintf("%s/homes/%s-%.16s", o->state_dir, base, hex);
+		free(base);
 	}
 	bash = stat_inside(env->root, "bin/bash", &st) == 0 && S_ISREG(st.st_mode);
 	/* Only a shell in the terminal's foreground takes the terminal (not one started with '&'). */
