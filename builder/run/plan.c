@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/file.h"
+#include "install/constraints.h"
 #include "run/run.h"
 
 #define STR_(x) #x
@@ -204,6 +205,17 @@ static int valid_name(const char *s, size_t n)
 	return 1;
 }
 
+/* 1 when the environment's constraints were lifted on the host (pinfold unlock): their settings go too. */
+static int unlocked(const char *root)
+{
+	struct stat st;
+	char *p = pf_path_join(root, INSTALL_UNLOCKED_PATH);
+	int r = lstat(p, &st) == 0;
+
+	free(p);
+	return r;
+}
+
 /* Set name=value in vars (sorted "NAME=VALUE" strings), replacing an earlier value. */
 static void setvar(struct pf_strv *vars, const char *name, const char *value)
 {
@@ -232,6 +244,19 @@ static int variables(struct run_plan *p, const struct run_opts *o, const struct 
 	setvar(&vars, "LANG", "C.UTF-8");
 	setvar(&vars, "PINFOLD_ENV", "/");
 	setvar(&vars, "PINFOLD_ENV_NAME", env->name);
+	if (!unlocked(env->root)) {
+		/* The guards' settings, as activation and an exported image set them (docs/constraints.md). */
+		struct pf_strv g = PF_STRV_INIT;
+
+		install_constraints_env("/", &g);
+		for (size_t i = 0; i < g.n; i++) {
+			char *eq = strchr(g.v[i], '=');
+
+			*eq = '\0';
+			setvar(&vars, g.v[i], eq + 1);
+		}
+		pf_strv_release(&g);
+	}
 	for (const char *const *v = passed; *v; v++) {
 		const char *val = getenv(*v);
 

@@ -154,11 +154,22 @@ int main(void)
 	ok(find(&p, "--setenv", "PATH", RUN_PATH) >= 0 && find(&p, "--setenv", "HOME", RUN_HOME) >= 0 &&
 	   find(&p, "--setenv", "PINFOLD_ENV", "/") >= 0, "PATH, HOME and PINFOLD_ENV are set");
 	ok(find(&p, "--setenv", "HOME", home) < 0, "the host's HOME is not passed");
+	ok(find(&p, "--setenv", "PIP_NO_INDEX", "1") >= 0 && find(&p, "--setenv", "PIP_CONSTRAINT",
+	   "/.pinfold/constraints.txt") >= 0 && find(&p, "--setenv", "npm_config_offline", "true") >= 0,
+	   "the guards' settings are set (as activation and an exported image set them)");
 	for (size_t i = 0; i < p.nargs; i++)
 		if (!strcmp(p.args[i].opt, "--ro-bind") || !strcmp(p.args[i].opt, "--bind"))
 			ok(strncmp(p.args[i].a, home, strlen(home)), "no bind of the host's home: %s", p.args[i].a);
 	is_int(run_plan_check_command(&p, &env, &e), 0, "python3 is found in the environment");
 	run_plan_release(&p);
+
+	/* After pinfold unlock on the host, the guards' settings are not set inside. */
+	put("env/.pinfold/unlocked.yaml", "by: test\n");
+	rc = run_plan_build(&p, &o, &env, &e);
+	ok(!rc && find(&p, "--setenv", "PIP_NO_INDEX", NULL) < 0 && find(&p, "--setenv", "npm_config_registry", NULL) < 0,
+	   "an unlocked environment runs without the guards' settings");
+	run_plan_release(&p);
+	unlink(at("env/.pinfold/unlocked.yaml"));
 
 	/* Variables */
 	setenv("PF_TEST_SECRET", "s3cret", 1);
