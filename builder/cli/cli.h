@@ -107,5 +107,9 @@ int cmd_advisories(struct cli *c, int argc, char **argv);
 int cmd_scan(struct cli *c, int argc, char **argv);
 int cmd_watch(struct cli *c, int argc, char **argv);
 int cmd_registry(struct cli *c, int argc, char **argv);
+int cmd_run(struct cli *c, int argc, char **argv);
+int cmd_shell(struct cli *c, int argc, char **argv);
+/* run and shell share their options (cmd_run.c); shell is 1 for an interactive shell. */
+int cli_sandbox(struct cli *c, int argc, char **argv, int shell);
 
 #endif

@@ -49,6 +49,12 @@ const struct command commands[] = {
 	{ "sbom", cmd_sbom, "write the SPDX or CycloneDX SBOM of a lockfile or an environment",
 	  "LOCKFILE|ENV --format spdx-json|cyclonedx-json [-o FILE] [--catalog DIR|URL]\n"
 	  "                    [--mirror DIR|URL]... [--cache DIR]" },
+	{ "run", cmd_run, "run a command in a self-contained environment, in a sandbox",
+	  "ENV [--project DIR] [--net] [--env NAME[=VALUE]]... [--ro PATH]...\n"
+	  "                   [--rw PATH]... [--ephemeral] [--dry-run] [--] CMD [ARG]..." },
+	{ "shell", cmd_shell, "start an interactive shell in a self-contained environment, in a sandbox",
+	  "ENV [--project DIR] [--net] [--env NAME[=VALUE]]... [--ro PATH]...\n"
+	  "                     [--rw PATH]... [--ephemeral] [--dry-run]" },
 	{ "help", cmd_help, "show help for pinfold or a command", "[COMMAND]" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -97,4 +97,11 @@ void fetch_env_limits(long *connect_timeout, long *low_speed_time, long *low_spe
 /* pread exactly n bytes at off: 0, or -1 on errors and early end of file. */
 int fetch_read_at(int fd, uint64_t off, void *buf, size_t n);
 
+/*
+ * Open libcurl (once, thread-safe) and run curl_global_init; before this
+ * the curl_* functions must not be called (curl_load.c). PF_EINTERNAL when
+ * the library cannot be loaded.
+ */
+int fetch_curl_load(struct pf_err *e);
+
 #endif

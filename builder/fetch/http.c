@@ -26,13 +26,17 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void init(void)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	run_start = now_ms();
 }
 
-static void global_init(void)
+/* libcurl is opened (and curl_global_init run) on first use: curl_load.c. */
+static int global_init(struct pf_err *e)
 {
-	pthread_once(&init_once, init);
+	int rc = fetch_curl_load(e);
+
+	if (!rc)
+		pthread_once(&init_once, init);
+	return rc;
 }
 
 /*
@@ -289,7 +293,8 @@ void fetch_from_http(struct fetch_run *r, const char *base)
 	CURLM *m;
 	CURL *tmp;
 
-	global_init();
+	if (global_init(r->e))
+		return;
 	m = curl_multi_init();
 	tmp = curl_easy_init();
 	if (!m || !tmp)
@@ -398,7 +403,9 @@ static int small_http(const char *base, const char *name, size_t max, struct pf_
 	long code, ct, lst, lsl;
 	int rc = 0;
 
-	global_init();
+	rc = global_init(e);
+	if (rc)
+		return rc;
 	s.h = curl_easy_init();
 	if (!s.h)
 		pf_xmalloc((size_t)-1);

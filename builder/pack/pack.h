@@ -108,6 +108,17 @@ struct pack_verify {
 int pack_verify(const char *target, const char *lockfile, const char *against, struct pack_verify *v,
 		struct pf_err *e);
 void pack_verify_release(struct pack_verify *v);
+/*
+ * Unpack an environment tarball into dest (an existing empty directory) in
+ * one pass, under the same hostile-archive rules and with the same check as
+ * pack_verify(): every entry is hashed as it is written and the result is
+ * compared with the tarball's own .pinfold/manifest (v->lines empty: the
+ * tree is exactly the manifest). Files are written read-only (0444/0555),
+ * nothing is written outside dest and no link is followed. On a negative
+ * return or differences the caller removes dest. Release v with
+ * pack_verify_release().
+ */
+int pack_unpack(const char *tarball, const char *dest, struct pack_verify *v, struct pf_err *e);
 
 /*
  * What a caller wants to see of the environment while it is verified (export,

@@ -49,9 +49,12 @@ static int hook_visit(const struct pack_verify_hook *h, const char *path, enum p
 	return h && h->visit ? h->visit(h->ud, path, t, e) : 0;
 }
 
-/* Read a tarball under the hostile-archive rules: every entry hashed, .pinfold/ files kept. */
+/*
+ * Read a tarball under the hostile-archive rules: every entry hashed,
+ * .pinfold/ files kept, and each entry written to sink when there is one.
+ */
 static int read_tarball(const char *path, struct pack_list *l, struct meta *m, const struct pack_verify_hook *h,
-			struct pf_err *e)
+			struct pack_sink *sink, struct pf_err *e)
 {
 	struct install_reader_opts o;
 	struct install_reader *r = NULL;
@@ -78,6 +81,8 @@ static int read_tarball(const char *path, struct pack_list *l, struct meta *m, c
 			break;
 		}
 		rc = 0;
+		if (sink && (rc = pack_sink_entry(sink, &ent, e)))
+			break;
 		PF_GROW(l->v, l->n + 1, l->cap);
 		pe = &l->v[l->n++];
 		memset(pe, 0, sizeof *pe);
@@ -101,6 +106,8 @@ static int read_tarball(const char *path, struct pack_list *l, struct meta *m, c
 			while ((rc = install_reader_block(r, &buf, &n, e)) > 0) {
 				pf_sha256_update(&s, buf, n);
 				pe->size += n;
+				if (sink && (rc = pack_sink_data(sink, buf, n, e)))
+					break;
 				if (keep && keep->len + n <= MAX_MANIFEST)
 					pf_buf_add(keep, buf, n);
 				if (want && hk.len + n > h->max_keep)
@@ -110,6 +117,8 @@ static int read_tarball(const char *path, struct pack_list *l, struct meta *m, c
 					pf_buf_add(&hk, buf, n);
 			}
 			pf_sha256_final(&s, pe->sha256);
+			if (sink && !rc)
+				rc = pack_sink_end_file(sink, e);
 			if (keep && !rc) {
 				*has = 1;
 				pf_buf_cstr(keep);
@@ -340,7 +349,7 @@ int pack_verify_hooked(const char *target, const char *lockfile, const char *aga
 		if (!rc)
 			rc = hook_dir(target, &act, hook, e);
 	} else {
-		rc = read_tarball(target, &act, &m, hook, e);
+		rc = read_tarball(target, &act, &m, hook, NULL, e);
 	}
 	if (rc)
 		goto out;
@@ -350,7 +359,7 @@ int pack_verify_hooked(const char *target, const char *lockfile, const char *aga
 			rc = pf_error(e, PF_EUSAGE, "'%s': --against takes an environment tarball", against);
 			goto out;
 		}
-		rc = read_tarball(against, &refl, &ref, NULL, e);
+		rc = read_tarball(against, &refl, &ref, NULL, NULL, e);
 		if (rc)
 			goto out;
 		if (!ref.has_manifest) {
@@ -399,6 +408,45 @@ out:
 	install_cstate_release(&cs);
 	meta_release(&m);
 	pf_buf_release(&lk);
+	return rc;
+}
+
+int pack_unpack(const char *tarball, const char *dest, struct pack_verify *v, struct pf_err *e)
+{
+	struct pack_list act = { NULL, 0, 0 }, man = { NULL, 0, 0 };
+	struct pack_sink *sink = NULL;
+	struct install_cstate cs;
+	struct meta m;
+	int rc;
+
+	memset(v, 0, sizeof *v);
+	memset(&m, 0, sizeof m);
+	memset(&cs, 0, sizeof cs);
+	rc = pack_sink_open(&sink, dest, e);
+	if (!rc)
+		rc = read_tarball(tarball, &act, &m, NULL, sink, e);
+	pack_sink_close(sink);
+	if (rc)
+		goto out;
+	if (!m.has_manifest) {
+		rc = pf_error(e, PF_EFORMAT, "'%s': no %s: not a pinfold environment", tarball, PACK_MANIFEST);
+		goto out;
+	}
+	rc = pack_manifest_parse(PACK_MANIFEST, m.manifest.p, m.manifest.len, &man, e);
+	if (!rc)
+		rc = cstate(&m, &cs, e);
+	if (rc)
+		goto out;
+	v->npaths = man.n;
+	compare(&act, &man, &cs, v);
+	if (cs.unlocked)
+		v->status = pf_xasprintf("unlocked: %s (by %s at %s)", cs.reason ? cs.reason : "?",
+					 cs.by ? cs.by : "?", cs.at ? cs.at : "?");
+out:
+	pack_list_release(&act);
+	pack_list_release(&man);
+	install_cstate_release(&cs);
+	meta_release(&m);
 	return rc;
 }
 

@@ -64,6 +64,10 @@ bundle|subcommand
 bundle frob|
 bundle create x|-o
 bundle verify|one FILE.pfb
+run|expected an environment
+run x|expected a command
+shell|expected an environment
+shell x ls|unexpected 'ls'
 --now yesterday help|--now
 --progress=sometimes help|--progress
 USAGE
@@ -72,7 +76,8 @@ expect 2 "" "catalog without a subcommand: exit 2" -- pf catalog
 # An unknown option: exit 2 for every command, and the first stderr line is pinfold's one
 # "pinfold: error:" line naming the option (getopt's own message is switched off).
 for args in "--frob" "key generate --frob x" "catalog list --frob x" "lock --frob x" "why --frob x y" \
-	"build --frob x" "verify --frob x" "audit --frob x" "unlock --frob x" "bundle verify --frob x"; do
+	"build --frob x" "verify --frob x" "audit --frob x" "unlock --frob x" "bundle verify --frob x" \
+	"run --frob x -- true" "shell --frob x"; do
 	# shellcheck disable=SC2086
 	expect 2 "" "unknown option: pinfold $args exits 2" -- pf $args
 	check "unknown option: pinfold $args: first stderr line is 'pinfold: error: '" err_line

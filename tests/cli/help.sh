@@ -14,7 +14,7 @@ helps() {
 
 helps "pinfold --help" --help
 helps "pinfold help" help
-for cmd in key catalog lock why build verify audit unlock bundle export sbom advisories scan watch registry help; do
+for cmd in key catalog lock why build verify audit unlock bundle export sbom advisories scan watch registry run shell help; do
 	helps "$cmd --help" $cmd --help
 	helps "$cmd -h" $cmd -h
 	helps "help $cmd" help $cmd
@@ -47,11 +47,16 @@ unnamed() {
 	done
 }
 
-for cmd in lock why build verify audit unlock bundle export sbom advisories scan watch registry; do
+for cmd in lock why build verify audit unlock bundle export sbom advisories scan watch registry run; do
 	pf help $cmd | synopsis >syn.txt
 	missing=$(unnamed syn.txt $cmd)
 	check "$cmd: the usage synopsis names every option (missing:${missing:- none})" '[ -z "$missing" ]'
 done
+# shell shares run's option table (cmd_run.c)
+pf help shell | synopsis >syn.txt
+missing=$(unnamed syn.txt run)
+check "shell: the usage synopsis names every option of run's table (missing:${missing:- none})" '[ -z "$missing" ]'
+check "run: the option table was found at all" '[ "$(options_of run | wc -l)" -ge 7 ]'
 check "build: the option tables were found at all" '[ "$(options_of build | wc -l)" -ge 7 ]'
 pf catalog --help >all.txt
 missing=$(unnamed all.txt catalog)
