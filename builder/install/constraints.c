@@ -25,7 +25,7 @@
  */
 struct placement {
 	const char *rel;
-	const char *guard;		/* file(s) in guards/, "+"-separated to concatenate */
+	const char *guard;		/* its file in guards/ */
 	mode_t mode;
 	int constraint;			/* removed by unlock */
 };
@@ -57,10 +57,9 @@ static const struct placement host_python[] = {
 
 /*
  * pip reads /etc/pip.conf (global) and sys.prefix/pip.conf (site: /usr for
- * /usr/bin/python3, which a user's own pip.conf cannot override). npm under
- * /usr/local with /usr/bin/node reads its global npmrc from
- * $prefix/etc/npmrc = /usr/etc/npmrc, and its built-in npmrc from its own
- * directory, which nothing can redirect (npm's own, when the lock has it).
+ * /usr/bin/python3, which a user's own pip.conf cannot override). npm reads
+ * /etc/npmrc as its global configuration: npm's built-in npmrc (in npm's own
+ * directory, which nothing can redirect) names it (install/rootfs.c).
  */
 static const struct placement rootfs_files[] = {
 	{ "usr/local/bin/pip", "pip.sh", 0755, 1 },
@@ -70,13 +69,10 @@ static const struct placement rootfs_files[] = {
 	{ "usr/local/bin/pinfold-vetted", "vetted.sh", 0755, 0 },
 	{ "etc/pip.conf", "pip.conf", 0644, 1 },
 	{ "usr/pip.conf", "pip.conf", 0644, 1 },
-	{ "usr/etc/npmrc", "npmrc+npmrc-rootfs", 0644, 1 },
+	{ "etc/npmrc", "npmrc", 0644, 1 },
 	{ ".pinfold/refusal.txt", "refusal.txt", 0644, 1 },
 	{ INSTALL_ADVISORIES_HOOK, "advisories.sh", 0644, 0 },
 };
-
-static const struct placement rootfs_npm_builtin =
-	{ "usr/local/lib/node_modules/npm/npmrc", "npmrc+npmrc-rootfs", 0644, 1 };
 
 static const struct placement rootfs_python[] = {
 	{ "usr/local/lib/%s/dist-packages/_pinfold_guard.py", "pinfold_guard.py", 0644, 1 },
@@ -120,36 +116,31 @@ static void cset_release(struct cset *s)
 }
 
 /*
- * Append guard file(s) names ("a+b" concatenates) to out with every key of
- * subst (pairs: "@KEY@", value, ..., NULL) replaced by its value.
+ * Append the guard file name to out with every key of subst (pairs: key,
+ * value, ..., NULL) replaced by its value.
  */
-static void add_guard(struct pf_buf *out, const char *names, const char *const *subst)
+static void add_guard(struct pf_buf *out, const char *name, const char *const *subst)
 {
-	char *copy = pf_xstrdup(names), *save = NULL;
+	const struct install_guard_file *g = install_guard_file(name);
+	const char *p, *end;
 
-	for (char *name = strtok_r(copy, "+", &save); name; name = strtok_r(NULL, "+", &save)) {
-		const struct install_guard_file *g = install_guard_file(name);
-		const char *p, *end;
+	if (!g)
+		abort();	/* the table and guards/ are built together */
+	p = (const char *)g->data;
+	end = p + g->len;
+	while (p < end) {
+		size_t i;
 
-		if (!g)
-			abort();	/* the table and guards/ are built together */
-		p = (const char *)g->data;
-		end = p + g->len;
-		while (p < end) {
-			size_t i;
-
-			for (i = 0; subst[i]; i += 2)
-				if (!strncmp(p, subst[i], strlen(subst[i])))
-					break;
-			if (subst[i]) {
-				pf_buf_adds(out, subst[i + 1]);
-				p += strlen(subst[i]);
-			} else {
-				pf_buf_addc(out, *p++);
-			}
+		for (i = 0; subst[i]; i += 2)
+			if (!strncmp(p, subst[i], strlen(subst[i])))
+				break;
+		if (subst[i]) {
+			pf_buf_adds(out, subst[i + 1]);
+			p += strlen(subst[i]);
+		} else {
+			pf_buf_addc(out, *p++);
 		}
 	}
-	free(copy);
 }
 
 static void add_placed(struct cset *s, const struct placement *pl, const char *pydir, const char *const *subst)
@@ -159,10 +150,10 @@ static void add_placed(struct cset *s, const struct placement *pl, const char *p
 	add_guard(cset_add(s, rel, pl->mode, pl->constraint), pl->guard, subst);
 }
 
-/* Names of real python3.* directories under root/lib that hold a site-packages, sorted. */
-static void python_dirs(const char *root, struct pf_strv *out)
+/* Names of real python3.* directories under root/libdir that hold a directory leaf (site-packages), sorted. */
+static void python_dirs(const char *root, const char *libdir, const char *leaf, struct pf_strv *out)
 {
-	char *lib = pf_path_join(root, "lib");
+	char *lib = pf_path_join(root, libdir);
 	DIR *d = opendir(lib);
 	struct dirent *de;
 
@@ -170,9 +161,9 @@ static void python_dirs(const char *root, struct pf_strv *out)
 		char *sp;
 		struct stat st;
 
-		if (strncmp(de->d_name, "python3", 7))
+		if (strncmp(de->d_name, "python3", 7) || pf_strv_contains(out, de->d_name))
 			continue;
-		sp = pf_xasprintf("%s/%s/site-packages", lib, de->d_name);
+		sp = pf_xasprintf("%s/%s/%s", lib, de->d_name, leaf);
 		if (!lstat(sp, &st) && S_ISDIR(st.st_mode)) {
 			char *pd = pf_xasprintf("%s/%s", lib, de->d_name);
 
@@ -200,9 +191,10 @@ static char *python_name(const char *v, size_t n)
 }
 
 /*
- * The Python versions of a self-contained environment, from its lock (the
- * staged tree is not on disk yet): target.python and the Debian interpreter
- * packages it locks (python3.X, python3.X-minimal, libpython3.X-stdlib, ...).
+ * The Python versions of a self-contained environment from its lock (most of
+ * the staged tree is not on disk yet): target.python and the Debian
+ * interpreter packages it locks (python3.X, python3.X-minimal,
+ * libpython3.X-stdlib, ...).
  */
 static void rootfs_python_dirs(const struct lockfile *l, struct pf_strv *out)
 {
@@ -308,7 +300,7 @@ int install_constraints(const char *root, const struct lockfile *l, struct pf_er
 	struct pf_buf *b, policy = PF_BUF_INIT, pkgs = PF_BUF_INIT;
 	const char *adv[] = { "@PF_PACKAGES@\n", "", NULL };
 	char *path = NULL;
-	int rc = 0, has_npm = 0;
+	int rc = 0;
 
 	if (!pf_is_dir(root))
 		return pf_error(e, PF_ENOTFOUND, "'%s': not a directory", root);
@@ -336,15 +328,15 @@ int install_constraints(const char *root, const struct lockfile *l, struct pf_er
 		/* The advisory hook's embedded list; its here-document ends at a PF_PACKAGES line. */
 		if (strcmp(p->name, "PF_PACKAGES"))
 			pf_buf_addf(&pkgs, "%s\t%s\t%s\n", p->ecosystem, p->name, p->version);
-		if (!strcmp(p->ecosystem, "npm") && !strcmp(p->name, "npm"))
-			has_npm = 1;
 	}
 	adv[1] = pf_buf_cstr(&pkgs);
 
-	if (rootfs)
+	if (rootfs) {
 		rootfs_python_dirs(l, &py);
-	else
-		python_dirs(root, &py);
+		python_dirs(root, "usr/local/lib", "dist-packages", &py);
+	} else {
+		python_dirs(root, "lib", "site-packages", &py);
+	}
 	for (size_t i = 0; i < py.n; i++)
 		for (size_t j = 0; j < npyfiles; j++)
 			add_placed(&s, &pyfiles[j], py.v[i], subst);
@@ -358,8 +350,6 @@ int install_constraints(const char *root, const struct lockfile *l, struct pf_er
 			sub = node_rootfs;
 		add_placed(&s, &files[i], NULL, sub);
 	}
-	if (rootfs && has_npm)
-		add_placed(&s, &rootfs_npm_builtin, NULL, subst);
 
 	pf_qsort(s.v, s.n, sizeof *s.v, cfile_cmp);
 	for (size_t i = 0; i < s.n && !rc; i++)

@@ -263,7 +263,7 @@ static void test_rootfs(void)
 	struct install_cstate s;
 	char *r = at(tmp, "rootfs");
 	static const char *const absent[] = {
-		"bin/pip", "bin/npm", "pip.conf", "etc/npmrc", ".pinfold/activate.d/constraints.sh",
+		"bin/pip", "bin/npm", "pip.conf", ".pinfold/activate.d/constraints.sh",
 		"lib/python3.11/site-packages/_pinfold_guard.py", NULL
 	};
 
@@ -274,6 +274,12 @@ static void test_rootfs(void)
 	pkgs[1] = pkgs[0];
 	pkgs[0] = (struct lock_pkg){ .ecosystem = "deb", .name = "libpython3.12-stdlib", .version = "3.12.1-1" };
 	pkgs[4] = (struct lock_pkg){ .ecosystem = "npm", .name = "npm", .version = "10.9.9" };
+	{
+		char *d = at(r, "usr/local/lib/python3.13/dist-packages");
+
+		pf_mkdir_p(d, 0755, &e);	/* made on disk by the installer (a wheel's target) */
+		free(d);
+	}
 	pkgs[5] = (struct lock_pkg){ .ecosystem = "deb", .name = "python3.11-minimal", .version = "3.11.2-6" };
 	l.npkgs = 6;
 	l.target_runtime = LOCK_RUNTIME_SELF;
@@ -290,30 +296,32 @@ static void test_rootfs(void)
 	ok(has(r, "usr/local/bin/pip", "\nlayout='self-contained'\n"), "so does the pip guard");
 	ok(has(r, "etc/pip.conf", "no-index = true") && has(r, "usr/pip.conf", "no-index = true"),
 	   "pip.conf as the global (/etc) and the site (/usr, sys.prefix of /usr/bin/python3) configuration");
-	ok(has(r, "usr/etc/npmrc", "offline=true\n") && has(r, "usr/etc/npmrc", "prefix=/usr/local\n"),
-	   "npm's global npmrc of /usr/bin/node (/usr/etc/npmrc): offline, global prefix /usr/local");
-	ok(has(r, "usr/local/lib/node_modules/npm/npmrc", "globalconfig=/usr/etc/npmrc\n"),
-	   "npm's built-in npmrc (the lock has npm:npm) points at it");
+	ok(has(r, "etc/npmrc", "offline=true\n") && has(r, "etc/npmrc", "registry=https://vetted-packages-only.invalid/\n"),
+	   "npm's global npmrc (/etc/npmrc, named by npm's built-in npmrc): offline, dead registry");
+	ok(has(r, "usr/local/bin/npm", "const GLOBALCONFIG = at('etc/npmrc')\n"), "and the npm guard points npm at it");
 	ok(has(r, "usr/local/lib/python3.11/dist-packages/_pinfold_guard.py", "\n_LAYOUT = 'self-contained'\n") &&
 	   has(r, "usr/local/lib/python3.11/dist-packages/_pinfold_guard.pth", "import _pinfold_guard\n") &&
 	   mode_of(r, "usr/local/lib/python3.11/dist-packages/00-pinfold-nopyc.pth") == 0644,
 	   "the import hook in Debian python3.11's dist-packages");
 	ok(mode_of(r, "usr/local/lib/python3.12/dist-packages/_pinfold_guard.py") == 0644,
 	   "and in python3.12's, named by a locked libpython3.12 deb");
+	ok(mode_of(r, "usr/local/lib/python3.13/dist-packages/_pinfold_guard.pth") == 0644,
+	   "and in a dist-packages the installer made");
 	ok(has(r, ".pinfold/vetted.txt", "deb\tlibpython3.12-stdlib\t3.12.1-1\n") &&
 	   mode_of(r, ".pinfold/refusal.txt") == 0644 && mode_of(r, INSTALL_ADVISORIES_HOOK) == 0644,
 	   "listing, refusal text and advisories hook in /.pinfold");
 	ok(has(r, ".pinfold/policy.yaml", "constraint_files:\n  - \".pinfold/constraints.txt\"\n"
-	       "  - \".pinfold/refusal.txt\"\n  - etc/pip.conf\n  - usr/etc/npmrc\n"
+	       "  - \".pinfold/refusal.txt\"\n  - etc/npmrc\n  - etc/pip.conf\n"
 	       "  - usr/local/bin/npm\n  - usr/local/bin/npx\n  - usr/local/bin/pip\n  - usr/local/bin/pip3\n"
-	       "  - usr/local/lib/node_modules/npm/npmrc\n"
 	       "  - usr/local/lib/python3.11/dist-packages/_pinfold_guard.pth\n"
 	       "  - usr/local/lib/python3.11/dist-packages/_pinfold_guard.py\n"
 	       "  - usr/local/lib/python3.12/dist-packages/_pinfold_guard.pth\n"
-	       "  - usr/local/lib/python3.12/dist-packages/_pinfold_guard.py\n  - usr/pip.conf\n"),
+	       "  - usr/local/lib/python3.12/dist-packages/_pinfold_guard.py\n"
+	       "  - usr/local/lib/python3.13/dist-packages/_pinfold_guard.pth\n"
+	       "  - usr/local/lib/python3.13/dist-packages/_pinfold_guard.py\n  - usr/pip.conf\n"),
 	   "policy.yaml lists the self-contained constraint files");
 	is_int(install_constraints_state(r, &s, &e), 0, "state of a locked self-contained env");
-	is_int((int)s.constraint_files.n, 14, "fourteen constraint files");
+	is_int((int)s.constraint_files.n, 15, "fifteen constraint files");
 	install_cstate_release(&s);
 	pf_now_set(1780000000);
 	is_int(install_unlock(r, "alice", "test", &s, &e), 0, "unlock removes them");

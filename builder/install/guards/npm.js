@@ -25,7 +25,7 @@ const NODE_MODULES = SC ? at('usr/local/lib/node_modules') : at('lib/node_module
 const BIN_DIRS = SC
   ? [at('usr/local/bin'), at('usr/local/lib/node_modules/.bin'), at('usr/bin')]
   : [at('bin'), at('lib/node_modules/.bin')]
-const GLOBALCONFIG = SC ? at('usr/etc/npmrc') : at('etc/npmrc')
+const GLOBALCONFIG = at('etc/npmrc')
 const OURS = new Set(['npm', 'npx', 'pip', 'pip3', 'pinfold-vetted', 'activate'])
 const NOWHERE = 'https://vetted-packages-only.invalid/'
 
