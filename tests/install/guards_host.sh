@@ -33,15 +33,16 @@ mkdir env
 tar -C env --zstd -xf g.tar.zst
 SP=env/lib/python3.11/site-packages
 
-# A live npm registry on 127.0.0.1 serving "semver 99.0.0", whose command and postinstall
-# script write $PF_MARKER: the unvetted version an attacker would publish.
+# A live npm registry on 127.0.0.1 serving "is-number 99.0.0", whose command and postinstall
+# script write $PF_MARKER: the unvetted version an attacker would publish. The environment has
+# the vetted is-number 7.0.0, a package without a command (as axios is).
 mkdir -p reg/package
 cat >reg/package/package.json <<'EOF'
-{"name": "semver", "version": "99.0.0", "bin": {"semver": "cli.js"},
+{"name": "is-number", "version": "99.0.0", "bin": {"is-number": "cli.js"},
  "scripts": {"postinstall": "node -e \"require('fs').writeFileSync(process.env.PF_MARKER, 'postinstall')\""}}
 EOF
 printf '#!/usr/bin/env node\nrequire("fs").writeFileSync(process.env.PF_MARKER, "bin")\n' >reg/package/cli.js
-(cd reg && tar czf semver-99.0.0.tgz package && rm -r package)
+(cd reg && tar czf is-number-99.0.0.tgz package && rm -r package)
 : >reg.log
 python3 "$SRCDIR/tests/install/fake_registry.py" reg reg.log >reg.port &
 regpid=$!
@@ -50,8 +51,8 @@ i=0
 while [ ! -s reg.port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 REG=http://127.0.0.1:$(cat reg.port)/
 export PF_MARKER="$T/marker"
-check "the registry serves the unvetted semver" \
-	'curl -sf "${REG}semver" | grep -q "\"99.0.0\"" && : >reg.log'
+check "the registry serves the unvetted is-number" \
+	'curl -sf "${REG}is-number" | grep -q "\"99.0.0\"" && : >reg.log'
 
 # A project inside the environment; in_env runs in it after '. env/bin/activate'.
 mkdir p
@@ -75,7 +76,7 @@ refused() {
 refused "npm exec" "npm exec: runs a package's command" -- in_env npm exec -- semver 1.0.0
 refused "npm x" "npm x: runs a package's command" -- in_env npm x semver 1.0.0
 refused "npm x with the registry and offline overridden" "--registry:" -- \
-	in_env npm x --registry="$REG" --offline=false --yes semver 1.0.0
+	in_env npm x --registry="$REG" --offline=false --yes is-number
 
 # --- npm's abbreviations, from npm's own command table
 printf '{"name": "q", "version": "1.0.0", "dependencies": {"left-pad": "^1.3.0"}}\n' >p/package.json
@@ -98,19 +99,19 @@ refused "npm audit fix" "npm audit fix: would install other versions" -- in_env 
 # --- npm's flag grammar: a value-taking flag before the command; --flag=value; --no-flag
 printf '{"name": "p", "version": "1.0.0"}\n' >p/package.json
 refused "npm --fetch-retries 1 install (value before the command) with a registry" "--registry" -- \
-	in_env npm --fetch-retries 1 --registry="$REG" --offline=false install semver@99
-check "no node_modules in the project" '[ ! -e p/node_modules ] && ! grep -q semver p/package.json'
+	in_env npm --fetch-retries 1 --registry="$REG" --offline=false install is-number@99
+check "no node_modules in the project" '[ ! -e p/node_modules ] && ! grep -q is-number p/package.json'
 rm -rf p/node_modules p/package-lock.json
 printf '{"name": "p", "version": "1.0.0"}\n' >p/package.json
 refused "npm --fetch-retries 1 install left-pad" "left-pad: no version of left-pad is vetted here" -- \
 	in_env npm --fetch-retries 1 install left-pad
-refused "npm --registry=URL view" "--registry:" -- in_env npm --registry="$REG" view semver
-refused "npm --registry URL (separate value) view" "--registry:" -- in_env npm --registry "$REG" view semver
-refused "npm --reg=URL (an abbreviation npm expands)" "--registry:" -- in_env npm --reg="$REG" view semver
+refused "npm --registry=URL view" "--registry:" -- in_env npm --registry="$REG" view is-number
+refused "npm --registry URL (separate value) view" "--registry:" -- in_env npm --registry "$REG" view is-number
+refused "npm --reg=URL (an abbreviation npm expands)" "--registry:" -- in_env npm --reg="$REG" view is-number
 refused "npm --@scope:registry=URL" "--@evil:registry:" -- in_env npm --@evil:registry="$REG" view @evil/x
-refused "npm --offline=false" "--offline:" -- in_env npm --offline=false view semver
-refused "npm --no-offline" "--offline:" -- in_env npm --no-offline view semver
-refused "npm --prefer-online" "--prefer-online:" -- in_env npm --prefer-online view semver
+refused "npm --offline=false" "--offline:" -- in_env npm --offline=false --registry="$REG" view is-number
+refused "npm --no-offline" "--offline:" -- in_env npm --no-offline view is-number
+refused "npm --prefer-online" "--prefer-online:" -- in_env npm --prefer-online view is-number
 refused "npm --prefer-offline=false" "--prefer-offline:" -- in_env npm --prefer-offline=false ls
 refused "npm -y" "--yes:" -- in_env npm -y ls
 refused "npm --userconfig FILE" "--userconfig:" -- in_env npm --userconfig /dev/null ls
@@ -124,8 +125,10 @@ expect 0 "Wrote to" "npm init -y (no initializer) writes package.json" -- in_env
 expect 0 "p@1.0.0" "npm ls passes through" -- in_env npm ls
 
 # --- npx runs the environment's own commands directly, never the real npx
-refused "npx -y --registry --offline=false NAME (an installed name)" "--yes:" -- \
-	in_env npx -y --registry="$REG" --offline=false semver 1.2.3
+refused "npx -y --registry --offline=false NAME (installed, without a command)" "--yes:" -- \
+	in_env npx -y --registry="$REG" --offline=false is-number
+refused "npx NAME of an installed package without a command" "is-number: not a command of this environment" -- \
+	in_env npx is-number
 refused "npx --registry=URL NAME" "--registry:" -- in_env npx --registry="$REG" semver 1.2.3
 refused "npx NAME@VERSION" "semver@99: npx would fetch that package" -- in_env npx semver@99 1.2.3
 refused "npx -p NAME" "--package:" -- in_env npx -p semver semver 1.2.3
