@@ -149,8 +149,8 @@ refused "PIP_PYTHON in the environment" "--python runs pip" -- \
 	sh -c "cd '$T/p' && . ../env/bin/activate && PIP_PYTHON=/usr/bin/python3 pip list"
 for opt in --target --prefix --root; do
 	refused "pip install $opt DIR of a vetted package" "$opt: installs packages outside" -- \
-		in_env pip install $opt "$T/tgt" wheel
-	check "pip install $opt: nothing written" '[ ! -e tgt ]'
+		in_env pip install $opt "$T/to$opt" wheel
+	check "pip install $opt: nothing written" '[ ! -e "to$opt" ]'
 done
 refused "pip install --user" "--user: installs packages outside" -- in_env pip install --user wheel
 
