@@ -242,4 +242,14 @@ refused "pip install -r with a URL inside" "requirement files from a URL are not
 refused "pip install -e ." "an editable install is not a vetted package" -- in_env pip install -e .
 ok "verify: still unchanged" pf verify env
 
+# The same in an environment unpacked under a directory with a space (PIP_CONSTRAINT holds it).
+mkdir "$T/a dir"
+cp -a env "$T/a dir/env"
+in_sp() { (cd "$T/p" && dash -c '. "$1/bin/activate" && shift && "$@"' sh "$T/a dir/env" "$@"); }
+expect 0 "Requirement already satisfied: wheel" "a path with a space: pip install of a vetted package" -- \
+	in_sp pip install -r req.txt
+expect 0 "up to date" "a path with a space: npm ci" -- in_sp npm ci
+expect 1 "pinfold unlock '$T/a dir/env' --reason" "a path with a space: the refusal quotes it for the shell" -- \
+	in_sp npx cowsay
+
 done_testing

@@ -43,7 +43,8 @@ function refuse (detail) {
   const fields = {
     command: commandLine(),
     root: ROOT,
-    env: ROOT === '/' ? 'ENV' : ROOT,
+    // Quoted for the shell when it needs to be: the person pastes the unlock command.
+    env: ROOT === '/' ? 'ENV' : /^[\w./+-]+$/.test(ROOT) ? ROOT : `'${ROOT.replace(/'/g, "'\\''")}'`,
     vetted: at('.pinfold', 'vetted.txt'),
   }
   let text

@@ -48,11 +48,12 @@ def _command_line(cmd):
 def _print_refusal(command, detail):
     """Write the refusal text to stderr with its fields filled in."""
     import re
+    import shlex
     root = _root()
     fields = {
         'command': command,
         'root': root,
-        'env': root if root != '/' else 'ENV',
+        'env': shlex.quote(root) if root != '/' else 'ENV',  # the person pastes the unlock command
         'vetted': _join(root, '.pinfold', 'vetted.txt'),
     }
     try:
@@ -208,6 +209,9 @@ def _install(command, options, args):
     if problems:
         _print_refusal(line, '\n'.join(problems))
         return 1
+    # Constraints narrow what would be installed; nothing is, and PIP_CONSTRAINT (set on
+    # activation) is split at spaces by pip, which a path may hold.
+    options.constraints = []
     try:
         reqs = command.get_requirements(args, options, None, _NoNetwork())
     except _Refusal as e:

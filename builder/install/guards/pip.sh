@@ -18,6 +18,10 @@ top=${root%/}
 pf_refuse() {
 	pf_env=$root
 	[ -n "$top" ] || pf_env=ENV
+	# Quoted for the shell when it needs to be: the person pastes the unlock command.
+	case $pf_env in
+	*[!A-Za-z0-9_./+-]*) pf_env="'$(printf '%s' "$pf_env" | sed "s/'/'\\\\''/g")'" ;;
+	esac
 	if [ -r "$top/.pinfold/refusal.txt" ] && command -v awk >/dev/null 2>&1; then
 		PF_CMD=$1 PF_DETAIL=$2 PF_ROOT=$root PF_ENV=$pf_env PF_VETTED=$top/.pinfold/vetted.txt awk '
 		BEGIN {
