@@ -314,7 +314,9 @@ def _guard_venv(env_dir):
 
 
 def _patch_venv(mod):
-    cls = mod.EnvBuilder
+    cls = getattr(mod, 'EnvBuilder', None)
+    if cls is None:  # some other module called venv
+        return
     post_setup, create = cls.post_setup, cls.create
 
     # post_setup runs before --upgrade-deps asks pip to install anything.
