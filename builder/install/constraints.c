@@ -74,10 +74,14 @@ static const struct placement rootfs_files[] = {
 	{ INSTALL_ADVISORIES_HOOK, "advisories.sh", 0644, 0 },
 };
 
+/*
+ * No 00-pinfold-nopyc.pth: a root filesystem is read-only where it runs, and
+ * PYTHONPYCACHEPREFIX (a cache in the sandbox's HOME) keeps compiled modules
+ * across starts (install/rootfs.c, docs/environment.md).
+ */
 static const struct placement rootfs_python[] = {
 	{ "usr/local/lib/%s/dist-packages/_pinfold_guard.py", "pinfold_guard.py", 0644, 1 },
 	{ "usr/local/lib/%s/dist-packages/_pinfold_guard.pth", "pinfold_guard.pth", 0644, 1 },
-	{ "usr/local/lib/%s/dist-packages/00-pinfold-nopyc.pth", "nopyc.pth", 0644, 0 },
 };
 
 /* A file to write: path relative to root, contents, mode, constraint or not. */

@@ -5,8 +5,10 @@
 # of its own, refuses what would install or remove packages.
 # Only vetted packages are allowed in this environment; see .pinfold/policy.yaml.
 # Removed by 'pinfold unlock ENV --reason TEXT'.
+# Plain POSIX sh and its builtins only: a self-contained environment may have no awk, sed or tr.
 layout='@PF_LAYOUT@'
-here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P) || exit 1
+case $0 in */*) here=${0%/*} ;; *) here=. ;; esac
+here=$(CDPATH='' cd -- "$here" && pwd -P) || exit 1
 if [ "$layout" = self-contained ]; then
 	root=$(CDPATH='' cd -- "$here/../../.." && pwd -P) || exit 1
 else
@@ -14,32 +16,53 @@ else
 fi
 top=${root%/}
 
+# pf_quote WORD: WORD as the shell reads it back (single quotes only when needed).
+pf_quote() {
+	case $1 in
+	*[!A-Za-z0-9_./+-]*) ;;
+	*) printf '%s' "$1"; return ;;
+	esac
+	pf_q=$1 pf_o=
+	while :; do
+		case $pf_q in
+		*"'"*) pf_o=$pf_o${pf_q%%"'"*}"'\\''"; pf_q=${pf_q#*"'"} ;;
+		*) break ;;
+		esac
+	done
+	printf "'%s'" "$pf_o$pf_q"
+}
+
+# pf_fill LINE: LINE with {command}, {root}, {env} and {vetted} filled in, in one pass.
+pf_fill() {
+	pf_in=$1 pf_out=
+	while :; do
+		case $pf_in in *"{"*) ;; *) break ;; esac
+		pf_out=$pf_out${pf_in%%"{"*}
+		pf_in="{${pf_in#*"{"}"
+		case $pf_in in
+		"{command}"*) pf_out=$pf_out$pf_cmd; pf_in=${pf_in#"{command}"} ;;
+		"{root}"*) pf_out=$pf_out$root; pf_in=${pf_in#"{root}"} ;;
+		"{env}"*) pf_out=$pf_out$pf_env; pf_in=${pf_in#"{env}"} ;;
+		"{vetted}"*) pf_out=$pf_out$top/.pinfold/vetted.txt; pf_in=${pf_in#"{vetted}"} ;;
+		*) pf_out="$pf_out{"; pf_in=${pf_in#"{"} ;;
+		esac
+	done
+	printf '%s\n' "$pf_out$pf_in"
+}
+
 # pf_refuse COMMAND DETAIL: print the refusal (.pinfold/refusal.txt) and exit 1.
 pf_refuse() {
-	pf_env=$root
-	[ -n "$top" ] || pf_env=ENV
-	# Quoted for the shell when it needs to be: the person pastes the unlock command.
-	case $pf_env in
-	*[!A-Za-z0-9_./+-]*) pf_env="'$(printf '%s' "$pf_env" | sed "s/'/'\\\\''/g")'" ;;
-	esac
-	if [ -r "$top/.pinfold/refusal.txt" ] && command -v awk >/dev/null 2>&1; then
-		PF_CMD=$1 PF_DETAIL=$2 PF_ROOT=$root PF_ENV=$pf_env PF_VETTED=$top/.pinfold/vetted.txt awk '
-		BEGIN {
-			v["{command}"] = ENVIRON["PF_CMD"]; v["{root}"] = ENVIRON["PF_ROOT"]
-			v["{env}"] = ENVIRON["PF_ENV"]; v["{vetted}"] = ENVIRON["PF_VETTED"]
-		}
-		function fill(s,   o, i, k, hit) {
-			o = ""
-			while ((i = index(s, "{")) > 0) {
-				o = o substr(s, 1, i - 1); s = substr(s, i); hit = 0
-				for (k in v)
-					if (substr(s, 1, length(k)) == k) { o = o v[k]; s = substr(s, length(k) + 1); hit = 1; break }
-				if (!hit) { o = o "{"; s = substr(s, 2) }
-			}
-			return o s
-		}
-		$0 == "{detail}" { if (ENVIRON["PF_DETAIL"] != "") print ENVIRON["PF_DETAIL"]; next }
-		{ print fill($0) }' "$top/.pinfold/refusal.txt" >&2
+	pf_cmd=$1
+	# The person pastes the unlock command; inside a self-contained environment the root is /.
+	if [ -n "$top" ]; then pf_env=$(pf_quote "$root"); else pf_env=ENV; fi
+	if [ -r "$top/.pinfold/refusal.txt" ]; then
+		while IFS= read -r pf_line || [ -n "$pf_line" ]; do
+			if [ "$pf_line" = "{detail}" ]; then
+				[ -z "$2" ] || printf '%s\n' "$2"
+			else
+				pf_fill "$pf_line"
+			fi
+		done <"$top/.pinfold/refusal.txt" >&2
 	else
 		printf "pinfold: refused: '%s'\n%s\nOnly vetted packages are allowed in this environment (%s).\n" \
 			"$1" "$2" "$root" >&2
