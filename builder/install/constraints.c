@@ -12,410 +12,77 @@
 #include "core/time.h"
 #include "core/yaml.h"
 #include "install/constraints.h"
+#include "install/guards.h"
 #include "lock/lock.h"
 
 /*
- * The refusal text, shared by the shell guards (as a function) and the
- * Python hook. It says what was refused, why, how to add a vetted package and
- * how to lift the constraint, in words a non-developer can act on.
+ * Where the constraint files go. The files themselves live in
+ * builder/install/guards/ (compiled in by meson); "%s" in a path is a
+ * python3.X directory name. Host mode: a venv-like tree with bin/; a
+ * self-contained environment: a root filesystem (docs/environment.md), where
+ * the guards sit in /usr/local/bin ahead of /usr/bin and the configs where
+ * Debian's python3 and node with npm under /usr/local read them.
  */
-#define SH_REFUSE \
-	"pf_refuse() {\n" \
-	"\tcat >&2 <<PF_EOF\n" \
-	"pinfold: refused: '$*'\n" \
-	"Only vetted packages are allowed in this environment ($root).\n" \
-	"Installing from a package index or a downloaded file could run code that nobody has\n" \
-	"reviewed, so this environment does not do it.\n" \
-	"\n" \
-	"To add a package, have it vetted instead:\n" \
-	"  1. ask the curator of your catalog to add and sign it\n" \
-	"     (pinfold catalog add DIR FILE, then pinfold catalog sign DIR),\n" \
-	"  2. list it under 'packages:' in your image file,\n" \
-	"  3. run 'pinfold lock IMAGE' and 'pinfold build LOCKFILE -o ENV.tar.zst',\n" \
-	"     and use the new environment.\n" \
-	"\n" \
-	"To lift this constraint anyway (the reason is recorded in the environment):\n" \
-	"  pinfold unlock $root --reason \"why you need it\"\n" \
-	"PF_EOF\n" \
-	"\texit 1\n" \
-	"}\n"
+struct placement {
+	const char *rel;
+	const char *guard;		/* its file in guards/ */
+	mode_t mode;
+	int constraint;			/* removed by unlock */
+};
 
-/* The head of a guard: root is the environment, up levels above the guard's own directory. */
-#define SH_TOP(tool, what, up) \
-	"#!/bin/sh\n" \
-	"# pinfold guard for " tool ": " what "\n" \
-	"# Only vetted packages are allowed in this environment; see .pinfold/policy.yaml.\n" \
-	"# Removed by 'pinfold unlock ENV --reason TEXT'.\n" \
-	"root=$(CDPATH= cd -- \"$(dirname -- \"$0\")" up "\" && pwd -P) || exit 1\n" \
-	SH_REFUSE
+static const struct placement host_files[] = {
+	{ "bin/pip", "pip.sh", 0755, 1 },
+	{ "bin/pip3", "pip.sh", 0755, 1 },
+	{ "bin/npm", "npm.js", 0755, 1 },
+	{ "bin/npx", "npm.js", 0755, 1 },
+	{ "bin/pinfold-vetted", "vetted.sh", 0755, 0 },
+	{ "etc/npmrc", "npmrc", 0644, 1 },
+	{ "pip.conf", "pip.conf", 0644, 1 },
+	{ ".pinfold/refusal.txt", "refusal.txt", 0644, 1 },
+	{ ".pinfold/activate.d/constraints.sh", "constraints.sh", 0644, 1 },
+	{ INSTALL_ADVISORIES_HOOK, "advisories.sh", 0644, 0 },
+};
 
-/* Host mode: guards in bin/; the real tool is the next one on PATH. */
-#define SH_HEAD(tool, what) \
-	SH_TOP(tool, what, "/..") \
-	"# The first " tool " on PATH that is not this guard.\n" \
-	"pf_real() {\n" \
-	"\tpf_ifs=$IFS; IFS=:\n" \
-	"\tfor pf_d in $PATH; do\n" \
-	"\t\tIFS=$pf_ifs\n" \
-	"\t\t[ -n \"$pf_d\" ] || pf_d=.\n" \
-	"\t\t[ -f \"$pf_d/$1\" ] && [ -x \"$pf_d/$1\" ] || continue\n" \
-	"\t\t[ \"$(CDPATH= cd -- \"$pf_d\" 2>/dev/null && pwd -P)\" = \"$root/bin\" ] && continue\n" \
-	"\t\tprintf '%s\\n' \"$pf_d/$1\"\n" \
-	"\t\treturn 0\n" \
-	"\tdone\n" \
-	"\tIFS=$pf_ifs\n" \
-	"\techo \"pinfold: $1: not found outside this environment\" >&2\n" \
-	"\treturn 1\n" \
-	"}\n"
+static const struct placement host_python[] = {
+	{ "lib/%s/site-packages/_pinfold_guard.py", "pinfold_guard.py", 0644, 1 },
+	{ "lib/%s/site-packages/_pinfold_guard.pth", "pinfold_guard.pth", 0644, 1 },
+	/*
+	 * Not a constraint (it stays after unlock): the environment is verified
+	 * against its manifest, so Python must not add __pycache__ files to it.
+	 * Its name sorts before every other .pth (site.py runs them in order), so
+	 * no module a .pth imports is compiled into the environment first.
+	 */
+	{ "lib/%s/site-packages/00-pinfold-nopyc.pth", "nopyc.pth", 0644, 0 },
+};
 
 /*
- * Self-contained: guards in usr/local/bin (ahead of usr/bin on PATH); the
- * real tools are the environment's own, at fixed paths.
+ * pip reads /etc/pip.conf (global) and sys.prefix/pip.conf (site: /usr for
+ * /usr/bin/python3, which a user's own pip.conf cannot override). npm reads
+ * /etc/npmrc as its global configuration: npm's built-in npmrc (in npm's own
+ * directory, which nothing can redirect) names it (install/rootfs.c).
  */
-#define SH_HEAD_ROOTFS(tool, what) \
-	SH_TOP(tool, what, "/../../..") \
-	"r=${root%/}\n"
-
-/* pip and pip3: install, download and wheel are refused; the rest runs the real pip. */
-#define PIP_REFUSE \
-	"tool=${0##*/}\n" \
-	"case $tool in pip|pip3) ;; *) tool=pip ;; esac\n" \
-	"cmd= skip=\n" \
-	"for a in \"$@\"; do\n" \
-	"\tif [ -n \"$skip\" ]; then skip=; continue; fi\n" \
-	"\tcase $a in\n" \
-	"\t--log|--log-file|--local-log|--proxy|--retries|--timeout|--exists-action|--trusted-host|\\\n" \
-	"\t--cert|--client-cert|--cache-dir|--python|--use-feature|--use-deprecated|--keyring-provider)\n" \
-	"\t\tskip=1 ;;\n" \
-	"\t-*) ;;\n" \
-	"\t*) cmd=$a; break ;;\n" \
-	"\tesac\n" \
-	"done\n" \
-	"case $cmd in\n" \
-	"install|download|wheel) pf_refuse \"$tool $*\" ;;\n" \
-	"esac\n" \
-	"export PIP_CONSTRAINT=\"$root/.pinfold/constraints.txt\" PIP_NO_INDEX=1 PIP_REQUIRE_HASHES=1\n"
-
-static const char pip_guard[] =
-	SH_HEAD("pip", "refuses install, download and wheel")
-	PIP_REFUSE
-	"for py in python3 python; do\n"
-	"\tif [ -x \"$root/bin/$py\" ]; then\n"
-	"\t\tfor sp in \"$root\"/lib/python3*/site-packages/pip; do\n"
-	"\t\t\t[ -d \"$sp\" ] && exec \"$root/bin/$py\" -m pip \"$@\"\n"
-	"\t\tdone\n"
-	"\tfi\n"
-	"done\n"
-	"real=$(pf_real \"$tool\") || exit 127\n"
-	"echo \"pinfold: note: this environment has no pip of its own; running $real\" >&2\n"
-	"exec \"$real\" \"$@\"\n";
-
-static const char pip_guard_rootfs[] =
-	SH_HEAD_ROOTFS("pip", "refuses install, download and wheel")
-	PIP_REFUSE
-	"for sp in \"$r\"/usr/local/lib/python3*/dist-packages/pip; do\n"
-	"\t[ -d \"$sp\" ] && [ -x \"$r/usr/bin/python3\" ] && exec \"$r/usr/bin/python3\" -m pip \"$@\"\n"
-	"done\n"
-	"echo \"pinfold: $tool: this environment has no pip\" >&2\n"
-	"exit 127\n";
+static const struct placement rootfs_files[] = {
+	{ "usr/local/bin/pip", "pip.sh", 0755, 1 },
+	{ "usr/local/bin/pip3", "pip.sh", 0755, 1 },
+	{ "usr/local/bin/npm", "npm.js", 0755, 1 },
+	{ "usr/local/bin/npx", "npm.js", 0755, 1 },
+	{ "usr/local/bin/pinfold-vetted", "vetted.sh", 0755, 0 },
+	{ "etc/pip.conf", "pip.conf", 0644, 1 },
+	{ "usr/pip.conf", "pip.conf", 0644, 1 },
+	{ "etc/npmrc", "npmrc", 0644, 1 },
+	{ ".pinfold/refusal.txt", "refusal.txt", 0644, 1 },
+	{ INSTALL_ADVISORIES_HOOK, "advisories.sh", 0644, 0 },
+};
 
 /*
- * npm: every command that fetches or installs is refused; the rest runs the
- * real npm offline, against a registry that resolves nowhere, never
- * installing what `npm exec` is missing.
+ * No 00-pinfold-nopyc.pth: a root filesystem is read-only where it runs, and
+ * PYTHONPYCACHEPREFIX (a cache in the sandbox's HOME) keeps compiled modules
+ * across starts (install/rootfs.c, docs/environment.md).
  */
-#define NPM_REFUSE \
-	"cmd= arg1= skip=\n" \
-	"for a in \"$@\"; do\n" \
-	"\tif [ -n \"$skip\" ]; then skip=; continue; fi\n" \
-	"\tcase $a in\n" \
-	"\t--) break ;;\n" \
-	"\t--prefix|-C|--workspace|-w|--registry|--cache|--userconfig|--globalconfig|--loglevel|\\\n" \
-	"\t--tag|--otp|--scope|--location|--include|--omit|--script-shell|-p|--package)\n" \
-	"\t\tskip=1 ;;\n" \
-	"\t-*) ;;\n" \
-	"\t*) if [ -z \"$cmd\" ]; then cmd=$a; else arg1=$a; break; fi ;;\n" \
-	"\tesac\n" \
-	"done\n" \
-	"case $cmd in\n" \
-	"i|in|ins|inst|insta|instal|install|isnt|isnta|isntal|isntall|add|ci|ic|clean-install|\\\n" \
-	"install-clean|isntall-clean|it|cit|sit|install-test|install-ci-test|clean-install-test|\\\n" \
-	"up|update|upgrade|udpate|link|ln|dedupe|ddp)\n" \
-	"\tpf_refuse \"npm $*\" ;;\n" \
-	"audit) [ \"$arg1\" = fix ] && pf_refuse \"npm $*\" ;;\n" \
-	"init|create|innit) [ -n \"$arg1\" ] && pf_refuse \"npm $*\" ;;\n" \
-	"esac\n"
-
-/* The npm settings both guards export; root: the variable holding the environment. */
-#define NPM_ENV(root) \
-	"export npm_config_globalconfig=\"" root "/etc/npmrc\"\n" \
-	"export npm_config_offline=true npm_config_yes=false\n" \
-	"export npm_config_registry=https://vetted-packages-only.invalid/\n"
-
-/* Self-contained: npm is the environment's own (npm's tarball in usr/local/lib/node_modules). */
-#define NPM_EXEC_ROOTFS(script) \
-	"cli=$r/usr/local/lib/node_modules/npm/bin/" script "\n" \
-	"if [ ! -f \"$cli\" ] || [ ! -x \"$r/usr/bin/node\" ]; then\n" \
-	"\techo 'pinfold: this environment has no npm' >&2\n" \
-	"\texit 127\n" \
-	"fi\n" \
-	"exec \"$r/usr/bin/node\" \"$cli\" \"$@\"\n"
-
-static const char npm_guard[] =
-	SH_HEAD("npm", "refuses install, ci, update and the like")
-	NPM_REFUSE
-	NPM_ENV("$root")
-	"real=$(pf_real npm) || exit 127\n"
-	"exec \"$real\" \"$@\"\n";
-
-static const char npm_guard_rootfs[] =
-	SH_HEAD_ROOTFS("npm", "refuses install, ci, update and the like")
-	NPM_REFUSE
-	NPM_ENV("$r")
-	NPM_EXEC_ROOTFS("npm-cli.js");
-
-/*
- * npx: runs only commands that are already installed; fetching a package is
- * refused. bin and nm: the environment's command and node_modules directories.
- */
-#define NPX_REFUSE(bin, nm) \
-	"name= pkg= skip= call= i=0\n" \
-	"for a in \"$@\"; do\n" \
-	"\ti=$((i + 1))\n" \
-	"\tif [ -n \"$skip\" ]; then pkg=$a; skip=; continue; fi\n" \
-	"\tcase $a in\n" \
-	"\t-p|--package) skip=1 ;;\n" \
-	"\t--package=*) pkg=${a#--package=} ;;\n" \
-	"\t-c|--call) call=1; break ;;\n" \
-	"\t--) ;;\n" \
-	"\t-*) ;;\n" \
-	"\t*) name=$a; break ;;\n" \
-	"\tesac\n" \
-	"done\n" \
-	"# A package given with -p, or a name with a version, means a fetch.\n" \
-	"[ -n \"$pkg\" ] && pf_refuse \"npx $*\"\n" \
-	"case $name in\n" \
-	"@*/*@*|[!@]*@*) pf_refuse \"npx $*\" ;;\n" \
-	"esac\n" \
-	"if [ -z \"$call\" ] && [ -n \"$name\" ]; then\n" \
-	"\tbase=${name##*/}\n" \
-	"\t# A command of this environment runs directly (npx would look for it elsewhere).\n" \
-	"\tfor f in \"" bin "/$base\" \"" nm "/.bin/$base\"; do\n" \
-	"\t\tcase $base in npm|npx|pip|pip3|activate) continue ;; esac\n" \
-	"\t\tif [ -f \"$f\" ] && [ -x \"$f\" ]; then shift \"$i\"; exec \"$f\" \"$@\"; fi\n" \
-	"\tdone\n" \
-	"\tfound=\n" \
-	"\t[ -e \"" nm "/$name/package.json\" ] && found=1\n" \
-	"\td=$(pwd -P)\n" \
-	"\twhile [ -z \"$found\" ]; do\n" \
-	"\t\t[ -e \"$d/node_modules/.bin/$base\" ] && found=1\n" \
-	"\t\t[ \"$d\" = / ] && break\n" \
-	"\t\td=$(dirname -- \"$d\")\n" \
-	"\tdone\n" \
-	"\t[ -n \"$found\" ] || pf_refuse \"npx $*\"\n" \
-	"fi\n"
-
-static const char npx_guard[] =
-	SH_HEAD("npx", "runs installed commands only, never fetches a package")
-	NPX_REFUSE("$root/bin", "$root/lib/node_modules")
-	NPM_ENV("$root")
-	"real=$(pf_real npx) || exit 127\n"
-	"exec \"$real\" \"$@\"\n";
-
-static const char npx_guard_rootfs[] =
-	SH_HEAD_ROOTFS("npx", "runs installed commands only, never fetches a package")
-	NPX_REFUSE("$r/usr/local/bin", "$r/usr/local/lib/node_modules")
-	NPM_ENV("$r")
-	NPM_EXEC_ROOTFS("npx-cli.js");
-
-static const char npmrc[] =
-	"; pinfold: only vetted packages are allowed in this environment (.pinfold/policy.yaml).\n"
-	"; Removed by 'pinfold unlock ENV --reason TEXT'.\n"
-	"offline=true\n"
-	"yes=false\n"
-	"registry=https://vetted-packages-only.invalid/\n"
-	"audit=false\n"
-	"fund=false\n"
-	"update-notifier=false\n";
-
-#define PIP_CONF_BODY \
-	"# Removed by 'pinfold unlock ENV --reason TEXT'.\n" \
-	"[global]\n" \
-	"no-index = true\n" \
-	"disable-pip-version-check = true\n" \
-	"\n" \
-	"[install]\n" \
-	"require-hashes = true\n"
-static const char pip_conf[] =
-	"# pinfold: only vetted packages are allowed in this environment (.pinfold/policy.yaml).\n"
-	"# pip reads this file as its site configuration inside the venv. The locked\n"
-	"# versions and hashes are in .pinfold/constraints.txt (PIP_CONSTRAINT, set on activation).\n"
-	PIP_CONF_BODY;
-static const char pip_conf_rootfs[] =
-	"# pinfold: only vetted packages are allowed in this environment (/.pinfold/policy.yaml).\n"
-	"# pip reads this file as its global configuration (/etc/pip.conf). The locked\n"
-	"# versions and hashes are in /.pinfold/constraints.txt (PIP_CONSTRAINT, set by the pip guard).\n"
-	PIP_CONF_BODY;
-
-/*
- * `python -m pip install` does not pass through bin/pip. A .pth file in
- * site-packages imports this module at interpreter start-up; it puts a finder
- * at the head of sys.meta_path that refuses to import pip's install, download
- * and wheel command modules, which pip imports only to run those commands,
- * however pip was started (`-m pip`, bin/pip3.X, pip's main() from code).
- * Nothing else is affected: the finder returns None for every other name.
- */
-static const char py_guard[] =
-	"# SPDX-License-Identifier: MIT\n"
-	"# pinfold guard: refuses pip install, download and wheel in this vetted environment.\n"
-	"# Imported by _pinfold_guard.pth; removed by 'pinfold unlock ENV --reason TEXT'.\n"
-	"import sys\n"
-	"\n"
-	"_REFUSED = {\n"
-	"    'pip._internal.commands.install': 'install',\n"
-	"    'pip._internal.commands.download': 'download',\n"
-	"    'pip._internal.commands.wheel': 'wheel',\n"
-	"}\n"
-	"\n"
-	"\n"
-	"def _refuse(cmd):\n"
-	"    import os\n"
-	"    root = os.path.realpath(sys.prefix)\n"
-	"    args = [a for a in sys.argv[1:]]\n"
-	"    if cmd not in args:\n"
-	"        args = [cmd] + args\n"
-	"    tool = os.path.basename(sys.argv[0] if sys.argv else '')\n"
-	"    if not tool.startswith('pip') or tool.endswith('.py'):\n"
-	"        tool = 'python -m pip'\n"
-	"    sys.stderr.write(\n"
-	"        \"pinfold: refused: '%s %s'\\n\"\n"
-	"        'Only vetted packages are allowed in this environment (%s).\\n'\n"
-	"        'Installing from a package index or a downloaded file could run code that nobody has\\n'\n"
-	"        'reviewed, so this environment does not do it.\\n'\n"
-	"        '\\n'\n"
-	"        'To add a package, have it vetted instead:\\n'\n"
-	"        '  1. ask the curator of your catalog to add and sign it\\n'\n"
-	"        '     (pinfold catalog add DIR FILE, then pinfold catalog sign DIR),\\n'\n"
-	"        \"  2. list it under 'packages:' in your image file,\\n\"\n"
-	"        \"  3. run 'pinfold lock IMAGE' and 'pinfold build LOCKFILE -o ENV.tar.zst',\\n\"\n"
-	"        '     and use the new environment.\\n'\n"
-	"        '\\n'\n"
-	"        'To lift this constraint anyway (the reason is recorded in the environment):\\n'\n"
-	"        '  pinfold unlock %s --reason \"why you need it\"\\n' % (tool, ' '.join(args), root, root))\n"
-	"    sys.stderr.flush()\n"
-	"    raise SystemExit(1)\n"
-	"\n"
-	"\n"
-	"class _PinfoldGuard:\n"
-	"    @staticmethod\n"
-	"    def find_spec(name, path=None, target=None):\n"
-	"        cmd = _REFUSED.get(name)\n"
-	"        if cmd is not None:\n"
-	"            _refuse(cmd)\n"
-	"        return None\n"
-	"\n"
-	"\n"
-	"if not any(getattr(f, '__name__', '') == '_PinfoldGuard' for f in sys.meta_path):\n"
-	"    sys.meta_path.insert(0, _PinfoldGuard)\n";
-
-static const char py_pth[] = "import _pinfold_guard\n";
-/*
- * Not a constraint (it stays after unlock): the environment is verified
- * against its manifest, so Python must not add __pycache__ files to it.
- * Its name sorts before every other .pth (site.py runs them in order), so no
- * module a .pth imports is compiled to the environment first.
- */
-static const char py_nopyc_pth[] = "import sys; sys.dont_write_bytecode = True\n";
-
-/*
- * Sourced by bin/activate with the environment's root in $PINFOLD_ENV (or
- * $VIRTUAL_ENV). Environment variables beat the user's own pip and npm
- * configuration, so settings such as PIP_FIND_LINKS cannot reopen installs.
- * _pf_deactivate_constraints (called by bin/activate's deactivate when it
- * exists) restores what the shell had.
- */
-#define PF_CONSTRAINT_VARS "PIP_CONSTRAINT PIP_NO_INDEX PIP_REQUIRE_HASHES PIP_FIND_LINKS PIP_INDEX_URL " \
-	"PIP_EXTRA_INDEX_URL npm_config_globalconfig npm_config_offline npm_config_yes npm_config_registry"
-static const char activate_constraints[] =
-	"# pinfold: install constraints for this environment (sourced by bin/activate).\n"
-	"# Removed by 'pinfold unlock ENV --reason TEXT'.\n"
-	"pf_root=${PINFOLD_ENV:-${VIRTUAL_ENV:-}}\n"
-	"if [ -n \"$pf_root\" ] && [ -z \"${_PF_CONSTRAINTS_ON:-}\" ]; then\n"
-	"\t# Keep what the shell had so that deactivate can put it back.\n"
-	"\t_PF_CONSTRAINTS_ON=1\n"
-	"\tfor pf_v in " PF_CONSTRAINT_VARS "; do\n"
-	"\t\teval \"[ -z \\\"\\${$pf_v+x}\\\" ] || _PF_SAVED_$pf_v=\\$$pf_v\"\n"
-	"\tdone\n"
-	"\t_pf_deactivate_constraints() {\n"
-	"\t\tfor pf_v in " PF_CONSTRAINT_VARS "; do\n"
-	"\t\t\tunset $pf_v\n"
-	"\t\t\teval \"[ -z \\\"\\${_PF_SAVED_$pf_v+x}\\\" ] || { $pf_v=\\$_PF_SAVED_$pf_v; export $pf_v; }\"\n"
-	"\t\t\tunset _PF_SAVED_$pf_v\n"
-	"\t\tdone\n"
-	"\t\tunset _PF_CONSTRAINTS_ON pf_v\n"
-	"\t\tunset -f _pf_deactivate_constraints\n"
-	"\t}\n"
-	"\texport PIP_CONSTRAINT=\"$pf_root/.pinfold/constraints.txt\" PIP_NO_INDEX=1 PIP_REQUIRE_HASHES=1\n"
-	"\tunset PIP_FIND_LINKS PIP_INDEX_URL PIP_EXTRA_INDEX_URL\n"
-	"\texport npm_config_globalconfig=\"$pf_root/etc/npmrc\" npm_config_offline=true npm_config_yes=false\n"
-	"\texport npm_config_registry=https://vetted-packages-only.invalid/\n"
-	"fi\n"
-	"unset pf_root pf_v\n";
-
-/*
- * Sourced by bin/activate: warns about packages of this environment that
- * the newest locally saved, verified advisories revoke. Never uses the
- * network and never fails activation. With pinfold on PATH it runs
- * `pinfold audit --offline`, which re-verifies the saved advisories; without
- * it, it reads the exact-version index pinfold keeps next to them
- * ($STATE/saved-advisories/NAME/index.tsv) and matches this environment's package
- * list, embedded below.
- */
-static const char activate_advisories_head[] =
-	"# pinfold: warn at activation about revoked packages (sourced by bin/activate).\n"
-	"# Uses only advisories already verified and saved in the state directory.\n"
-	"pf_root=${PINFOLD_ENV:-${VIRTUAL_ENV:-}}\n"
-	"pf_state=${PINFOLD_STATE_DIR:-}\n"
-	"if [ -z \"$pf_state\" ]; then\n"
-	"\tcase ${XDG_STATE_HOME:-} in\n"
-	"\t/*) pf_state=$XDG_STATE_HOME/pinfold ;;\n"
-	"\t*) pf_state=${HOME:-/tmp}/.local/state/pinfold ;;\n"
-	"\tesac\n"
-	"fi\n"
-	"pf_out=\n"
-	"pf_rc=3\n"
-	"if [ -n \"$pf_root\" ] && command -v pinfold >/dev/null 2>&1; then\n"
-	"\t# the registry of used environments (audit --all, the daily watch); only its notice is shown\n"
-	"\tpf_out=$(pinfold -q registry touch --how activate \"$pf_root\" 2>&1 >/dev/null)\n"
-	"\tcase $pf_out in \"pinfold: notice:\"*) printf '%s\\n' \"$pf_out\" >&2 ;; esac\n"
-	"\tpf_out=$(pinfold -q audit --offline \"$pf_root\" 2>/dev/null)\n"
-	"\tpf_rc=$?\n"
-	"fi\n"
-	"# 0: clean; 1 with output: affected; anything else (no pinfold, no saved copy, a key this\n"
-	"# pinfold does not trust): fall back to the index.\n"
-	"if [ \"$pf_rc\" -eq 1 ] && [ -z \"$pf_out\" ]; then pf_rc=3; fi\n"
-	"if [ \"$pf_rc\" -ne 0 ] && [ \"$pf_rc\" -ne 1 ] && [ -d \"$pf_state/saved-advisories\" ]; then\n"
-	"\t# No usable pinfold: exact versions from the saved index (ECO NAME VERSION ID SEVERITY).\n"
-	"\t# Only regular files are read (a FIFO would hang activation); 'set --' stays in this subshell.\n"
-	"\tpf_out=$(set --; for pf_i in \"$pf_state\"/saved-advisories/*/index.tsv; do\n"
-	"\t\t[ -f \"$pf_i\" ] && [ ! -p \"$pf_i\" ] && set -- \"$@\" \"$pf_i\"; done\n"
-	"\t\t[ $# -gt 0 ] || exit 0\n"
-	"\t\tawk -F '\\t' 'FNR == NR { want[$1 \"\\t\" $2 \"\\t\" $3] = 1; next }\n"
-	"\t\t($1 \"\\t\" $2 \"\\t\" $3) in want && !seen[$1 $2 $3 $4]++ {\n"
-	"\t\t\tprintf \"%s:%s %s: revoked by %s (%s): %s\\n\", $1, $2, $3, $4, $5, $6 }' - \"$@\" \\\n"
-	"\t\t2>/dev/null <<'PF_PACKAGES'\n";
-
-static const char activate_advisories_tail[] =
-	"PF_PACKAGES\n"
-	")\n"
-	"\t[ -n \"$pf_out\" ] && pf_rc=1\n"
-	"fi\n"
-	"if [ \"$pf_rc\" -eq 1 ] && [ -n \"$pf_out\" ]; then\n"
-	"\techo \"pinfold: warning: this environment contains packages that signed advisories revoke:\" >&2\n"
-	"\tprintf '%s\\n' \"$pf_out\" | sed 's/^/pinfold: warning:   /' >&2\n"
-	"\techo \"pinfold: warning: run 'pinfold audit $pf_root' for details\" >&2\n"
-	"fi\n"
-	"unset pf_root pf_state pf_out pf_rc\n";
+static const struct placement rootfs_python[] = {
+	{ "usr/local/lib/%s/dist-packages/_pinfold_guard.py", "pinfold_guard.py", 0644, 1 },
+	{ "usr/local/lib/%s/dist-packages/_pinfold_guard.pth", "pinfold_guard.pth", 0644, 1 },
+};
 
 /* A file to write: path relative to root, contents, mode, constraint or not. */
 struct cfile {
@@ -452,7 +119,42 @@ static void cset_release(struct cset *s)
 	free(s->v);
 }
 
-/* Names of real python3.* directories under root/lib that hold a directory leaf (site-packages), sorted. */
+/*
+ * Append the guard file name to out with every key of subst (pairs: key,
+ * value, ..., NULL) replaced by its value.
+ */
+static void add_guard(struct pf_buf *out, const char *name, const char *const *subst)
+{
+	const struct install_guard_file *g = install_guard_file(name);
+	const char *p, *end;
+
+	if (!g)
+		abort();	/* the table and guards/ are built together */
+	p = (const char *)g->data;
+	end = p + g->len;
+	while (p < end) {
+		size_t i;
+
+		for (i = 0; subst[i]; i += 2)
+			if (!strncmp(p, subst[i], strlen(subst[i])))
+				break;
+		if (subst[i]) {
+			pf_buf_adds(out, subst[i + 1]);
+			p += strlen(subst[i]);
+		} else {
+			pf_buf_addc(out, *p++);
+		}
+	}
+}
+
+static void add_placed(struct cset *s, const struct placement *pl, const char *pydir, const char *const *subst)
+{
+	char *rel = pydir ? pf_xasprintf(pl->rel, pydir) : pf_xstrdup(pl->rel);
+
+	add_guard(cset_add(s, rel, pl->mode, pl->constraint), pl->guard, subst);
+}
+
+/* Names of real python3.* directories under root/libdir that hold a directory leaf (site-packages), sorted. */
 static void python_dirs(const char *root, const char *libdir, const char *leaf, struct pf_strv *out)
 {
 	char *lib = pf_path_join(root, libdir);
@@ -463,7 +165,7 @@ static void python_dirs(const char *root, const char *libdir, const char *leaf, 
 		char *sp;
 		struct stat st;
 
-		if (strncmp(de->d_name, "python3", 7))
+		if (strncmp(de->d_name, "python3", 7) || pf_strv_contains(out, de->d_name))
 			continue;
 		sp = pf_xasprintf("%s/%s/%s", lib, de->d_name, leaf);
 		if (!lstat(sp, &st) && S_ISDIR(st.st_mode)) {
@@ -478,6 +180,48 @@ static void python_dirs(const char *root, const char *libdir, const char *leaf, 
 	if (d)
 		closedir(d);
 	free(lib);
+	pf_strv_sort(out);
+}
+
+/* "3.11" -> "python3.11" when it is a plain X.Y version; else NULL. */
+static char *python_name(const char *v, size_t n)
+{
+	size_t dot = strspn(v, "0123456789");
+
+	if (!dot || dot >= n || v[dot] != '.' || n - dot < 2 || n > 8 ||
+	    strspn(v + dot + 1, "0123456789") != n - dot - 1)
+		return NULL;
+	return pf_xasprintf("python%.*s", (int)n, v);
+}
+
+/*
+ * The Python versions of a self-contained environment from its lock (most of
+ * the staged tree is not on disk yet): target.python and the Debian
+ * interpreter packages it locks (python3.X, python3.X-minimal,
+ * libpython3.X-stdlib, ...).
+ */
+static void rootfs_python_dirs(const struct lockfile *l, struct pf_strv *out)
+{
+	char *n;
+
+	if (l->target_python && (n = python_name(l->target_python, strlen(l->target_python))))
+		pf_strv_push_owned(out, n);
+	for (size_t i = 0; i < l->npkgs; i++) {
+		const struct lock_pkg *p = &l->pkgs[i];
+		const char *v = p->name;
+
+		if (strcmp(p->ecosystem, "deb"))
+			continue;
+		if (!strncmp(v, "lib", 3))
+			v += 3;
+		if (strncmp(v, "python3.", 8))
+			continue;
+		n = python_name(v + 6, strcspn(v + 6, "-"));
+		if (n && !pf_strv_contains(out, n))
+			pf_strv_push_owned(out, n);
+		else
+			free(n);
+	}
 	pf_strv_sort(out);
 }
 
@@ -539,70 +283,31 @@ void install_constraints_env(const char *root, struct pf_strv *out)
 	pf_strv_push(out, "npm_config_registry=https://vetted-packages-only.invalid/");
 }
 
-/* A guard or setting that does not depend on the lock. */
-struct cfix {
-	const char *rel;
-	mode_t mode;
-	const char *text;
-};
-
-/* Where the constraints go: a host-mode tree (venv, bin/) or a root filesystem (docs/environment.md). */
-struct clayout {
-	const char *pip_conf, *pip_conf_text;
-	const char *pylib, *pysite;		/* python3.X directories under pylib that hold pysite */
-	int nopyc;				/* write 00-pinfold-nopyc.pth */
-	const struct cfix *fixed;
-	size_t nfixed;
-};
-
-static const struct cfix fixed_host[] = {
-	{ "bin/pip", 0755, pip_guard },
-	{ "bin/pip3", 0755, pip_guard },
-	{ "bin/npm", 0755, npm_guard },
-	{ "bin/npx", 0755, npx_guard },
-	{ "etc/npmrc", 0644, npmrc },
-	{ ".pinfold/activate.d/constraints.sh", 0644, activate_constraints },
-};
-
-/*
- * No activate: the sandbox sets what constraints.sh would (docs/run.md). npm
- * reads etc/npmrc itself: npm's builtin configuration names it (rootfs.c).
- */
-static const struct cfix fixed_rootfs[] = {
-	{ "usr/local/bin/pip", 0755, pip_guard_rootfs },
-	{ "usr/local/bin/pip3", 0755, pip_guard_rootfs },
-	{ "usr/local/bin/npm", 0755, npm_guard_rootfs },
-	{ "usr/local/bin/npx", 0755, npx_guard_rootfs },
-	{ "etc/npmrc", 0644, npmrc },
-};
-
-static const struct clayout layout_host = {
-	"pip.conf", pip_conf, "lib", "site-packages", 1, fixed_host, sizeof fixed_host / sizeof *fixed_host,
-};
-/*
- * A root filesystem is read-only where it runs, so Python cannot write into
- * it; without the no-bytecode .pth, PYTHONPYCACHEPREFIX (a cache in the
- * sandbox's HOME, docs/environment.md) keeps compiled modules across starts.
- */
-static const struct clayout layout_rootfs = {
-	"etc/pip.conf", pip_conf_rootfs, "usr/local/lib", "dist-packages", 0, fixed_rootfs,
-	sizeof fixed_rootfs / sizeof *fixed_rootfs,
-};
+/* Names and versions from a verified lock never hold tabs or newlines; skip any that would. */
+static int listable(const struct lock_pkg *p)
+{
+	return !strpbrk(p->ecosystem, "\t\n") && !strpbrk(p->name, "\t\n") && !strpbrk(p->version, "\t\n");
+}
 
 int install_constraints(const char *root, const struct lockfile *l, struct pf_err *e)
 {
-	const struct clayout *lay = lock_self_contained(l->target_runtime) ? &layout_rootfs : &layout_host;
+	int rootfs = lock_self_contained(l->target_runtime);
+	const char *layout = rootfs ? "self-contained" : "host";
+	const char *const subst[] = { "@PF_LAYOUT@", layout, NULL };
+	const char *const node_rootfs[] = { "@PF_LAYOUT@", layout, "#!/usr/bin/env node\n", "#!/usr/bin/node\n", NULL };
+	const struct placement *files = rootfs ? rootfs_files : host_files;
+	size_t nfiles = rootfs ? sizeof rootfs_files / sizeof *rootfs_files : sizeof host_files / sizeof *host_files;
+	const struct placement *pyfiles = rootfs ? rootfs_python : host_python;
+	size_t npyfiles = rootfs ? sizeof rootfs_python / sizeof *rootfs_python : sizeof host_python / sizeof *host_python;
 	struct cset s = { NULL, 0, 0 };
 	struct pf_strv py = PF_STRV_INIT;
-	struct pf_buf *b, policy = PF_BUF_INIT;
+	struct pf_buf *b, policy = PF_BUF_INIT, pkgs = PF_BUF_INIT;
+	const char *adv[] = { "@PF_PACKAGES@\n", "", NULL };
 	char *path = NULL;
 	int rc = 0;
 
 	if (!pf_is_dir(root))
 		return pf_error(e, PF_ENOTFOUND, "'%s': not a directory", root);
-
-	b = cset_add(&s, pf_xstrdup(lay->pip_conf), 0644, 1);
-	pf_buf_adds(b, lay->pip_conf_text);
 
 	b = cset_add(&s, pf_xstrdup(".pinfold/constraints.txt"), 0644, 1);
 	pf_buf_adds(b, "# pinfold: the locked Python packages; pip may install nothing else.\n");
@@ -614,34 +319,41 @@ int install_constraints(const char *root, const struct lockfile *l, struct pf_er
 		pf_buf_addf(b, "%s==%s --hash=sha256:%s\n", p->name, p->version, p->artifact.sha256);
 	}
 
-	python_dirs(root, lay->pylib, lay->pysite, &py);
-	for (size_t i = 0; i < py.n; i++) {
-		b = cset_add(&s, pf_xasprintf("%s/%s/%s/_pinfold_guard.py", lay->pylib, py.v[i], lay->pysite), 0644, 1);
-		pf_buf_adds(b, py_guard);
-		b = cset_add(&s, pf_xasprintf("%s/%s/%s/_pinfold_guard.pth", lay->pylib, py.v[i], lay->pysite), 0644, 1);
-		pf_buf_adds(b, py_pth);
-		if (!lay->nopyc)
-			continue;
-		b = cset_add(&s, pf_xasprintf("%s/%s/%s/00-pinfold-nopyc.pth", lay->pylib, py.v[i], lay->pysite), 0644,
-			     0);
-		pf_buf_adds(b, py_nopyc_pth);
-	}
-
-	for (size_t i = 0; i < lay->nfixed; i++)
-		pf_buf_adds(cset_add(&s, pf_xstrdup(lay->fixed[i].rel), lay->fixed[i].mode, 1), lay->fixed[i].text);
-
-	b = cset_add(&s, pf_xstrdup(INSTALL_ADVISORIES_HOOK), 0644, 0);
-	pf_buf_adds(b, activate_advisories_head);
+	/* What the guards and pinfold-vetted name as vetted: every package of the lock. */
+	b = cset_add(&s, pf_xstrdup(".pinfold/vetted.txt"), 0644, 0);
+	pf_buf_adds(b, "# pinfold: the vetted packages of this environment (from its lock), all installed.\n"
+		       "# ECOSYSTEM<TAB>NAME<TAB>VERSION; 'pinfold-vetted' lists them.\n");
 	for (size_t i = 0; i < l->npkgs; i++) {
 		const struct lock_pkg *p = &l->pkgs[i];
 
-		/* Names and versions from a verified lock never hold tabs or newlines. */
-		if (strpbrk(p->ecosystem, "\t\n") || strpbrk(p->name, "\t\n") || strpbrk(p->version, "\t\n") ||
-		    !strcmp(p->name, "PF_PACKAGES"))
+		if (!listable(p))
 			continue;
 		pf_buf_addf(b, "%s\t%s\t%s\n", p->ecosystem, p->name, p->version);
+		/* The advisory hook's embedded list; its here-document ends at a PF_PACKAGES line. */
+		if (strcmp(p->name, "PF_PACKAGES"))
+			pf_buf_addf(&pkgs, "%s\t%s\t%s\n", p->ecosystem, p->name, p->version);
 	}
-	pf_buf_adds(b, activate_advisories_tail);
+	adv[1] = pf_buf_cstr(&pkgs);
+
+	if (rootfs) {
+		rootfs_python_dirs(l, &py);
+		python_dirs(root, "usr/local/lib", "dist-packages", &py);
+	} else {
+		python_dirs(root, "lib", "site-packages", &py);
+	}
+	for (size_t i = 0; i < py.n; i++)
+		for (size_t j = 0; j < npyfiles; j++)
+			add_placed(&s, &pyfiles[j], py.v[i], subst);
+
+	for (size_t i = 0; i < nfiles; i++) {
+		const char *const *sub = subst;
+
+		if (!strcmp(files[i].guard, "advisories.sh"))
+			sub = adv;
+		else if (rootfs && !strcmp(files[i].guard, "npm.js"))
+			sub = node_rootfs;
+		add_placed(&s, &files[i], NULL, sub);
+	}
 
 	pf_qsort(s.v, s.n, sizeof *s.v, cfile_cmp);
 	for (size_t i = 0; i < s.n && !rc; i++)
@@ -655,6 +367,7 @@ int install_constraints(const char *root, const struct lockfile *l, struct pf_er
 out:
 	free(path);
 	pf_buf_release(&policy);
+	pf_buf_release(&pkgs);
 	pf_strv_release(&py);
 	cset_release(&s);
 	return rc;

@@ -16,24 +16,27 @@ struct lockfile;
 
 /*
  * Lock down the staging tree root of an environment built from l (called
- * after the packages are installed and before the manifest is written):
- *   pip.conf                 no-index, require-hashes (pip's site config in a venv)
- *   .pinfold/constraints.txt the locked pypi versions with their hashes
- *   lib/python3.X/site-packages/_pinfold_guard.py + _pinfold_guard.pth
- *                            refuses `python -m pip install|download|wheel`
- *   bin/pip, bin/pip3, bin/npm, bin/npx   guard wrappers (POSIX sh)
- *   etc/npmrc                offline, registry that resolves nowhere
- *   .pinfold/activate.d/constraints.sh    exports the pip/npm settings
+ * after the packages are installed and before the manifest is written). The
+ * files come from builder/install/guards/ (compiled in by meson, see
+ * install/guards.h) and go where l's target.runtime puts them
+ * (docs/constraints.md has the table):
+ *   host mode       bin/{pip,pip3,npm,npx}, pip.conf, etc/npmrc,
+ *                   lib/python3.X/site-packages/_pinfold_guard.{py,pth},
+ *                   .pinfold/activate.d/constraints.sh
+ *   self-contained  usr/local/bin/{pip,pip3,npm,npx}, etc/pip.conf, usr/pip.conf,
+ *                   etc/npmrc, usr/local/lib/python3.X/dist-packages/_pinfold_guard.{py,pth}
+ *                   (X from target.python, the lock's Debian interpreter packages and
+ *                   the dist-packages directories on disk)
+ *   both            .pinfold/constraints.txt (locked pypi versions with hashes),
+ *                   .pinfold/refusal.txt (the one refusal text)
  * and records them in .pinfold/policy.yaml (state: locked, constraint_files:
  * the sorted relative paths of the files above, which unlock removes). Also
- * writes .pinfold/activate.d/advisories.sh, the activation-time advisory check,
- * which is not a constraint and stays after unlock. Existing files at these
- * paths (e.g. pip's own bin/pip) are replaced. Same lock, same bytes; modes
- * 0644 and 0755. A self-contained lock (a root filesystem) gets the same
- * constraints where that layout has them: guards in usr/local/bin (running
- * the environment's own pip and npm), etc/pip.conf, etc/npmrc, the hook in
- * usr/local/lib/python3.X/dist-packages; no activate.d/constraints.sh and no
- * 00-pinfold-nopyc.pth (docs/environment.md).
+ * writes, not as constraints (they stay after unlock): .pinfold/vetted.txt
+ * (every locked package) with the pinfold-vetted command beside the guards,
+ * the 00-pinfold-nopyc.pth next to the hook, and
+ * .pinfold/activate.d/advisories.sh, the activation-time advisory check.
+ * Existing files at these paths (e.g. pip's own bin/pip) are replaced. Same
+ * lock, same bytes; modes 0644 and 0755.
  */
 int install_constraints(const char *root, const struct lockfile *l, struct pf_err *e);
 

@@ -201,13 +201,18 @@ while IFS='|' read -r want cmd; do
 		'grep -q "Only vetted packages are allowed in this environment" "$T/.stderr"'
 	check "... saying how to lift it" 'grep -q "pinfold unlock .* --reason" "$T/.stderr"'
 done <<'CMDS'
-pip install requests|pip install requests
+pip install litellm|pip install litellm
 pip3 install left-pad|pip3 install left-pad
-python -m pip install requests|python3 -m pip install requests
+python -m pip install requests<2|python3 -m pip install requests<2
 npm install left-pad|npm install left-pad
 npm i axios@1.14.1|npm i axios@1.14.1
 npx cowsay hi|npx cowsay hi
 CMDS
+# What the environment already has is not refused: installing it again is a no-op that says so.
+expect 0 "Requirement already satisfied: requests in" "host mode, pip install requests: the vetted requests, no-op" -- \
+	in_env pip install requests
+expect 0 "up to date: every package asked for is vetted" "host mode, npm install axios: the vetted axios, no-op" -- \
+	in_env npm install axios
 expect 0 "" "host mode: the refused installs changed nothing" -- pf verify "$H"
 # Using the environment must not make verify report it as tampered: the environment's
 # 00-pinfold-nopyc.pth stops Python writing __pycache__ into it, with or without activation.

@@ -48,7 +48,14 @@ check "nothing was installed" '[ ! -d env/lib/python3.11/site-packages/setuptool
 expect 0 "wheel" "pip list passes through to the environment's pip" -- in_env pip list
 check "pip list shows the locked packages only" 'grep -q "^pip  *23.0.1" "$T/.stdout" && ! grep -q setuptools "$T/.stdout"'
 expect 1 "pinfold: refused: 'npm install left-pad'" "npm install refused" -- in_env npm install left-pad
-expect 1 "pinfold: refused: 'npm ci'" "npm ci refused" -- in_env npm ci
+mkdir -p proj
+printf '{"name":"p","version":"1.0.0","dependencies":{"left-pad":"^1.3.0"}}\n' >proj/package.json
+printf '{"lockfileVersion":3,"packages":{"":{"name":"p"},"node_modules/left-pad":{"version":"1.3.0"}}}\n' \
+	>proj/package-lock.json
+in_proj() { (cd "$T/proj" && dash -c '. ../env/bin/activate && "$@"' sh "$@"); }
+expect 1 "pinfold: refused: 'npm ci'" "npm ci of a project asking for an unvetted package refused" -- in_proj npm ci
+check "names the package" 'grep -q "left-pad@^1.3.0: no version of left-pad is vetted here" "$T/.stderr"'
+check "nothing was installed in the project" '[ ! -e proj/node_modules ]'
 expect 1 "pinfold: refused: 'npx cowsay hi'" "npx of a package not installed refused" -- in_env npx cowsay hi
 if command -v npm >/dev/null 2>&1; then
 	expect 0 "" "npm --version passes through" -- in_env npm --version
@@ -100,8 +107,10 @@ if [ -f "$cache/semver-5.7.2.tgz" ]; then
 	expect 0 "1.2.4" "npx runs the environment's own command" -- in_nenv npx semver 1.2.4
 	expect 0 "3.0.0" "npx with options before the command" -- in_nenv npx -q semver -r ">=2" 1.2.4 3.0.0
 	expect 1 "pinfold: refused: 'npx semver@7 1.0.0'" "npx NAME@VERSION refused" -- in_nenv npx semver@7 1.0.0
-	expect 1 "pinfold: refused: 'npm install semver'" "npm install refused in an npm environment" -- \
+	expect 0 "vetted: semver -> semver 5.7.2" "npm install of a vetted, installed package is a no-op" -- \
 		in_nenv npm install semver
+	expect 1 "semver@^7: not vetted; the vetted version here is semver 5.7.2" \
+		"npm install of another version refused, naming the vetted one" -- in_nenv npm install 'semver@^7'
 	expect 1 "pinfold: refused: 'npm i -g left-pad'" "npm i -g refused" -- in_nenv npm i -g left-pad
 else
 	n=$((n + 1)); echo "ok $n # skip npm pack semver@5.7.2 failed (no network?)"
