@@ -106,8 +106,8 @@ int cli_catalog_open(struct cli *c, const char *where, const struct image *im, s
 	return rc;
 }
 
-int cli_catalog_open_cached(struct cli *c, const char *where, const struct image *im, const char *cache_dir,
-			    const struct solve_target *t, struct cli_catalog *out)
+int cli_catalog_open_cached(struct cli *c, const char *where, const struct image *im,
+			    const struct solve_cache *cache, const struct solve_target *t, struct cli_catalog *out)
 {
 	struct trust_store *store = NULL;
 	struct verify_opts o;
@@ -117,7 +117,7 @@ int cli_catalog_open_cached(struct cli *c, const char *where, const struct image
 	time_t exp;
 	int rc;
 
-	if (fetch_is_url(where) || !cache_dir)
+	if (fetch_is_url(where) || !cache)
 		return cli_catalog_open(c, where, im, out);
 	memset(out, 0, sizeof *out);
 	memset(&f, 0, sizeof f);
@@ -130,7 +130,7 @@ int cli_catalog_open_cached(struct cli *c, const char *where, const struct image
 	if (rc)
 		goto out;
 	/* the pool and the header it carries are used only when the cache file's MAC verifies */
-	if (solve_pool_load_cache(f.sha256, t, cache_dir, &out->pool) < 0 ||
+	if (solve_pool_load_cache(f.sha256, t, cache, &out->pool) < 0 ||
 	    solve_pool_cache_meta(out->pool, &m) < 0 || pf_time_parse(m.expires, &exp) < 0) {
 		solve_pool_free(out->pool);
 		out->pool = NULL;

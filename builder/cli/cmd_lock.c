@@ -211,6 +211,7 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 	struct cli_catalog cc;
 	struct lockfile old, new;
 	struct solve_pool *sp = NULL;
+	struct solve_cache *scache = NULL;
 	struct solve_result res;
 	struct solve_pin *pins = NULL;
 	char *out = NULL, *cdir = NULL, *lockdir = NULL, *outdir = NULL;
@@ -267,16 +268,14 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 					  (const char *const *)im.host_provides, im.nhost_provides };
 
 		cdir = cache_dir();
-		if (solve_cache_secret_load(c->state_dir, &c->err) < 0) {
+		if (cdir && solve_cache_open(cdir, c->state_dir, &scache, &c->err) < 0) {
 			/* no key to authenticate the cache with: solve without it */
 			cli_debug(c, "solver cache off: %s", c->err.msg);
 			pf_err_clear(&c->err);
-			free(cdir);
-			cdir = NULL;
 		}
 		/* --check compares with the parsed catalog; a plain lock may reuse the solver cache */
 		rc = check ? cli_catalog_open(c, im.catalog_resolved, &im, &cc)
-			   : cli_catalog_open_cached(c, im.catalog_resolved, &im, cdir, &t, &cc);
+			   : cli_catalog_open_cached(c, im.catalog_resolved, &im, scache, &t, &cc);
 	}
 	if (rc)
 		goto out;
@@ -323,7 +322,7 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 			cc.pool = NULL;
 		}
 		if (!sp)
-			rc = solve_pool_new(&cc.cat, &t, cdir, &sp, &c->err);
+			rc = solve_pool_new(&cc.cat, &t, scache, &sp, &c->err);
 		if (rc)
 			goto out;
 		cli_debug(c, "solver pool %s", solve_pool_from_cache(sp) ? "loaded from the authenticated cache"
@@ -437,6 +436,7 @@ out:
 	pf_strv_release(&changes);
 	free(out);
 	free(cdir);
+	solve_cache_free(scache);
 	free(lockdir);
 	free(outdir);
 	return status;

@@ -36,15 +36,16 @@ void cli_catalog_release(struct cli_catalog *cc);
 
 /*
  * The same checks, for `pinfold lock`, without parsing the catalog again when
- * the solver cache under cache_dir holds a pool built from exactly these
+ * the solver cache holds a pool built from exactly these
  * bytes for target t: the cached pool is loaded first and used only when its
- * MAC verifies (solve_cache_secret_load), the signature is verified over the
+ * MAC verifies (solve_cache_open), the signature is verified over the
  * bytes as always, then expiry and rollback use the header authenticated with
  * the cache. out->header_only is then 1, out->pool holds the pool and
  * out->cat has no packages. Without a usable cache it is cli_catalog_open.
  */
 struct solve_target;
-int cli_catalog_open_cached(struct cli *c, const char *where, const struct image *im, const char *cache_dir,
-			    const struct solve_target *t, struct cli_catalog *out);
+struct solve_cache;
+int cli_catalog_open_cached(struct cli *c, const char *where, const struct image *im,
+			    const struct solve_cache *cache, const struct solve_target *t, struct cli_catalog *out);
 
 #endif

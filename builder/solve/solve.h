@@ -75,20 +75,25 @@ void solve_result_release(struct solve_result *r);
 struct solve_pool;
 
 /*
- * The .solv cache is authenticated with HMAC-SHA-256 under a per-user secret
+ * The .solv cache: pool files in a directory, named by the catalog's SHA-256
+ * and the target, authenticated with HMAC-SHA-256 under a per-user secret
  * kept in the state directory (STATE/solv-cache.key, 32 random bytes, 0600,
  * written with temp + rename on first use, and replaced when it is not exactly
  * 32 bytes), so a cache directory someone else can write is never trusted.
- * Until this succeeds the cache is neither read nor written.
+ * solve_cache_open() loads (or makes) the secret; without a cache object the
+ * pool is built from the catalog and nothing is cached. The caller owns the
+ * object and frees it with solve_cache_free(), which wipes the secret.
  */
-int solve_cache_secret_load(const char *state_dir, struct pf_err *e);
+struct solve_cache;
+int solve_cache_open(const char *dir, const char *state_dir, struct solve_cache **out, struct pf_err *e);
+void solve_cache_free(struct solve_cache *c);
 
 /*
- * Build a pool from the catalog. cache_dir (may be NULL) holds .solv files
- * named by the catalog's SHA-256; a cache file is used only when its embedded
- * key and keyed content digest match, and is (re)written atomically otherwise.
+ * Build a pool from the catalog. With a cache (may be NULL), a cache file is
+ * used only when its embedded key and keyed content digest match, and is
+ * (re)written atomically otherwise.
  */
-int solve_pool_new(const struct catalog *cat, const struct solve_target *t, const char *cache_dir,
+int solve_pool_new(const struct catalog *cat, const struct solve_target *t, const struct solve_cache *cache,
 		   struct solve_pool **out, struct pf_err *e);
 void solve_pool_free(struct solve_pool *p);
 /* 1 when p was loaded from a cache file rather than built from cat. */
@@ -97,7 +102,7 @@ int solve_pool_from_cache(const struct solve_pool *p);
  * Only the cache: the pool for (catalog SHA-256, target) when a cache file
  * with matching key and digest exists, else -PF_ENOTFOUND (nothing built).
  */
-int solve_pool_load_cache(const char *catalog_sha256, const struct solve_target *t, const char *cache_dir,
+int solve_pool_load_cache(const char *catalog_sha256, const struct solve_target *t, const struct solve_cache *cache,
 			  struct solve_pool **out);
 
 /*
