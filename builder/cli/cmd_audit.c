@@ -5,12 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/advisories.h"
 #include "cli/cli.h"
 #include "core/file.h"
 #include "core/time.h"
+#include "ctx/ctx.h"
 #include "install/envfile.h"
-#include "lock/audit.h"
 #include "lock/lock.h"
 #include "pack/pack.h"
 
@@ -20,12 +19,16 @@ static void usage(FILE *f)
 {
 	cli_print_usage(f, "audit");
 	fputs("\nTARGET is a lockfile, an environment tarball (.tar.zst) or an unpacked environment\n"
-	      "directory (its .pinfold/lock is read). The advisories are verified first; then every\n"
-	      "locked package an advisory covers is listed. Exit 1 when any is, 0 when none is.\n"
+	      "directory (its .pinfold/lock is read). A lockfile is checked as build checks it: against\n"
+	      "its signed catalog (every locked artifact identical to the catalog's, eligible), whose\n"
+	      "verified advisories then list the revoked packages. An environment (or --offline) is\n"
+	      "checked against the last verified advisories kept in the state dir, unless --catalog\n"
+	      "names its catalog. Exit 1 when a package is revoked or the lock cannot be checked.\n"
 	      "\noptions:\n"
-	      "  --catalog DIR|URL  read advisories.yaml from this catalog (default: the catalog\n"
-	      "                     recorded in a lockfile; for environments, the saved copy)\n"
-	      "  --offline          use only the last verified advisories kept in the state dir\n", f);
+	      "  --catalog DIR|URL  the signed catalog (default: a lockfile's catalog.source; for\n"
+	      "                     environments, the saved advisories)\n"
+	      "  --offline          only the last verified advisories kept in the state dir; a\n"
+	      "                     lockfile's artifacts are then not checked, which is an error\n", f);
 }
 
 enum target_kind { T_LOCKFILE, T_TARBALL, T_ENVDIR };
@@ -75,7 +78,7 @@ out:
 	return rc;
 }
 
-static void json_finding(const struct audit_finding *f)
+static void json_finding(const struct ctx_finding *f)
 {
 	printf("{\"ecosystem\":");
 	cli_json_str(stdout, f->pkg->ecosystem);
@@ -96,8 +99,8 @@ static void json_finding(const struct audit_finding *f)
 	printf("}");
 }
 
-static void print_json(const char *target, enum target_kind kind, const struct lockfile *l,
-		       const struct cli_adv *as, const struct audit_finding *f, size_t n)
+static void print_json(time_t now, const char *target, enum target_kind kind, const struct lockfile *l,
+		       const struct ctx_adv *as, const struct ctx_finding *f, size_t n, int checked, int unchecked)
 {
 	char when[PF_TIME_STR];
 
@@ -117,7 +120,7 @@ static void print_json(const char *target, enum target_kind kind, const struct l
 		if (as->saved && as->saved_at) {
 			pf_time_format(as->saved_at, when);
 			printf(",\"verified_at\":\"%s\",\"age_days\":%lld", when,
-			       (long long)(pf_now() - as->saved_at) / 86400);
+			       (long long)(now - as->saved_at) / 86400);
 		}
 		printf(",\"expired\":%s,\"stale\":%s}", as->expired ? "true" : "false", as->stale ? "true" : "false");
 	}
@@ -127,11 +130,12 @@ static void print_json(const char *target, enum target_kind kind, const struct l
 			putchar(',');
 		json_finding(&f[i]);
 	}
-	printf("],\"clean\":%s}\n", n ? "false" : "true");
+	printf("],\"catalog_checked\":%s,\"clean\":%s}\n", checked ? "true" : "false",
+	       n || unchecked ? "false" : "true");
 }
 
-static void print_text(struct cli *c, const char *target, const struct cli_adv *as,
-		       const struct audit_finding *f, size_t n)
+static void print_text(struct cli *c, const char *target, const struct ctx_adv *as,
+		       const struct ctx_finding *f, size_t n, int unchecked)
 {
 	for (size_t i = 0; i < n; i++) {
 		cli_out(c, "%s:%s %s: revoked by %s (%s): %s", f[i].pkg->ecosystem, f[i].pkg->name,
@@ -140,10 +144,59 @@ static void print_text(struct cli *c, const char *target, const struct cli_adv *
 		if (f[i].adv->advice && *f[i].adv->advice)
 			cli_out(c, "  advice: %s", f[i].adv->advice);
 	}
+	if (unchecked)
+		return;
 	if (as->none)
 		cli_info(c, "'%s': the catalog publishes no advisories; nothing is revoked", target);
 	else if (!n)
 		cli_info(c, "'%s': clean against advisories '%s' version %lld", target, as->a.name, as->a.version);
+}
+
+/*
+ * A lockfile's own check (as build's): the catalog it names, the artifacts
+ * bound to it, the revocations from its verified advisories into as and *f.
+ * When no catalog can be reached (or --offline), *unchecked is set and the
+ * saved advisories give the revocations.
+ */
+static int check_lockfile(struct cli *c, const char *target, const struct lockfile *l, const char *catalog,
+			  int offline, struct ctx_adv *as, struct ctx_lock_check *chk, struct ctx_finding **f,
+			  size_t *n, int *unchecked)
+{
+	char *dir = pf_dirname(target);
+	struct ctx_lock_src src = { target, dir, catalog };
+	int rc = 0;
+
+	*unchecked = 0;
+	if (!offline) {
+		rc = ctx_lock_check(&c->ctx, l, &src, chk, &c->err);
+		if (!rc) {
+			as->where = pf_xstrdup(chk->cc.where);
+			as->none = !chk->cc.has_adv;
+			if (chk->cc.has_adv) {
+				as->a = chk->cc.adv;
+				memset(&chk->cc.adv, 0, sizeof chk->cc.adv);
+				chk->cc.has_adv = 0;
+			}
+			*f = chk->revoked;
+			*n = chk->nrevoked;
+			chk->revoked = NULL;
+			chk->nrevoked = 0;
+			goto out;
+		}
+		if (!chk->unreachable)
+			goto out;
+		cli_warn(c, "%s", c->err.msg);
+		cli_warn(c, "'%s' cannot be checked against its catalog, which cannot be reached; falling back to the "
+			 "saved advisories for its revocations", target);
+		pf_err_clear(&c->err);
+	}
+	*unchecked = 1;
+	rc = ctx_advisories_open(&c->ctx, l, NULL, 1, as, &c->err);
+	if (!rc)
+		rc = ctx_revocations(l, &as->a, f, n, &c->err);
+out:
+	free(dir);
+	return rc;
 }
 
 int cmd_audit(struct cli *c, int argc, char **argv)
@@ -156,13 +209,13 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lockfile l;
-	struct cli_adv as;
-	struct audit_finding *f = NULL;
+	struct ctx_adv as;
+	struct ctx_lock_check chk;
+	struct ctx_finding *f = NULL;
 	enum target_kind kind = T_LOCKFILE;
 	const char *catalog = NULL, *target;
-	char *lockdir = NULL;
 	size_t n = 0;
-	int opt, offline = 0, rc;
+	int opt, offline = 0, unchecked = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -179,33 +232,55 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 	target = argv[optind];
 	memset(&l, 0, sizeof l);
 	memset(&as, 0, sizeof as);
+	memset(&chk, 0, sizeof chk);
 
 	rc = load_target(c, target, &l, &kind);
 	if (rc)
 		goto out;
-	/* A lock inside an environment has no meaningful relative catalog path. */
-	if (kind == T_LOCKFILE)
-		lockdir = pf_dirname(target);
-	rc = cli_advisories_open(c, &l, lockdir, catalog, offline, &as);
+	if (kind == T_LOCKFILE) {
+		rc = check_lockfile(c, target, &l, catalog, offline, &as, &chk, &f, &n, &unchecked);
+	} else if (catalog) {
+		/* an environment's lock against the catalog named: the same check as a lockfile's */
+		struct ctx_lock_src src = { target, NULL, catalog };
+
+		rc = ctx_lock_check(&c->ctx, &l, &src, &chk, &c->err);
+		if (!rc) {
+			as.where = pf_xstrdup(catalog);
+			as.none = !chk.cc.has_adv;
+			if (chk.cc.has_adv) {
+				as.a = chk.cc.adv;
+				memset(&chk.cc.adv, 0, sizeof chk.cc.adv);
+				chk.cc.has_adv = 0;
+			}
+			f = chk.revoked;
+			n = chk.nrevoked;
+			chk.revoked = NULL;
+			chk.nrevoked = 0;
+		}
+	} else {
+		/* an environment was checked when it was built: its revocations, from the saved advisories */
+		rc = ctx_advisories_open(&c->ctx, &l, NULL, 1, &as, &c->err);
+		if (!rc)
+			rc = ctx_revocations(&l, &as.a, &f, &n, &c->err);
+	}
 	if (rc)
 		goto out;
-	if (!as.none) {
-		rc = lock_audit(&l, &as.a, &f, &n, &c->err);
-		if (rc)
-			goto out;
-	}
 	if (c->json)
-		print_json(target, kind, &l, &as, f, n);
+		print_json(c->ctx.now, target, kind, &l, &as, f, n, kind == T_LOCKFILE ? !unchecked : catalog != NULL,
+			   unchecked);
 	else
-		print_text(c, target, &as, f, n);
+		print_text(c, target, &as, f, n, unchecked);
 	if (n && !c->json)
 		cli_warn(c, "'%s': %zu package%s revoked; treat this %s as affected", target, n,
 			 n == 1 ? " is" : "s are", kind_names[kind]);
-	rc = 0;
+	if (unchecked)
+		rc = pf_error(&c->err, PF_ECHECK, "'%s': not checked against its signed catalog (%s); only its "
+			      "revocations were, from the saved advisories", target,
+			      offline ? "--offline" : "no catalog could be reached");
 out:
 	free(f);
-	free(lockdir);
-	cli_adv_release(&as);
+	ctx_adv_release(&as);
+	ctx_lock_check_release(&chk);
 	lock_release(&l);
 	if (rc)
 		return cli_fail(c, rc);

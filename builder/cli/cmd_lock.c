@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/source.h"
 #include "core/digest.h"
 #include "core/file.h"
 #include "core/time.h"
+#include "ctx/ctx.h"
 #include "fetch/fetch.h"
 #include "lock/lock.h"
 #include "solve/solve.h"
@@ -95,8 +95,16 @@ static int same_set(const char *const *a, size_t na, const char *const *b, size_
 
 /* Lock-level constraints that the new lock would weaken; one line each into changes. */
 static void relaxations(const struct lockfile *old, const struct image *im, int min_age,
-			const struct cli_catalog *cc, struct pf_strv *changes)
+			const struct ctx_catalog *cc, struct pf_strv *changes)
 {
+	/*
+	 * Another catalog (even one signed by the same keys) has its own
+	 * revocations and rollback state: switching is never silent.
+	 */
+	if (old->catalog_name && strcmp(old->catalog_name, cc->cat.name))
+		pf_strv_push_owned(changes, pf_xasprintf("the catalog would change from '%s' to '%s' (another "
+							 "catalog, with its own advisories and rollback state)",
+							 old->catalog_name, cc->cat.name));
 	if (old->min_age_days > min_age)
 		pf_strv_push_owned(changes, pf_xasprintf("policy.min_age_days would drop from %d to %d",
 							 old->min_age_days, min_age));
@@ -132,41 +140,31 @@ static void relaxations(const struct lockfile *old, const struct image *im, int 
 }
 
 /* Differences that make an existing lock out of date; one line each. */
-static void check_lock(const struct lockfile *old, const struct lockfile *new, const struct cli_catalog *cc,
-		       const struct solve_policy *pol, struct pf_strv *diff)
+static void check_lock(struct cli *c, const struct lockfile *old, const struct lockfile *new,
+		       const struct ctx_catalog *cc, const struct solve_policy *pol, struct pf_strv *diff)
 {
-	time_t cutoff;
+	int code;
 
 	if (strcmp(old->image_sha256, new->image_sha256))
 		pf_strv_push(diff, "the image changed since the lock was written");
 	if (old->min_age_days != new->min_age_days)
 		pf_strv_push_owned(diff, pf_xasprintf("policy.min_age_days is %d, the lock has %d", new->min_age_days,
 						      old->min_age_days));
-	if (pf_time_parse(old->age_cutoff, &cutoff) < 0)
-		cutoff = 0;
+	/* what build, verify and audit check: the lock bound to the verified catalog */
+	ctx_lock_problems(&c->ctx, old, &cc->cat, diff, &code);
 	for (size_t i = 0; i < old->npkgs; i++) {
 		const struct lock_pkg *p = &old->pkgs[i];
 		const struct catalog_pkg *cp = catalog_find(&cc->cat, p->ecosystem, p->name, p->version);
 		const struct lock_pkg *q = lock_find(new, p->ecosystem, p->name);
 		char *why;
-		time_t pub;
 
-		if (!cp) {
-			pf_strv_push_owned(diff, pf_xasprintf("%s:%s %s is no longer in the vetted catalog", p->ecosystem,
-							      p->name, p->version));
-			continue;
+		/* and the image's policy as it stands today, revocations included */
+		if (cp && (why = ctx_eligible(pol, cp, &code, NULL))) {
+			if (pf_strv_contains(diff, why))
+				free(why);
+			else
+				pf_strv_push_owned(diff, why);
 		}
-		if (strcmp(cp->artifact.sha256, p->artifact.sha256) || cp->artifact.size != p->artifact.size)
-			pf_strv_push_owned(diff, pf_xasprintf("%s:%s %s: the catalog pins another artifact", p->ecosystem,
-							      p->name, p->version));
-		why = solve_policy_exclusion(pol, cp);
-		if (why)
-			pf_strv_push_owned(diff, why);
-		/* never eligible: published after the lock's own cutoff */
-		if (cp->published && pf_date_parse(cp->published, &pub) == 0 && cutoff && pub > cutoff)
-			pf_strv_push_owned(diff, pf_xasprintf("%s:%s %s was published %s, after the lock's age cutoff %s",
-							      p->ecosystem, p->name, p->version, cp->published,
-							      old->age_cutoff));
 		if (!q)
 			pf_strv_push_owned(diff, pf_xasprintf("%s:%s %s is locked but no longer needed", p->ecosystem,
 							      p->name, p->version));
@@ -178,17 +176,6 @@ static void check_lock(const struct lockfile *old, const struct lockfile *new, c
 		if (!lock_find(old, new->pkgs[i].ecosystem, new->pkgs[i].name))
 			pf_strv_push_owned(diff, pf_xasprintf("%s:%s %s is needed but not locked", new->pkgs[i].ecosystem,
 							      new->pkgs[i].name, new->pkgs[i].version));
-}
-
-static char *cache_dir(void)
-{
-	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
-
-	if (x && *x == '/')
-		return pf_xasprintf("%s/pinfold/solv", x);
-	if (h && *h)
-		return pf_xasprintf("%s/.cache/pinfold/solv", h);
-	return NULL;
 }
 
 int cmd_lock(struct cli *c, int argc, char **argv)
@@ -208,16 +195,16 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 	int check = 0, upgrade_all = 0, relax = 0, have_old = 0, opt, rc = 0, status;
 	struct pf_strv upgrade = PF_STRV_INIT, changes = PF_STRV_INIT;
 	struct image im;
-	struct cli_catalog cc;
+	struct ctx_catalog cc;
+	struct ctx_pin pin;
 	struct lockfile old, new;
 	struct solve_pool *sp = NULL;
-	struct solve_cache *scache = NULL;
 	struct solve_result res;
 	struct solve_pin *pins = NULL;
-	char *out = NULL, *cdir = NULL, *lockdir = NULL, *outdir = NULL;
+	char *out = NULL, *lockdir = NULL, *outdir = NULL;
 	char cutoff_s[PF_TIME_STR];
 	int min_age;
-	time_t today, newest = 0;
+	time_t newest = 0;
 
 	memset(&im, 0, sizeof im);
 	memset(&cc, 0, sizeof cc);
@@ -267,15 +254,10 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 		struct solve_target t = { im.target_python, im.target_platform,
 					  (const char *const *)im.host_provides, im.nhost_provides };
 
-		cdir = cache_dir();
-		if (cdir && solve_cache_open(cdir, c->state_dir, &scache, &c->err) < 0) {
-			/* no key to authenticate the cache with: solve without it */
-			cli_debug(c, "solver cache off: %s", c->err.msg);
-			pf_err_clear(&c->err);
-		}
+		ctx_pin_image(&pin, &im);
 		/* --check compares with the parsed catalog; a plain lock may reuse the solver cache */
-		rc = check ? cli_catalog_open(c, im.catalog_resolved, &im, &cc)
-			   : cli_catalog_open_cached(c, im.catalog_resolved, &im, scache, &t, &cc);
+		rc = check ? ctx_catalog_open(&c->ctx, im.catalog_resolved, &pin, &cc, &c->err)
+			   : ctx_catalog_open_cached(&c->ctx, im.catalog_resolved, &pin, &t, &cc, &c->err);
 	}
 	if (rc)
 		goto out;
@@ -310,13 +292,14 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 	{
 		struct solve_target t = { im.target_python, im.target_platform,
 					  (const char *const *)im.host_provides, im.nhost_provides };
-		struct solve_policy pol = { min_age, 0, cc.has_adv ? &cc.adv : NULL };
+		const struct solve_cache *scache;
+		struct solve_policy pol;
 		struct solve_request req;
 		size_t npins = 0;
 
 		/* Day granularity: published dates are days, and a lock made twice on one day is the same. */
-		today = pf_now() - pf_now() % 86400;
-		pol.now = today;
+		ctx_policy(&c->ctx, min_age, 0, cc.has_adv ? &cc.adv : NULL, &pol);
+		ctx_solve_cache(&c->ctx, &scache);
 		if (cc.header_only) {
 			sp = cc.pool;	/* authenticated when it was loaded */
 			cc.pool = NULL;
@@ -352,7 +335,7 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 		}
 
 		/* The lock. */
-		pf_time_format(today - (time_t)min_age * 86400, cutoff_s);
+		pf_time_format(solve_age_cutoff(c->ctx.now, min_age), cutoff_s);
 		new.image_name = im.name;
 		memcpy(new.image_sha256, im.sha256, PF_SHA256_HEX);
 		new.catalog_name = cc.cat.name;
@@ -403,7 +386,7 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 
 			for (size_t i = 0; i < changes.n; i++)
 				pf_strv_push(&diff, changes.v[i]);
-			check_lock(&old, &new, &cc, &pol, &diff);
+			check_lock(c, &old, &new, &cc, &pol, &diff);
 			for (size_t i = 0; i < diff.n; i++)
 				cli_out(c, "%s", diff.v[i]);
 			if (diff.n)
@@ -430,13 +413,11 @@ out:
 	free(pins);
 	if (have_old)
 		lock_release(&old);
-	cli_catalog_release(&cc);
+	ctx_catalog_release(&cc);
 	image_release(&im);
 	pf_strv_release(&upgrade);
 	pf_strv_release(&changes);
 	free(out);
-	free(cdir);
-	solve_cache_free(scache);
 	free(lockdir);
 	free(outdir);
 	return status;

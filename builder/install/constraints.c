@@ -13,6 +13,7 @@
 #include "core/yaml.h"
 #include "install/constraints.h"
 #include "lock/lock.h"
+#include "solve/solve.h"
 
 /*
  * The refusal text, shared by the shell guards (as a function) and the
@@ -303,9 +304,14 @@ static const char activate_constraints[] =
  * the newest locally saved, verified advisories revoke. Never uses the
  * network and never fails activation. With pinfold on PATH it runs
  * `pinfold audit --offline`, which re-verifies the saved advisories; without
- * it, it reads the exact-version index pinfold keeps next to them
- * ($STATE/saved-advisories/NAME/index.tsv) and matches this environment's package
- * list, embedded below.
+ * it, it reads the index pinfold keeps next to them
+ * ($STATE/saved-advisories/NAME/index.tsv) and matches this environment's
+ * package list, embedded below. Both sides carry the same normalised form
+ * (solve_match_key: the ecosystem's normalised name and the version's
+ * comparison key), so "1.0" in an advisory matches a locked "1.0.0" here as
+ * in `pinfold audit`. An index written before that form existed (six
+ * columns) is matched by exact strings. The state directory is found as
+ * pinfold finds it, never in a shared place such as /tmp.
  */
 static const char activate_advisories_head[] =
 	"# pinfold: warn at activation about revoked packages (sourced by bin/activate).\n"
@@ -315,7 +321,7 @@ static const char activate_advisories_head[] =
 	"if [ -z \"$pf_state\" ]; then\n"
 	"\tcase ${XDG_STATE_HOME:-} in\n"
 	"\t/*) pf_state=$XDG_STATE_HOME/pinfold ;;\n"
-	"\t*) pf_state=${HOME:-/tmp}/.local/state/pinfold ;;\n"
+	"\t*) case ${HOME:-} in /*) pf_state=$HOME/.local/state/pinfold ;; esac ;;\n"
 	"\tesac\n"
 	"fi\n"
 	"pf_out=\n"
@@ -327,10 +333,15 @@ static const char activate_advisories_head[] =
 	"# 0: clean; 1 with output: affected; anything else (no pinfold, no saved copy, a key this\n"
 	"# pinfold does not trust): fall back to the index.\n"
 	"if [ \"$pf_rc\" -eq 1 ] && [ -z \"$pf_out\" ]; then pf_rc=3; fi\n"
-	"if [ \"$pf_rc\" -ne 0 ] && [ \"$pf_rc\" -ne 1 ] && [ -d \"$pf_state/saved-advisories\" ]; then\n"
-	"\t# No usable pinfold: exact versions from the saved index (ECO NAME VERSION ID SEVERITY).\n"
-	"\tpf_out=$(awk -F '\\t' 'FNR == NR { want[$1 \"\\t\" $2 \"\\t\" $3] = 1; next }\n"
-	"\t\t($1 \"\\t\" $2 \"\\t\" $3) in want && !seen[$1 $2 $3 $4]++ {\n"
+	"if [ \"$pf_rc\" -ne 0 ] && [ \"$pf_rc\" -ne 1 ] && [ -n \"$pf_state\" ] && [ -d \"$pf_state/saved-advisories\" ]; then\n"
+	"\t# No usable pinfold: the saved index (ECO NAME VERSION ID SEVERITY REASON NORMNAME KEY)\n"
+	"\t# against this environment's packages (ECO NAME VERSION NORMNAME KEY).\n"
+	"\tpf_out=$(LC_ALL=C awk -F '\\t' 'FNR == NR { want[$1 \"\\t\" $4 \"\\t\" $5] = $2 \"\\t\" $3;\n"
+	"\t\t\texact[$1 \"\\t\" $2 \"\\t\" $3] = 1; next }\n"
+	"\t\t{ k = NF >= 8 ? $1 \"\\t\" $7 \"\\t\" $8 : \"\"; x = $1 \"\\t\" $2 \"\\t\" $3 }\n"
+	"\t\tNF >= 8 && (k in want) && !seen[k \"\\t\" $4]++ { split(want[k], p, \"\\t\");\n"
+	"\t\t\tprintf \"%s:%s %s: revoked by %s (%s): %s\\n\", $1, p[1], p[2], $4, $5, $6 }\n"
+	"\t\tNF < 8 && (x in exact) && !seen[x \"\\t\" $4]++ {\n"
 	"\t\t\tprintf \"%s:%s %s: revoked by %s (%s): %s\\n\", $1, $2, $3, $4, $5, $6 }' - \\\n"
 	"\t\t\"$pf_state\"/saved-advisories/*/index.tsv 2>/dev/null <<'PF_PACKAGES'\n";
 
@@ -527,7 +538,9 @@ int install_constraints(const char *root, const struct lockfile *l, struct pf_er
 		if (strpbrk(p->ecosystem, "\t\n") || strpbrk(p->name, "\t\n") || strpbrk(p->version, "\t\n") ||
 		    !strcmp(p->name, "PF_PACKAGES"))
 			continue;
-		pf_buf_addf(b, "%s\t%s\t%s\n", p->ecosystem, p->name, p->version);
+		pf_buf_addf(b, "%s\t%s\t%s\t", p->ecosystem, p->name, p->version);
+		solve_match_key(p->ecosystem, p->name, p->version, b);
+		pf_buf_addc(b, '\n');
 	}
 	pf_buf_adds(b, activate_advisories_tail);
 
@@ -797,7 +810,7 @@ out:
 	return rc;
 }
 
-int install_unlock(const char *root, const char *by, const char *reason, struct install_cstate *out,
+int install_unlock(const char *root, const char *by, const char *reason, time_t now, struct install_cstate *out,
 		   struct pf_err *e)
 {
 	struct install_cstate s;
@@ -837,7 +850,7 @@ int install_unlock(const char *root, const char *by, const char *reason, struct 
 			goto out;
 		pf_strv_push(gone ? &missing : &removed, s.constraint_files.v[i]);
 	}
-	pf_time_format(pf_now(), at);
+	pf_time_format(now, at);
 	doc = pf_yw_map(&w);
 	pf_yw_set_str(&w, doc, "format", INSTALL_UNLOCK_FORMAT);
 	pf_yw_set_str(&w, doc, "state", "unlocked");

@@ -1,12 +1,37 @@
 # SPDX-License-Identifier: MIT
 # Sourced by the build tests: write a lockfile without the solver.
 # mklock PYTHON SOURCE_DATE_EPOCH ECO:NAME:VERSION:FORMAT:PATH ... > FILE
+# A lock is never trusted on its own: each call also writes a signed catalog holding exactly these
+# artifacts (its own directory and name, signed with a throwaway key that pf trusts from here on)
+# and the lock names it as its catalog.source, as `pinfold lock` would.
+LOCKGEN_KEY="$T/.lockgen/key"
+mkdir -p "$T/.lockgen"
+"$PINFOLD" key generate "$LOCKGEN_KEY" >/dev/null
+pf() { "$PINFOLD" --now "$NOW" --trust "$LOCKGEN_KEY.pub" "$@"; }
 mklock() {
 	_py=$1 _sde=$2
 	shift 2
+	_cat=$(mktemp -d "$T/lockcat.XXXXXX")
+	chmod 755 "$_cat"	# another user (the repro test's nobody) reads it too
+	_cname=$(basename "$_cat")
+	{
+		printf 'format: pinfold-catalog/1\nname: %s\nversion: 0\npolicy: {min_age_days: 0}\npackages:\n' "$_cname"
+		for _p in "$@"; do
+			_eco=${_p%%:*}; _r=${_p#*:}
+			_name=${_r%%:*}; _r=${_r#*:}
+			_ver=${_r%%:*}; _r=${_r#*:}
+			_fmt=${_r%%:*}; _path=${_r#*:}
+			printf '  - ecosystem: %s\n    name: "%s"\n    version: "%s"\n    published: 2023-01-01\n' \
+				"$_eco" "$_name" "$_ver"
+			printf '    artifact: {file: "%s", format: %s, size: %s, sha256: %s}\n' "$(basename "$_path")" "$_fmt" \
+				"$(wc -c <"$_path" | tr -d ' ')" "$(sha256sum "$_path" | cut -d' ' -f1)"
+		done
+	} >"$_cat/catalog.yaml"
+	"$PINFOLD" --now "$NOW" catalog sign "$_cat" --key "$LOCKGEN_KEY" >/dev/null
 	printf 'format: pinfold-lock/1\n'
 	printf 'image: {name: test, sha256: %064d}\n' 0
-	printf 'catalog: {name: test, version: 1, sha256: %064d, keys: []}\n' 0
+	printf 'catalog: {name: %s, version: 1, sha256: %s, keys: [], source: "%s"}\n' "$_cname" \
+		"$(sha256sum "$_cat/catalog.yaml" | cut -d' ' -f1)" "$_cat"
 	printf 'policy: {min_age_days: 0, age_cutoff: "2026-01-01T00:00:00Z"}\n'
 	printf 'target: {python: "%s", platform: linux-x86_64}\n' "$_py"
 	printf 'source_date_epoch: %s\npackages:\n' "$_sde"

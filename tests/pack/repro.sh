@@ -30,13 +30,15 @@ ok "third build from the warm cache alone is byte-identical" cmp "$T/a/env.tar.z
 
 # Another user (when the tests run as root and setpriv exists): same bytes.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
-	chmod 711 "$T"
-	mkdir -m 777 "$T/nob"
+	chmod 711 "$T" "$T/.lockgen"
+	mkdir "$T/nob"
 	cp "$T/art"/* "$T/env.lock" "$T/nob/"
 	chmod 644 "$T/nob"/*
+	# nobody's own directory: pinfold refuses state or cache under a directory others can write
+	chown 65534:65534 "$T/nob"
 	(cd "$T/nob" && setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$T/nob" \
 		XDG_CACHE_HOME="$T/nob/cache" PINFOLD_STATE_DIR="$T/nob/state" \
-		"$PINFOLD" --now "$NOW" build env.lock -o env.tar.zst --mirror . >/dev/null 2>&1)
+		"$PINFOLD" --now "$NOW" --trust "$LOCKGEN_KEY.pub" build env.lock -o env.tar.zst --mirror . >/dev/null 2>&1)
 	ok "a build as another user (nobody) is byte-identical" cmp "$T/a/env.tar.zst" "$T/nob/env.tar.zst"
 fi
 
