@@ -192,6 +192,15 @@ static int check_lockfile(struct cli *c, const char *target, const struct lockfi
 	}
 	*unchecked = 1;
 	rc = ctx_advisories_open(&c->ctx, l, NULL, 1, as, &c->err);
+	if (rc == -PF_ENOTFOUND) {
+		/* nothing to fall back on: the lock is refused as unchecked, not as a missing file */
+		char msg[PF_ERR_MAX];
+
+		snprintf(msg, sizeof msg, "%s", c->err.msg);
+		pf_err_clear(&c->err);
+		rc = pf_error(&c->err, PF_ECHECK, "'%s': not checked against its signed catalog (%s), and %s", target,
+			      offline ? "--offline" : "no catalog could be reached", msg);
+	}
 	if (!rc)
 		rc = ctx_revocations(l, &as->a, f, n, &c->err);
 out:

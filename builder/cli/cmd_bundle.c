@@ -51,8 +51,11 @@ static void warn_revoked(struct cli *c, const struct ctx_finding *f, size_t n)
 			 f[i].adv->reason ? f[i].adv->reason : "");
 }
 
-/* A bundle carries only what build would install: the lock checked against its signed catalog first. */
-static int check_lock(struct cli *c, const char *path, const char *catalog)
+/*
+ * A bundle carries only what build would install: the lock checked against
+ * its signed catalog first; *where and sha get that catalog (caller frees *where).
+ */
+static int check_lock(struct cli *c, const char *path, const char *catalog, char **where, char sha[PF_SHA256_HEX])
 {
 	struct lockfile l;
 	struct ctx_lock_check chk;
@@ -69,6 +72,10 @@ static int check_lock(struct cli *c, const char *path, const char *catalog)
 			rc = pf_error(&c->err, PF_EREVOKED, "'%s': %zu locked package%s revoked (first: %s:%s %s); lock "
 				      "again before bundling", path, chk.nrevoked, chk.nrevoked == 1 ? " is" : "s are",
 				      chk.revoked[0].pkg->ecosystem, chk.revoked[0].pkg->name, chk.revoked[0].pkg->version);
+		if (!rc) {
+			*where = pf_xstrdup(chk.cc.where);
+			memcpy(sha, chk.cc.cat.sha256, PF_SHA256_HEX);
+		}
 		ctx_lock_check_release(&chk);
 		lock_release(&l);
 	}
@@ -92,6 +99,7 @@ static int bundle_create(struct cli *c, int argc, char **argv)
 	struct fetch_bundle_spec spec = { 0 };
 	struct fetch_bundle_made made = { 0 };
 	struct cli_bar bar;
+	char *where = NULL, sha[PF_SHA256_HEX];
 	int opt, rc, status;
 
 	memset(&f, 0, sizeof f);
@@ -115,13 +123,15 @@ static int bundle_create(struct cli *c, int argc, char **argv)
 		goto out_status;
 	}
 	spec.lock_path = argv[optind];
-	rc = check_lock(c, spec.lock_path, spec.catalog);
+	rc = check_lock(c, spec.lock_path, spec.catalog, &where, sha);
 	if (!rc)
 		rc = f.cache_dir ? ctx_private_dir(f.cache_dir, &c->err) : ctx_cache_dir(&c->ctx, &f.cache_dir, &c->err);
 	if (rc) {
 		status = cli_fail(c, rc);
 		goto out_status;
 	}
+	spec.catalog = where;
+	spec.catalog_sha256 = sha;
 	spec.fetch = &f;
 	cli_bar_init(&bar, c, "fetching");
 	f.progress = cli_bar_fetch;
@@ -147,6 +157,7 @@ static int bundle_create(struct cli *c, int argc, char **argv)
 	status = 0;
 out_status:
 	free(made.catalog_from);
+	free(where);
 	pf_strv_release(&f.mirrors);
 	return status;
 }

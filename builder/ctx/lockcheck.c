@@ -156,6 +156,13 @@ int ctx_lock_check(struct ctx *x, const struct lockfile *l, const struct ctx_loc
 		pf_err_clear(e);
 		rc = pf_error(e, PF_ECHECK, "%s: no reachable catalog to check the lock against: tried '%s' (%s): %s",
 			      src->label, where, src->catalog ? "--catalog" : "the lock's catalog.source", msg);
+	} else if (rc) {
+		char msg[PF_ERR_MAX];
+
+		/* the catalog's own message names its file; the lock is named too */
+		snprintf(msg, sizeof msg, "%s", e->code ? e->msg : pf_strerror(rc));
+		pf_err_clear(e);
+		rc = pf_error(e, -rc, "%s: %s", src->label, msg);
 	}
 	if (!rc)
 		rc = ctx_lock_bind(x, l, src->label, &out->cc.cat, out->cc.has_adv ? &out->cc.adv : NULL, &out->revoked,

@@ -82,8 +82,8 @@ struct fetch_bundle_contents {
  * (catalog_verify_bytes with o, whose threshold and key pin the lock's image
  * pin can only tighten), expiry and rollback; advisories the same way when
  * present (both files or neither), carrying the catalog's name; the lock
- * parsed strictly and made from exactly this catalog (name, version, sha256
- * of the bundled catalog bytes); exactly one artifact entry per locked
+ * parsed strictly and naming this catalog (a newer catalog than the lock's
+ * is fine: ctx_lock_bind() decides); exactly one artifact entry per locked
  * package whose index size and SHA-256 are the lock's, and no other entry;
  * with check_artifacts, every artifact's bytes hashed.
  * The lock has no signature of its own, so what can be derived is bound to
@@ -105,7 +105,8 @@ int fetch_bundle_same_lock(const struct fetch_bundle_contents *c, const char *lo
 
 struct fetch_bundle_spec {
 	const char *lock_path;
-	const char *catalog;		/* dir or URL; NULL: the lock's catalog source, relative to the lock's dir */
+	const char *catalog;		/* dir or URL of the catalog the lock was checked against (ctx_lock_check) */
+	const char *catalog_sha256;	/* that catalog's SHA-256: the bytes bundled must be exactly those */
 	const char *out;		/* written atomically, mode 0644 */
 	struct fetch_ctx *fetch;	/* where the artifacts come from */
 };
@@ -117,7 +118,7 @@ struct fetch_bundle_made {
 };
 /*
  * Write a bundle: same lock, catalog files and artifacts give the same bytes.
- * The catalog's SHA-256 must be the one the lock records; every artifact is
+ * The catalog's SHA-256 must be s->catalog_sha256; every artifact is
  * fetched through f (size + SHA-256 checked) and checked again as it is copied.
  */
 int fetch_bundle_create(const struct fetch_bundle_spec *s, struct fetch_bundle_made *made, struct pf_err *e);

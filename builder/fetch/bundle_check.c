@@ -173,14 +173,10 @@ int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int c
 			goto out;
 		out->has_advisories = 1;
 	}
-	/* the lock must be a lock of exactly this catalog */
-	pf_sha256_hex(out->catalog_bytes.p, out->catalog_bytes.len, hex);
-	if (strcmp(hex, out->lock.catalog_sha256) || !out->lock.catalog_name ||
-	    strcmp(out->lock.catalog_name, out->catalog.name) || out->lock.catalog_version != out->catalog.version) {
-		rc = pf_error(e, PF_ECHECK, "bundle '%s': the lock was made from catalog '%s' version %lld "
-			      "(sha256 %s), the bundle holds '%s' version %lld (sha256 %s)", b->path,
-			      out->lock.catalog_name ? out->lock.catalog_name : "?", out->lock.catalog_version,
-			      out->lock.catalog_sha256, out->catalog.name, out->catalog.version, hex);
+	/* the lock must name this catalog; its version and artifacts are bound by the caller (ctx_lock_bind) */
+	if (!out->lock.catalog_name || strcmp(out->lock.catalog_name, out->catalog.name)) {
+		rc = pf_error(e, PF_ECHECK, "bundle '%s': the lock was made from catalog '%s', the bundle holds '%s'",
+			      b->path, out->lock.catalog_name ? out->lock.catalog_name : "?", out->catalog.name);
 		goto out;
 	}
 	for (size_t i = 0; i < out->lock.npkgs; i++) {
@@ -304,7 +300,7 @@ int fetch_bundle_create(const struct fetch_bundle_spec *s, struct fetch_bundle_m
 	struct pf_afile f = { .fd = -1 };
 	struct part *parts = NULL;
 	char **paths = NULL;
-	char *catdir = NULL, *lockdir = NULL;
+	char *catdir = NULL;
 	char hex[PF_SHA256_HEX];
 	struct pf_yw w = { 0 };
 	struct pf_ynode *root, *list;
@@ -318,27 +314,16 @@ int fetch_bundle_create(const struct fetch_bundle_spec *s, struct fetch_bundle_m
 		rc = lock_parse(&lock, s->lock_path, lockb.p, lockb.len, e);
 	if (rc)
 		goto out;
-	if (s->catalog) {
-		catdir = pf_xstrdup(s->catalog);
-	} else if (lock.catalog_source && (fetch_is_url(lock.catalog_source) || lock.catalog_source[0] == '/')) {
-		catdir = pf_xstrdup(lock.catalog_source);
-	} else if (lock.catalog_source) {
-		lockdir = pf_dirname(s->lock_path);
-		catdir = pf_path_join(lockdir, lock.catalog_source);
-	} else {
-		rc = pf_error(e, PF_EUSAGE, "'%s': the lock records no catalog source; name it with --catalog",
-			      s->lock_path);
-		goto out;
-	}
+	catdir = pf_xstrdup(s->catalog);
 	rc = fetch_small(catdir, CATALOG_FILE, PF_MAX_CATALOG, &cat, e);
 	if (!rc)
 		rc = fetch_small(catdir, CATALOG_SIG, PF_MAX_SMALL, &sig, e);
 	if (rc)
 		goto out;
 	pf_sha256_hex(cat.p, cat.len, hex);
-	if (strcmp(hex, lock.catalog_sha256)) {
-		rc = pf_error(e, PF_ECHECK, "catalog '%s': sha256 %s is not the %s the lock '%s' was made from",
-			      catdir, hex, lock.catalog_sha256, s->lock_path);
+	if (strcmp(hex, s->catalog_sha256)) {
+		rc = pf_error(e, PF_ECHECK, "catalog '%s': sha256 %s is not the %s that was verified for '%s' "
+			      "(it changed meanwhile)", catdir, hex, s->catalog_sha256, s->lock_path);
 		goto out;
 	}
 	rc = fetch_small(catdir, ADVISORIES_FILE, PF_MAX_CATALOG, &adv, e);
@@ -454,6 +439,5 @@ out:
 	pf_buf_release(&advsig);
 	lock_release(&lock);
 	free(catdir);
-	free(lockdir);
 	return rc;
 }
