@@ -152,62 +152,6 @@ static void print_text(struct cli *c, const char *target, const struct ctx_adv *
 		cli_info(c, "'%s': clean against advisories '%s' version %lld", target, as->a.name, as->a.version);
 }
 
-/*
- * A lockfile's own check (as build's): the catalog it names, the artifacts
- * bound to it, the revocations from its verified advisories into as and *f.
- * When no catalog can be reached (or --offline), *unchecked is set and the
- * saved advisories give the revocations.
- */
-static int check_lockfile(struct cli *c, const char *target, const struct lockfile *l, const char *catalog,
-			  int offline, struct ctx_adv *as, struct ctx_lock_check *chk, struct ctx_finding **f,
-			  size_t *n, int *unchecked)
-{
-	char *dir = pf_dirname(target);
-	struct ctx_lock_src src = { target, dir, catalog };
-	int rc = 0;
-
-	*unchecked = 0;
-	if (!offline) {
-		rc = ctx_lock_check(&c->ctx, l, &src, chk, &c->err);
-		if (!rc) {
-			as->where = pf_xstrdup(chk->cc.where);
-			as->none = !chk->cc.has_adv;
-			if (chk->cc.has_adv) {
-				as->a = chk->cc.adv;
-				memset(&chk->cc.adv, 0, sizeof chk->cc.adv);
-				chk->cc.has_adv = 0;
-			}
-			*f = chk->revoked;
-			*n = chk->nrevoked;
-			chk->revoked = NULL;
-			chk->nrevoked = 0;
-			goto out;
-		}
-		if (!chk->unreachable)
-			goto out;
-		cli_warn(c, "%s", c->err.msg);
-		cli_warn(c, "'%s' cannot be checked against its catalog, which cannot be reached; falling back to the "
-			 "saved advisories for its revocations", target);
-		pf_err_clear(&c->err);
-	}
-	*unchecked = 1;
-	rc = ctx_advisories_open(&c->ctx, l, NULL, 1, as, &c->err);
-	if (rc == -PF_ENOTFOUND) {
-		/* nothing to fall back on: the lock is refused as unchecked, not as a missing file */
-		char msg[PF_ERR_MAX];
-
-		snprintf(msg, sizeof msg, "%s", c->err.msg);
-		pf_err_clear(&c->err);
-		rc = pf_error(&c->err, PF_ECHECK, "'%s': not checked against its signed catalog (%s), and %s", target,
-			      offline ? "--offline" : "no catalog could be reached", msg);
-	}
-	if (!rc)
-		rc = ctx_revocations(l, &as->a, f, n, &c->err);
-out:
-	free(dir);
-	return rc;
-}
-
 int cmd_audit(struct cli *c, int argc, char **argv)
 {
 	enum { OPT_CATALOG = 256, OPT_OFFLINE };
@@ -218,13 +162,12 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lockfile l;
-	struct ctx_adv as;
-	struct ctx_lock_check chk;
-	struct ctx_finding *f = NULL;
+	struct ctx_audit au;
 	enum target_kind kind = T_LOCKFILE;
 	const char *catalog = NULL, *target;
+	char *dir = NULL;
 	size_t n = 0;
-	int opt, offline = 0, unchecked = 0, rc;
+	int opt, offline = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -240,56 +183,34 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "audit", "--offline and --catalog exclude each other");
 	target = argv[optind];
 	memset(&l, 0, sizeof l);
-	memset(&as, 0, sizeof as);
-	memset(&chk, 0, sizeof chk);
+	memset(&au, 0, sizeof au);
 
 	rc = load_target(c, target, &l, &kind);
 	if (rc)
 		goto out;
-	if (kind == T_LOCKFILE) {
-		rc = check_lockfile(c, target, &l, catalog, offline, &as, &chk, &f, &n, &unchecked);
-	} else if (catalog) {
-		/* an environment's lock against the catalog named: the same check as a lockfile's */
-		struct ctx_lock_src src = { target, NULL, catalog };
+	{
+		/* a lock inside an environment has no meaningful relative catalog path */
+		struct ctx_lock_src src = { target, kind == T_LOCKFILE ? (dir = pf_dirname(target)) : NULL, catalog };
 
-		rc = ctx_lock_check(&c->ctx, &l, &src, &chk, &c->err);
-		if (!rc) {
-			as.where = pf_xstrdup(catalog);
-			as.none = !chk.cc.has_adv;
-			if (chk.cc.has_adv) {
-				as.a = chk.cc.adv;
-				memset(&chk.cc.adv, 0, sizeof chk.cc.adv);
-				chk.cc.has_adv = 0;
-			}
-			f = chk.revoked;
-			n = chk.nrevoked;
-			chk.revoked = NULL;
-			chk.nrevoked = 0;
-		}
-	} else {
-		/* an environment was checked when it was built: its revocations, from the saved advisories */
-		rc = ctx_advisories_open(&c->ctx, &l, NULL, 1, &as, &c->err);
-		if (!rc)
-			rc = ctx_revocations(&l, &as.a, &f, &n, &c->err);
+		rc = ctx_audit(&c->ctx, &l, &src, kind != T_LOCKFILE, offline, &au, &c->err);
 	}
 	if (rc)
 		goto out;
+	n = au.nrevoked;
 	if (c->json)
-		print_json(c->ctx.now, target, kind, &l, &as, f, n, kind == T_LOCKFILE ? !unchecked : catalog != NULL,
-			   unchecked);
+		print_json(c->ctx.now, target, kind, &l, &au.adv, au.revoked, n, au.checked, au.unchecked);
 	else
-		print_text(c, target, &as, f, n, unchecked);
+		print_text(c, target, &au.adv, au.revoked, n, au.unchecked);
 	if (n && !c->json)
 		cli_warn(c, "'%s': %zu package%s revoked; treat this %s as affected", target, n,
 			 n == 1 ? " is" : "s are", kind_names[kind]);
-	if (unchecked)
+	if (au.unchecked)
 		rc = pf_error(&c->err, PF_ECHECK, "'%s': not checked against its signed catalog (%s); only its "
 			      "revocations were, from the saved advisories", target,
 			      offline ? "--offline" : "no catalog could be reached");
 out:
-	free(f);
-	ctx_adv_release(&as);
-	ctx_lock_check_release(&chk);
+	free(dir);
+	ctx_audit_release(&au);
 	lock_release(&l);
 	if (rc)
 		return cli_fail(c, rc);

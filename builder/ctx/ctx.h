@@ -264,6 +264,30 @@ int ctx_lock_bind(struct ctx *x, const struct lockfile *l, const char *label, co
 int ctx_lock_problems(struct ctx *x, const struct lockfile *l, const struct catalog *cat, struct pf_strv *lines,
 		      int *first);
 
+/* ---- what audit reports (ctx/audit.c) ---- */
+
+/* Release with ctx_audit_release(). */
+struct ctx_audit {
+	struct ctx_adv adv;		/* the advisories used, and where they came from */
+	struct ctx_finding *revoked;	/* the locked packages they revoke (malloc'd) */
+	size_t nrevoked;
+	int checked;			/* the lock was checked against its signed catalog (ctx_lock_check) */
+	int unchecked;			/* a lockfile that could not be (offline, no catalog reachable): an error to report */
+	struct ctx_lock_check chk;	/* when checked */
+};
+/*
+ * The lock l of a lockfile (env 0) or of an environment (env 1), as audit
+ * sees it. Unless offline, a lockfile, and an environment whose catalog is
+ * named (src->catalog), get ctx_lock_check(): every problem binding it to the
+ * catalog is an error, the catalog's advisories give the revocations. An
+ * environment without src->catalog, or offline, or a lockfile whose catalog
+ * cannot be reached (warned), gets the saved advisories' revocations; for a
+ * lockfile out->unchecked is then set: the caller must not call it clean.
+ */
+int ctx_audit(struct ctx *x, const struct lockfile *l, const struct ctx_lock_src *src, int env, int offline,
+	      struct ctx_audit *out, struct pf_err *e);
+void ctx_audit_release(struct ctx_audit *a);
+
 /* ---- bundles (ctx/bundle.c) ---- */
 
 /* A verified bundle. Release with ctx_bundle_close(). */
