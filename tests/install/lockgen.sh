@@ -17,7 +17,7 @@ mklock() {
 	_cat="$T/lockcat.$_lg_n"
 	_cname="lockcat.$_lg_n"
 	mkdir -m 755 "$_cat"
-	_pkgs=
+	_cpk= _lpk=
 	for _p in "$@"; do
 		_eco=${_p%%:*}; _r=${_p#*:}
 		_name=${_r%%:*}; _r=${_r#*:}
@@ -25,14 +25,18 @@ mklock() {
 		_fmt=${_r%%:*}; _path=${_r#*:}
 		_sz=$(stat -c %s "$_path")
 		_sha=$(sha256sum "$_path")
-		_pkgs="$_pkgs$(printf '  - ecosystem: %s\n    name: "%s"\n    version: "%s"@PUBLISHED@' "$_eco" "$_name" "$_ver")
-$(printf '    artifact: {file: "%s", format: %s, size: %s, sha256: %s}' "${_path##*/}" "$_fmt" "$_sz" "${_sha%% *}")
+		_head="  - ecosystem: $_eco
+    name: \"$_name\"
+    version: \"$_ver\"
 "
+		_art="    artifact: {file: \"${_path##*/}\", format: $_fmt, size: $_sz, sha256: ${_sha%% *}}
+"
+		_cpk="$_cpk$_head    published: 2023-01-01
+$_art"
+		_lpk="$_lpk$_head$_art"
 	done
-	{
-		printf 'format: pinfold-catalog/1\nname: %s\nversion: 0\npolicy: {min_age_days: 0}\npackages:\n' "$_cname"
-		printf '%s' "$_pkgs" | sed 's/@PUBLISHED@/\n    published: 2023-01-01/'
-	} >"$_cat/catalog.yaml"
+	printf 'format: pinfold-catalog/1\nname: %s\nversion: 0\npolicy: {min_age_days: 0}\npackages:\n%s' \
+		"$_cname" "$_cpk" >"$_cat/catalog.yaml"
 	"$PINFOLD" --now "$NOW" catalog sign "$_cat" --key "$LOCKGEN_KEY" >/dev/null
 	_sha=$(sha256sum "$_cat/catalog.yaml")
 	printf 'format: pinfold-lock/1\n'
@@ -41,7 +45,7 @@ $(printf '    artifact: {file: "%s", format: %s, size: %s, sha256: %s}' "${_path
 	printf 'policy: {min_age_days: 0, age_cutoff: "2026-01-01T00:00:00Z"}\n'
 	printf 'target: {python: "%s", platform: linux-x86_64}\n' "$_py"
 	printf 'source_date_epoch: %s\npackages:\n' "$_sde"
-	printf '%s' "$_pkgs" | sed 's/@PUBLISHED@//'
+	printf '%s' "$_lpk"
 }
 
 # no_leftovers DIR: no output, no checksum file and no staging tree in DIR
