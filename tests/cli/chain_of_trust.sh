@@ -150,6 +150,19 @@ mv proj/catalog.away proj/catalog
 expect 0 "" "--catalog names it elsewhere" -- \
 	pf $TR build $L -o out/else.tar.zst --mirror mirror --cache cache --catalog proj/catalog --allow-revoked
 
+# The environment's activation hook, without pinfold on PATH, reads the saved index of the state
+# directory; like pinfold it ignores a state directory that others can write.
+mkdir envdir
+tar -C envdir --zstd -xf env.tar.zst
+(PATH=/usr/bin:/bin dash -c '. ./envdir/bin/activate; echo "ACTIVE $?"') >act.out 2>act.err
+check "activation without pinfold warns: 0.38.4.0 in the advisory matches the locked 0.38.4" \
+	'grep -q "pypi:wheel 0.38.4: revoked by PF-SPELL" act.err && grep -q "ACTIVE 0" act.out'
+chmod g+w "$PINFOLD_STATE_DIR"
+(PATH=/usr/bin:/bin dash -c '. ./envdir/bin/activate; echo "ACTIVE $?"') >act2.out 2>act2.err
+check "a group-writable state directory is not read by the hook" '! grep -q "PF-SPELL" act2.err && grep -q "ACTIVE 0" act2.out'
+expect 1 "writable by group or others" "... and pinfold refuses it" -- pf $TR audit envdir
+chmod g-w "$PINFOLD_STATE_DIR"
+
 # The catalog name is pinned: a re-lock against another catalog (same key) needs --relax-policy.
 cp -r proj/catalog proj/catalog2
 rm proj/catalog2/advisories.yaml proj/catalog2/advisories.yaml.sig
