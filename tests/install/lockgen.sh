@@ -17,7 +17,7 @@ mklock() {
 	_cat="$T/lockcat.$_lg_n"
 	_cname="lockcat.$_lg_n"
 	mkdir -m 755 "$_cat"
-	_cpk= _lpk=
+	_cpk='' _lpk=''
 	for _p in "$@"; do
 		_eco=${_p%%:*}; _r=${_p#*:}
 		_name=${_r%%:*}; _r=${_r#*:}
