@@ -61,12 +61,20 @@ static int lock_catalog(struct cli *c, const struct lockfile *l, const char *wha
 {
 	const char *src = l->catalog_source;
 	struct ctx_lock_src ls = { what, lockdir, catalog };
+	int rc;
 
 	memset(chk, 0, sizeof *chk);
 	if (!catalog && !lockdir && src && *src && !fetch_is_url(src) && src[0] != '/')
 		return pf_error(&c->err, PF_EUSAGE, "'%s': its lock names its catalog relative to a lockfile; pass "
 				"--catalog DIR|URL to check its lock against", what);
-	return ctx_lock_check(&c->ctx, l, &ls, chk, &c->err);
+	rc = ctx_lock_check(&c->ctx, l, &ls, chk, &c->err);
+	/* an SBOM of an affected lock is what incident response needs: written, with a warning */
+	for (size_t i = 0; !rc && i < chk->nrevoked; i++)
+		cli_warn(c, "%s:%s %s is revoked by %s (%s): %s", chk->revoked[i].pkg->ecosystem,
+			 chk->revoked[i].pkg->name, chk->revoked[i].pkg->version, chk->revoked[i].adv->id,
+			 chk->revoked[i].adv->severity ? chk->revoked[i].adv->severity : "unrated",
+			 chk->revoked[i].adv->reason ? chk->revoked[i].adv->reason : "");
+	return rc;
 }
 
 /* The licences need the wheels and npm tarballs: from the cache, else the mirrors, hash-checked. */
