@@ -15,36 +15,31 @@
 #include "core/digest.h"
 #include "core/time.h"
 
-static int check_fresh(const char *label, const char *kind, const char *name, long long version,
-		       const char *expires, time_t expires_t, const char *sha256, const struct verify_opts *o,
-		       struct pf_err *e)
+int verified_check_fresh(const char *label, const struct verified_head *h, const struct verify_opts *o,
+			 struct pf_err *e)
 {
+	struct trust_doc d = { h->kind, h->name, h->version, h->sha256, (const char *const *)h->signers->v,
+			       h->signers->n, o->store };
 	char now[PF_TIME_STR];
 	int rc;
 
-	pf_time_format(pf_now(), now);
-	if (!expires)
+	pf_time_format(o->now, now);
+	if (o->name && strcmp(o->name, h->name))
+		return pf_error(e, PF_EUNTRUSTED, "'%s': %s '%s' is not the %s '%s' that is pinned", label, h->kind,
+				h->name, h->kind, o->name);
+	if (!h->expires)
 		return pf_error(e, PF_EEXPIRED, "'%s': %s '%s' has no expiry time (it was never signed)", label,
-				kind, name);
-	if (pf_now() >= expires_t)
+				h->kind, h->name);
+	if (o->now >= h->expires_t)
 		return pf_error(e, PF_EEXPIRED, "'%s': %s '%s' version %lld expired at %s (now %s); ask its "
-				"curator for a freshly signed copy", label, kind, name, version, expires, now);
-	rc = trust_state_check(o->state_dir, kind, name, version, sha256, e);
+				"curator for a freshly signed copy", label, h->kind, h->name, h->version, h->expires, now);
+	rc = trust_state_check(o->state_dir, &d, e);
 	if (rc)
 		return rc;
 	if (o->record)
-		rc = trust_state_record(o->state_dir, kind, name, version, sha256, e);
+		rc = trust_state_record(o->state_dir, &d, e);
 	return rc;
 }
-
-/* What the freshness and rollback checks read from a parsed document. */
-struct doc_head {
-	const char *name;
-	long long version;
-	const char *expires;
-	time_t expires_t;
-	const char *sha256;
-};
 
 /* What differs between loading a catalog and loading advisories. */
 struct doc_kind {
@@ -52,19 +47,19 @@ struct doc_kind {
 	const char *payload_type;
 	const char *file, *sigfile;
 	size_t size;
-	int (*parse)(void *doc, const char *label, const char *data, size_t len, struct doc_head *h,
+	int (*parse)(void *doc, const char *label, const char *data, size_t len, struct verified_head *h,
 		     struct pf_err *e);
 	void (*release)(void *doc);
 };
 
-static int parse_catalog(void *doc, const char *label, const char *data, size_t len, struct doc_head *h,
+static int parse_catalog(void *doc, const char *label, const char *data, size_t len, struct verified_head *h,
 			 struct pf_err *e)
 {
 	struct catalog *c = doc;
 	int rc = catalog_parse(c, label, data, len, e);
 
 	if (!rc)
-		*h = (struct doc_head){ c->name, c->version, c->expires, c->expires_t, c->sha256 };
+		*h = (struct verified_head){ "catalog", c->name, c->version, c->expires, c->expires_t, c->sha256, NULL };
 	return rc;
 }
 
@@ -73,14 +68,14 @@ static void release_catalog(void *doc)
 	catalog_release(doc);
 }
 
-static int parse_advisories(void *doc, const char *label, const char *data, size_t len, struct doc_head *h,
+static int parse_advisories(void *doc, const char *label, const char *data, size_t len, struct verified_head *h,
 			    struct pf_err *e)
 {
 	struct advisories *a = doc;
 	int rc = advisories_parse(a, label, data, len, e);
 
 	if (!rc)
-		*h = (struct doc_head){ a->name, a->version, a->expires, a->expires_t, a->sha256 };
+		*h = (struct verified_head){ "advisories", a->name, a->version, a->expires, a->expires_t, a->sha256, NULL };
 	return rc;
 }
 
@@ -105,7 +100,7 @@ static int verify_doc(const struct doc_kind *k, const char *label, const char *d
 		      struct pf_strv *signers, struct pf_err *e)
 {
 	struct pf_strv who = PF_STRV_INIT;
-	struct doc_head h;
+	struct verified_head h;
 	int rc;
 
 	memset(doc, 0, k->size);
@@ -115,7 +110,8 @@ static int verify_doc(const struct doc_kind *k, const char *label, const char *d
 	rc = k->parse(doc, label, data, len, &h, e);
 	if (rc)
 		goto out;
-	rc = check_fresh(label, k->kind, h.name, h.version, h.expires, h.expires_t, h.sha256, o, e);
+	h.signers = &who;
+	rc = verified_check_fresh(label, &h, o, e);
 	if (rc) {
 		k->release(doc);
 		goto out;
@@ -386,7 +382,11 @@ int catalog_file_open(struct catalog_file *f, const struct verify_opts *o, struc
 		rc = catalog_parse_hashed(c, f->label, f->data, f->len, f->sha256, e);
 	if (rc)
 		goto out;
-	rc = check_fresh(f->label, "catalog", c->name, c->version, c->expires, c->expires_t, c->sha256, o, e);
+	{
+		struct verified_head h = { "catalog", c->name, c->version, c->expires, c->expires_t, c->sha256, &who };
+
+		rc = verified_check_fresh(f->label, &h, o, e);
+	}
 	if (rc) {
 		catalog_release(c);
 		goto out;

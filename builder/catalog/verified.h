@@ -4,6 +4,7 @@
 #define PF_CATALOG_VERIFIED_H
 
 #include <pthread.h>
+#include <time.h>
 
 #include "catalog/catalog.h"
 #include "core/digest.h"
@@ -14,11 +15,31 @@ struct verify_opts {
 	struct trust_policy policy;
 	const char *state_dir;		/* NULL: no rollback state (tests only) */
 	int record;			/* raise the state after success */
+	time_t now;			/* expiry is checked against this (the context's time) */
+	const char *name;		/* when set, the document must carry this name (a pin) */
 };
+
+/* What the freshness and rollback checks read from a verified, parsed document. */
+struct verified_head {
+	const char *kind;		/* "catalog", "advisories" */
+	const char *name;
+	long long version;
+	const char *expires;		/* NULL: never signed */
+	time_t expires_t;
+	const char *sha256;
+	const struct pf_strv *signers;	/* distinct trusted signer ids */
+};
+/*
+ * The one freshness check, after the signature verified: the pinned name
+ * (o->name, PF_EUNTRUSTED), expiry against o->now (PF_EEXPIRED), then the
+ * rollback state (trust_state_check, PF_EROLLBACK), raised when o->record.
+ */
+int verified_check_fresh(const char *label, const struct verified_head *h, const struct verify_opts *o,
+			 struct pf_err *e);
 
 /*
  * Verify and parse catalog bytes: signature first (over the raw bytes), then
- * strict parse, then expiry against pf_now(), then rollback state. label names
+ * strict parse, then name pin, expiry against o->now, then rollback state. label names
  * the source in errors ("catalog/catalog.yaml" or a URL). signers gets the
  * distinct trusted signer ids when not NULL. On failure c is left released.
  * A document without 'expires' (never signed) is refused as PF_EEXPIRED.

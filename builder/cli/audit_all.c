@@ -34,7 +34,7 @@ static void json_time(time_t t)
 	printf("\"%s\"", s);
 }
 
-static void print_json(const struct watch_audit *a, const struct watch_advset *as)
+static void print_json(time_t now, const struct watch_audit *a, const struct watch_advset *as)
 {
 	printf("{\"environments\":[");
 	for (size_t i = 0; i < a->n; i++) {
@@ -92,7 +92,7 @@ static void print_json(const struct watch_audit *a, const struct watch_advset *a
 		json_time(x->saved_at);
 		printf(",\"age_days\":");
 		if (x->saved_at)
-			printf("%lld", (long long)(pf_now() - x->saved_at) / 86400);
+			printf("%lld", (long long)(now - x->saved_at) / 86400);
 		else
 			printf("null");
 		printf(",\"expired\":%s,\"stale\":%s}", x->expired ? "true" : "false", x->stale ? "true" : "false");
@@ -173,12 +173,15 @@ int cli_audit_all(struct cli *c, cli_audit_after_fn after, void *ud)
 	size_t gone = 0;
 	int rc;
 
+	if ((rc = cli_watch_state(c, 0, NULL)))
+		return rc;
+
 	memset(&a, 0, sizeof a);
 	memset(&so, 0, sizeof so);
 	rc = cli_watch_advisories(c, &as);
 	if (rc)
 		return cli_fail(c, rc);
-	rc = watch_audit_all(c->state_dir, &as, &so, pf_now(), &a, &c->err);
+	rc = watch_audit_all(c->ctx.state_dir, &as, &so, c->ctx.now, &a, &c->err);
 	if (rc) {
 		watch_advset_release(&as);
 		return cli_fail(c, rc);
@@ -186,7 +189,7 @@ int cli_audit_all(struct cli *c, cli_audit_after_fn after, void *ud)
 	for (size_t i = 0; i < a.n; i++)
 		gone += a.v[i].env.state != WATCH_PRESENT;
 	if (c->json) {
-		print_json(&a, &as);
+		print_json(c->ctx.now, &a, &as);
 	} else {
 		print_text(c, &a);
 		cli_info(c, "audited %zu environment%s used on this machine (%zu gone or replaced): %zu affected", a.n,

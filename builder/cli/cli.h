@@ -7,19 +7,20 @@
 
 #include "core/error.h"
 #include "core/mem.h"
+#include "ctx/ctx.h"
 
 enum cli_progress { CLI_PROGRESS_AUTO, CLI_PROGRESS_ALWAYS, CLI_PROGRESS_NEVER };
 
-/* Global options and the error context of one invocation. */
+/*
+ * Global options and the error context of one invocation. Everything a
+ * library operation needs (time, directories, trust) is in ctx, which
+ * main() fills from --now, --state-dir, --trust and --trust-dir.
+ */
 struct cli {
 	int verbose, quiet, json;
-	int now_set;			/* --now given */
-	const char *state_dir;		/* resolved at start-up; never NULL */
-	struct pf_strv trust_files;	/* --trust FILE... */
-	const char *trust_dir;		/* --trust-dir DIR, or NULL */
-	const char *builtin_trust_dir;	/* compiled-in anchor directory */
 	enum cli_progress progress;
-	struct pf_err err;
+	struct ctx ctx;
+	struct pf_err err;		/* its warnings print as "pinfold: warning: ..." */
 };
 
 struct command {
@@ -54,17 +55,7 @@ int cli_progress_on(const struct cli *c);
 /* Write s as a JSON string literal to f. */
 void cli_json_str(FILE *f, const char *s);
 
-/*
- * Shared helpers for commands (cli/common.c).
- * cli_trust_store: the trust store from --trust FILE... and --trust-dir DIR
- * when given (they replace the built-in anchor), else the built-in trust
- * directory. Caller frees with trust_store_free(). Fills c->err on failure.
- * cli_verify_opts: verify options over store with threshold and the state dir.
- */
-struct trust_store;
-struct verify_opts;
-int cli_trust_store(struct cli *c, struct trust_store **out);
-void cli_verify_opts(struct cli *c, const struct trust_store *store, int threshold, struct verify_opts *o);
+/* Shared helpers for commands (cli/common.c). */
 /* 1 when argv[1..] holds --help or -h before any "--". */
 int cli_help_asked(int argc, char **argv);
 /*

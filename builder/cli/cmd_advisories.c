@@ -7,7 +7,6 @@
 
 #include "catalog/verified.h"
 #include "cli/cli.h"
-#include "cli/source.h"
 #include "cli/watch.h"
 #include "core/time.h"
 #include "trust/trust.h"
@@ -29,28 +28,25 @@ static const char usage_show[] =
 /* Update from one catalog; prints its line. 0 or the exit status of the failure. */
 static int update_one(struct cli *c, const char *where, int remember, int quiet_untrusted)
 {
-	struct cli_catalog cc;
-	struct trust_store *store = NULL;
+	struct ctx_catalog cc;
 	struct verify_opts o;
 	struct watch_update u;
 	int rc;
 
 	memset(&u, 0, sizeof u);
-	rc = cli_catalog_open(c, where, NULL, &cc);
+	rc = ctx_catalog_open(&c->ctx, where, NULL, &cc, &c->err);
 	if (rc == -PF_EUNTRUSTED && quiet_untrusted) {
 		/* the default catalog under a trust store that does not include the release key */
 		cli_debug(c, "skipping the default catalog: %s", c->err.msg);
 		pf_err_clear(&c->err);
-		cli_catalog_release(&cc);
+		ctx_catalog_release(&cc);
 		return 0;
 	}
 	if (!rc)
-		rc = cli_trust_store(c, &store);
-	if (!rc) {
-		cli_verify_opts(c, store, 1, &o);
-		rc = watch_advisories_update(&cc.cat, where, &o, c->state_dir, &u, &c->err);
-	}
-	if (!rc && remember && watch_sources_add(c->state_dir, where, &c->err)) {
+		rc = ctx_verify_opts(&c->ctx, NULL, &o, &c->err);
+	if (!rc)
+		rc = watch_advisories_update(&c->ctx, &cc.cat, where, &o, &u, &c->err);
+	if (!rc && remember && watch_sources_add(c->ctx.state_dir, where, &c->err)) {
 		cli_warn(c, "%s", c->err.msg);
 		pf_err_clear(&c->err);
 	}
@@ -71,8 +67,7 @@ static int update_one(struct cli *c, const char *where, int remember, int quiet_
 		free(from);
 	}
 	watch_update_release(&u);
-	trust_store_free(store);
-	cli_catalog_release(&cc);
+	ctx_catalog_release(&cc);
 	if (rc) {
 		fflush(stdout);
 		fprintf(stderr, "pinfold: error: %s\n", c->err.code ? c->err.msg : pf_strerror(rc));
@@ -89,7 +84,7 @@ int cli_advisories_update(struct cli *c, const char *catalog)
 
 	if (catalog)
 		return update_one(c, catalog, 1, 0);
-	rc = watch_sources_list(c->state_dir, &srcs, &c->err);
+	rc = watch_sources_list(c->ctx.state_dir, &srcs, &c->err);
 	if (rc)
 		return cli_fail(c, rc);
 	status = update_one(c, cli_default_catalog(), 0, 1);
@@ -190,7 +185,7 @@ static int adv_show(struct cli *c, int argc, char **argv)
 			cli_json_str(stdout, s->a.expires ? s->a.expires : "");
 			if (s->saved_at)
 				printf(",\"verified_at\":\"%s\",\"age_days\":%lld", when,
-				       (long long)(pf_now() - s->saved_at) / 86400);
+				       (long long)(c->ctx.now - s->saved_at) / 86400);
 			else
 				printf(",\"verified_at\":null,\"age_days\":null");
 			printf(",\"expired\":%s,\"stale\":%s,\"items\":[", s->expired ? "true" : "false",
@@ -243,6 +238,10 @@ static const struct {
 
 int cmd_advisories(struct cli *c, int argc, char **argv)
 {
+	int src = cli_watch_state(c, argc, argv);
+
+	if (src)
+		return src;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		if (argc < 2)
 			return cli_usage(c, "advisories", "advisories: expected update or show");

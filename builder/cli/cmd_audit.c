@@ -6,16 +6,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/advisories.h"
 #include "cli/cli.h"
 #include "cli/watch.h"
 #include "core/file.h"
 #include "core/time.h"
+#include "ctx/ctx.h"
 #include "install/envfile.h"
 #include "install/startup.h"
-#include "lock/audit.h"
 #include "lock/lock.h"
 #include "pack/pack.h"
+#include "watch/advisories.h"
 
 #define ENV_LOCK PACK_LOCK
 
@@ -23,14 +23,18 @@ static void usage(FILE *f)
 {
 	cli_print_usage(f, "audit");
 	fputs("\nTARGET is a lockfile, an environment tarball (.tar.zst) or an unpacked environment\n"
-	      "directory (its .pinfold/lock is read). The advisories are verified first; then every\n"
-	      "locked package an advisory covers is listed. Exit 1 when any is, 0 when none is.\n"
+	      "directory (its .pinfold/lock is read). A lockfile is checked as build checks it: against\n"
+	      "its signed catalog (every locked artifact identical to the catalog's, eligible), whose\n"
+	      "verified advisories then list the revoked packages. An environment (or --offline) is\n"
+	      "checked against the last verified advisories kept in the state dir, unless --catalog\n"
+	      "names its catalog. Exit 1 when a package is revoked or the lock cannot be checked.\n"
 	      "For environments, the files that run code when Python starts (.pinfold/startup.yaml)\n"
 	      "are shown too (on stderr; \"startup\" in --json).\n"
 	      "\noptions:\n"
-	      "  --catalog DIR|URL  read advisories.yaml from this catalog (default: the catalog\n"
-	      "                     recorded in a lockfile; for environments, the saved copy)\n"
-	      "  --offline          use only the last verified advisories kept in the state dir\n"
+	      "  --catalog DIR|URL  the signed catalog (default: a lockfile's catalog.source; for\n"
+	      "                     environments, the saved advisories)\n"
+	      "  --offline          only the last verified advisories kept in the state dir; a\n"
+	      "                     lockfile's artifacts are then not checked, which is an error\n"
 	      "  --all              every environment this machine built, unpacked or ran (the registry),\n"
 	      "                     deleted ones too: its lock and what is installed there now, against\n"
 	      "                     every verified advisories set kept here (see 'pinfold advisories')\n", f);
@@ -114,7 +118,7 @@ static void load_startup(struct cli *c, const char *target, enum target_kind kin
 	pf_buf_release(&b);
 }
 
-static void json_finding(const struct audit_finding *f)
+static void json_finding(const struct ctx_finding *f)
 {
 	printf("{\"ecosystem\":");
 	cli_json_str(stdout, f->pkg->ecosystem);
@@ -135,8 +139,9 @@ static void json_finding(const struct audit_finding *f)
 	printf("}");
 }
 
-static void print_json(const char *target, enum target_kind kind, const struct lockfile *l,
-		       const struct cli_adv *as, const struct audit_finding *f, size_t n, const struct pf_buf *startup)
+static void print_json(time_t now, const char *target, enum target_kind kind, const struct lockfile *l,
+		       const struct ctx_adv *as, const struct ctx_finding *f, size_t n, int checked, int unchecked,
+		       const struct pf_buf *startup)
 {
 	char when[PF_TIME_STR];
 
@@ -156,7 +161,7 @@ static void print_json(const char *target, enum target_kind kind, const struct l
 		if (as->saved && as->saved_at) {
 			pf_time_format(as->saved_at, when);
 			printf(",\"verified_at\":\"%s\",\"age_days\":%lld", when,
-			       (long long)(pf_now() - as->saved_at) / 86400);
+			       (long long)(now - as->saved_at) / 86400);
 		}
 		printf(",\"expired\":%s,\"stale\":%s}", as->expired ? "true" : "false", as->stale ? "true" : "false");
 	}
@@ -166,12 +171,15 @@ static void print_json(const char *target, enum target_kind kind, const struct l
 			putchar(',');
 		json_finding(&f[i]);
 	}
-	printf("],\"startup\":%s,\"clean\":%s}\n", startup->len ? startup->p : "null", n ? "false" : "true");
+	printf("],\"startup\":%s,\"catalog_checked\":%s,\"clean\":%s}\n", startup->len ? startup->p : "null",
+	       checked ? "true" : "false", n || unchecked ? "false" : "true");
 }
 
-static void print_text(struct cli *c, const char *target, const struct cli_adv *as,
-		       const struct audit_finding *f, size_t n)
+static void print_text(struct cli *c, time_t now, const char *target, const struct ctx_adv *as,
+		       const struct ctx_finding *f, size_t n, int unchecked)
 {
+	char when[PF_TIME_STR], *age;
+
 	for (size_t i = 0; i < n; i++) {
 		cli_out(c, "%s:%s %s: revoked by %s (%s): %s", f[i].pkg->ecosystem, f[i].pkg->name,
 			f[i].pkg->version, f[i].adv->id, f[i].adv->severity ? f[i].adv->severity : "unrated",
@@ -179,18 +187,18 @@ static void print_text(struct cli *c, const char *target, const struct cli_adv *
 		if (f[i].adv->advice && *f[i].adv->advice)
 			cli_out(c, "  advice: %s", f[i].adv->advice);
 	}
-	char when[PF_TIME_STR], *age;
-
+	if (unchecked)
+		return;
 	if (as->none) {
 		cli_info(c, "'%s': the catalog publishes no advisories; nothing is revoked", target);
 		return;
 	}
-	/* how fresh the advisories are belongs in the summary, not in a warning (cli/advisories.c warns) */
+	/* how fresh the advisories are belongs in the summary, not in a warning (ctx/advisories.c warns) */
 	pf_time_format(as->saved_at, when);
 	age = !as->saved ? pf_xasprintf("just verified from '%s'", as->where ? as->where : "") :
 	      as->saved_at ? pf_xasprintf("saved copy verified at %s, %lld day%s old", when,
-					  (long long)(pf_now() - as->saved_at) / 86400,
-					  (pf_now() - as->saved_at) / 86400 == 1 ? "" : "s") :
+					  (long long)(now - as->saved_at) / 86400,
+					  (now - as->saved_at) / 86400 == 1 ? "" : "s") :
 	      pf_xstrdup("saved copy of unknown age");
 	cli_info(c, "'%s': %s against advisories '%s' version %lld (%s)", target, n ? "affected" : "clean",
 		 as->a.name, as->a.version, age);
@@ -208,11 +216,10 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lockfile l;
-	struct cli_adv as;
-	struct audit_finding *f = NULL;
+	struct ctx_audit au;
 	enum target_kind kind = T_LOCKFILE;
 	const char *catalog = NULL, *target;
-	char *lockdir = NULL;
+	char *dir = NULL;
 	struct pf_strv startup = PF_STRV_INIT;
 	struct pf_buf startup_json = PF_BUF_INIT;
 	size_t n = 0;
@@ -238,40 +245,49 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "audit", "--offline and --catalog exclude each other");
 	target = argv[optind];
 	memset(&l, 0, sizeof l);
-	memset(&as, 0, sizeof as);
+	memset(&au, 0, sizeof au);
 
 	rc = load_target(c, target, &l, &kind);
 	if (rc)
 		goto out;
-	/* A lock inside an environment has no meaningful relative catalog path. */
-	if (kind == T_LOCKFILE)
-		lockdir = pf_dirname(target);
-	rc = cli_advisories_open(c, &l, lockdir, catalog, offline, &as);
+	{
+		/* a lock inside an environment has no meaningful relative catalog path */
+		struct ctx_lock_src src = { target, kind == T_LOCKFILE ? (dir = pf_dirname(target)) : NULL, catalog };
+
+		if (kind != T_LOCKFILE || offline) {
+			/* the advisories shipped with pinfold are a fresh machine's saved copy (watch/advisories.h) */
+			struct pf_err se = { 0 };
+			int seeded;
+
+			if (watch_advisories_seed(&c->ctx, cli_default_catalog(), &seeded, &se))
+				cli_warn(c, "%s", se.msg);
+		}
+		rc = ctx_audit(&c->ctx, &l, &src, kind != T_LOCKFILE, offline, &au, &c->err);
+	}
 	if (rc)
 		goto out;
-	if (!as.none) {
-		rc = lock_audit(&l, &as.a, &f, &n, &c->err);
-		if (rc)
-			goto out;
-	}
+	n = au.nrevoked;
 	load_startup(c, target, kind, &startup, &startup_json);
 	if (c->json) {
-		print_json(target, kind, &l, &as, f, n, &startup_json);
+		print_json(c->ctx.now, target, kind, &l, &au.adv, au.revoked, n, au.checked, au.unchecked,
+			   &startup_json);
 	} else {
-		print_text(c, target, &as, f, n);
+		print_text(c, c->ctx.now, target, &au.adv, au.revoked, n, au.unchecked);
 		for (size_t i = 0; i < startup.n; i++)
 			cli_info(c, "runs code at Python start (reviewed in the catalog): %s", startup.v[i]);
 	}
 	if (n && !c->json)
 		cli_warn(c, "'%s': %zu package%s revoked; treat this %s as affected", target, n,
 			 n == 1 ? " is" : "s are", kind_names[kind]);
-	rc = 0;
+	if (au.unchecked)
+		rc = pf_error(&c->err, PF_ECHECK, "'%s': not checked against its signed catalog (%s); only its "
+			      "revocations were, from the saved advisories", target,
+			      offline ? "--offline" : "no catalog could be reached");
 out:
-	free(f);
-	free(lockdir);
+	free(dir);
 	pf_strv_release(&startup);
 	pf_buf_release(&startup_json);
-	cli_adv_release(&as);
+	ctx_audit_release(&au);
 	lock_release(&l);
 	if (rc)
 		return cli_fail(c, rc);

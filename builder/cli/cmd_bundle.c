@@ -4,19 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/verified.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "core/digest.h"
+#include "core/file.h"
+#include "ctx/ctx.h"
 #include "fetch/bundle.h"
 #include "fetch/fetch.h"
-#include "trust/trust.h"
+#include "lock/lock.h"
 
 static const char create_usage[] =
 	"usage: pinfold bundle create LOCKFILE -o FILE.pfb [--mirror DIR|URL]... [--cache DIR]\n"
 	"                             [--catalog DIR|URL] [--jobs N]\n"
 	"Write one reproducible file holding the signed catalog (and advisories), the lock and\n"
-	"every locked artifact, each fetched and checked against its size and SHA-256.\n"
+	"every locked artifact, each fetched and checked against its size and SHA-256. The lock is\n"
+	"first checked as build checks it (against its signed catalog; no revoked package).\n"
 	"  -o, --output FILE   the bundle to write (atomically)\n"
 	"  --mirror DIR|URL    where artifacts come from, tried in order (repeatable)\n"
 	"  --cache DIR         the artifact cache (default $XDG_CACHE_HOME/pinfold)\n"
@@ -26,8 +28,9 @@ static const char create_usage[] =
 static const char verify_usage[] =
 	"usage: pinfold bundle verify FILE.pfb [--lock LOCKFILE]\n"
 	"Check a bundle without unpacking it: the catalog (and advisories) signatures against the\n"
-	"trust store with expiry and rollback rules, the lock against the catalog, and every\n"
-	"artifact's size and SHA-256 against the lock. Prints what it holds; exit 1 when refused.\n"
+	"trust store with expiry and rollback rules, the lock against the catalog (as build checks\n"
+	"it: identical artifacts, eligible, not revoked), and every artifact's size and SHA-256\n"
+	"against the lock. Prints what it holds; exit 1 when refused.\n"
 	"  --lock LOCKFILE     also require the bundled lock to be exactly this one (e.g. from git)\n";
 
 static int parse_jobs(struct cli *c, const char *s, int *out)
@@ -38,6 +41,46 @@ static int parse_jobs(struct cli *c, const char *s, int *out)
 		return cli_usage(c, "bundle", "--jobs: expected a number from 1 to 64, not '%s'", s);
 	*out = (int)v;
 	return 0;
+}
+
+static void warn_revoked(struct cli *c, const struct ctx_finding *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cli_warn(c, "%s:%s %s is revoked by %s (%s): %s", f[i].pkg->ecosystem, f[i].pkg->name, f[i].pkg->version,
+			 f[i].adv->id, f[i].adv->severity ? f[i].adv->severity : "unrated",
+			 f[i].adv->reason ? f[i].adv->reason : "");
+}
+
+/*
+ * A bundle carries only what build would install: the lock checked against
+ * its signed catalog first; *where and sha get that catalog (caller frees *where).
+ */
+static int check_lock(struct cli *c, const char *path, const char *catalog, char **where, char sha[PF_SHA256_HEX])
+{
+	struct lockfile l;
+	struct ctx_lock_check chk;
+	char *dir = pf_dirname(path);
+	struct ctx_lock_src src = { path, dir, catalog };
+	int rc;
+
+	memset(&chk, 0, sizeof chk);
+	rc = lock_load(&l, path, &c->err);
+	if (!rc) {
+		rc = ctx_lock_check(&c->ctx, &l, &src, &chk, &c->err);
+		warn_revoked(c, chk.revoked, chk.nrevoked);
+		if (!rc && chk.nrevoked)
+			rc = pf_error(&c->err, PF_EREVOKED, "'%s': %zu locked package%s revoked (first: %s:%s %s); lock "
+				      "again before bundling", path, chk.nrevoked, chk.nrevoked == 1 ? " is" : "s are",
+				      chk.revoked[0].pkg->ecosystem, chk.revoked[0].pkg->name, chk.revoked[0].pkg->version);
+		if (!rc) {
+			*where = pf_xstrdup(chk.cc.where);
+			memcpy(sha, chk.cc.cat.sha256, PF_SHA256_HEX);
+		}
+		ctx_lock_check_release(&chk);
+		lock_release(&l);
+	}
+	free(dir);
+	return rc;
 }
 
 static int bundle_create(struct cli *c, int argc, char **argv)
@@ -56,7 +99,7 @@ static int bundle_create(struct cli *c, int argc, char **argv)
 	struct fetch_bundle_spec spec = { 0 };
 	struct fetch_bundle_made made = { 0 };
 	struct cli_bar bar;
-	char *cache = NULL;
+	char *where = NULL, sha[PF_SHA256_HEX];
 	int opt, rc, status;
 
 	memset(&f, 0, sizeof f);
@@ -80,8 +123,15 @@ static int bundle_create(struct cli *c, int argc, char **argv)
 		goto out_status;
 	}
 	spec.lock_path = argv[optind];
-	if (!f.cache_dir)
-		f.cache_dir = cache = fetch_default_cache_dir();
+	rc = check_lock(c, spec.lock_path, spec.catalog, &where, sha);
+	if (!rc)
+		rc = f.cache_dir ? ctx_private_dir(f.cache_dir, &c->err) : ctx_cache_dir(&c->ctx, &f.cache_dir, &c->err);
+	if (rc) {
+		status = cli_fail(c, rc);
+		goto out_status;
+	}
+	spec.catalog = where;
+	spec.catalog_sha256 = sha;
 	spec.fetch = &f;
 	cli_bar_init(&bar, c, "fetching");
 	f.progress = cli_bar_fetch;
@@ -107,7 +157,7 @@ static int bundle_create(struct cli *c, int argc, char **argv)
 	status = 0;
 out_status:
 	free(made.catalog_from);
-	free(cache);
+	free(where);
 	pf_strv_release(&f.mirrors);
 	return status;
 }
@@ -186,15 +236,12 @@ static int bundle_verify(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *lock_path = NULL;
-	struct fetch_bundle *b = NULL;
-	struct fetch_bundle_contents bc;
-	struct trust_store *store = NULL;
-	struct verify_opts vo;
+	struct ctx_bundle cb;
 	char sha[PF_SHA256_HEX];
 	uint64_t size = 0;
 	int opt, rc, status;
 
-	memset(&bc, 0, sizeof bc);
+	memset(&cb, 0, sizeof cb);
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs(verify_usage, stdout);
@@ -208,16 +255,16 @@ static int bundle_verify(struct cli *c, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage(c, "bundle", "bundle verify needs one FILE.pfb");
-	rc = cli_trust_store(c, &store);
-	if (rc)
-		return cli_fail(c, rc);
-	rc = fetch_bundle_open(argv[optind], &b, &c->err);
-	if (!rc) {
-		cli_verify_opts(c, store, 1, &vo);
-		rc = fetch_bundle_load(b, &vo, 1, &bc, &c->err);
-	}
+	rc = ctx_bundle_open(&c->ctx, argv[optind], 1, &cb, &c->err);
 	if (!rc && lock_path)
-		rc = fetch_bundle_same_lock(&bc, lock_path, &c->err);
+		rc = fetch_bundle_same_lock(&cb.bc, lock_path, &c->err);
+	if (!rc) {
+		warn_revoked(c, cb.revoked, cb.nrevoked);
+		if (cb.nrevoked)
+			rc = pf_error(&c->err, PF_EREVOKED, "bundle '%s': %zu locked package%s revoked by its advisories "
+				      "(first: %s:%s %s)", argv[optind], cb.nrevoked, cb.nrevoked == 1 ? " is" : "s are",
+				      cb.revoked[0].pkg->ecosystem, cb.revoked[0].pkg->name, cb.revoked[0].pkg->version);
+	}
 	if (!rc)
 		rc = pf_sha256_file(argv[optind], sha, &size, &c->err);
 	if (rc) {
@@ -227,12 +274,10 @@ static int bundle_verify(struct cli *c, int argc, char **argv)
 			status = 1;
 		goto out;
 	}
-	print_contents(c, argv[optind], sha, size, &bc);
+	print_contents(c, argv[optind], sha, size, &cb.bc);
 	status = 0;
 out:
-	fetch_bundle_contents_release(&bc);
-	fetch_bundle_close(b);
-	trust_store_free(store);
+	ctx_bundle_close(&cb);
 	return status;
 }
 

@@ -13,6 +13,7 @@
 #include "core/digest.h"
 #include "core/file.h"
 #include "core/time.h"
+#include "ctx/ctx.h"
 #include "install/meta.h"
 #include "trust/trust.h"
 
@@ -342,13 +343,15 @@ static int cat_add(struct cli *c, int argc, char **argv)
 	};
 	const char *published = NULL, *by = NULL, *note = NULL, *gname = NULL, *gversion = NULL, *geco = NULL;
 	struct catalog cat;
+	struct advisories adv;
+	struct solve_policy pol;
 	struct pf_strv done = PF_STRV_INIT;
 	const char *extra[16], **provides = NULL;
 	size_t nextra = 0;
 	char today[PF_DATE_STR];
 	const char *dir;
-	int allow_young = 0, allow_startup = 0, opt, rc = 0, loaded = 0;
-	time_t pub_t, now = pf_now();
+	int allow_young = 0, allow_startup = 0, opt, rc = 0, loaded = 0, have_adv = 0;
+	time_t pub_t, now = c->ctx.now;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -394,10 +397,14 @@ static int cat_add(struct cli *c, int argc, char **argv)
 			      published, today);
 		goto out;
 	}
-	rc = load_working(c, dir, &cat);
-	if (rc)
+	rc = load_both(c, dir, &cat, &adv);
+	if (rc < 0)
 		goto out;
 	loaded = 1;
+	have_adv = rc == 0;
+	rc = 0;
+	/* the one eligibility rule, against the catalog's own policy and (working) advisories */
+	ctx_policy(&c->ctx, cat.min_age_days, 0, have_adv ? &adv : NULL, &pol);
 	for (int i = optind + 1; i < argc && !rc; i++) {
 		const char *path = argv[i];
 		struct install_meta m;
@@ -405,7 +412,6 @@ static int cat_add(struct cli *c, int argc, char **argv)
 		uint64_t size = 0;
 		int priv = -1;
 		const char *fmt = install_meta_guess_format(path);
-		time_t pt;
 
 		memset(&p, 0, sizeof p);
 		if (gname)
@@ -465,21 +471,31 @@ static int cat_add(struct cli *c, int argc, char **argv)
 			else
 				rc = startup_refused(c, &p);
 		}
-		pf_date_parse(p.published, &pt);
-		if (!rc && now < pt + (time_t)cat.min_age_days * DAY) {
-			if (!allow_young && !published)
+		if (!rc) {
+			const struct advisory *by_adv = NULL;
+			int code = 0;
+			char *why = ctx_eligible(&pol, &p, &code, &by_adv);
+
+			if (code == PF_ETOOYOUNG && !allow_young && !published)
 				rc = pf_error(&c->err, PF_ETOOYOUNG,
 					      "%s:%s %s: no --published date given, so it counts as published today "
 					      "and is inside the catalog's %d-day release-age delay; pass --published "
 					      "YYYY-MM-DD (the upstream release date)", p.ecosystem, p.name, p.version,
 					      cat.min_age_days);
-			else if (!allow_young)
+			else if (code == PF_ETOOYOUNG && !allow_young)
 				rc = pf_error(&c->err, PF_ETOOYOUNG,
 					      "%s:%s %s: published %s, inside the catalog's %d-day release-age delay; "
 					      "wait, or pass --allow-young --note WHY", p.ecosystem, p.name, p.version,
 					      p.published, cat.min_age_days);
-			else
+			else if (code == PF_ETOOYOUNG)
 				p.young_note = note;
+			else if (code == PF_EREVOKED)
+				rc = pf_error(&c->err, PF_EREVOKED, "%s:%s %s: revoked by the catalog's advisory %s (%s); "
+					      "refusing to add it", p.ecosystem, p.name, p.version, by_adv->id,
+					      by_adv->reason ? by_adv->reason : "");
+			else if (code)
+				rc = pf_error(&c->err, code, "%s", why);
+			free(why);
 		}
 		if (!rc)
 			rc = catalog_add(&cat, &p, &c->err);
@@ -499,6 +515,8 @@ static int cat_add(struct cli *c, int argc, char **argv)
 out:
 	if (loaded)
 		catalog_release(&cat);
+	if (have_adv)
+		advisories_release(&adv);
 	pf_strv_release(&done);
 	free(provides);
 	return rc ? cli_fail(c, rc) : 0;
@@ -713,7 +731,7 @@ static int cat_sign(struct cli *c, int argc, char **argv)
 			      ADVISORIES_FILE, adv.name, cat.name);
 		goto out;
 	}
-	pf_time_format(pf_now() + (time_t)days * DAY, expires);
+	pf_time_format(c->ctx.now + (time_t)days * DAY, expires);
 	cat.version++;
 	cat.expires = expires;
 	if (urls.n) {
@@ -802,15 +820,14 @@ static int cat_verify(struct cli *c, int argc, char **argv)
 		{ "artifacts", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct trust_store *store = NULL;
-	struct verify_opts o;
-	struct catalog cat;
-	struct advisories adv;
-	struct pf_strv signers = PF_STRV_INIT, asigners = PF_STRV_INIT;
+	struct ctx_catalog cc;
+	struct ctx_pin pin;
+	const struct catalog *cat = &cc.cat;
+	const struct advisories *adv = &cc.adv;
 	const char *mirror = NULL, *dir;
 	char *ids = NULL;
 	long threshold = 1;
-	int opt, rc, have_cat = 0, have_adv = 0;
+	int opt, rc, have_adv = 0;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -825,66 +842,45 @@ static int cat_verify(struct cli *c, int argc, char **argv)
 	if (argc - optind != 1)
 		return usage_err(c, "verify", "catalog verify: expected one DIR%s", NULL);
 	dir = argv[optind];
-	rc = cli_trust_store(c, &store);
+	/* the curator's check is the users' check: ctx_catalog_open, with the threshold asked for */
+	memset(&pin, 0, sizeof pin);
+	pin.threshold = (int)threshold;
+	rc = ctx_catalog_open(&c->ctx, dir, &pin, &cc, &c->err);
 	if (rc)
 		goto out;
-	cli_verify_opts(c, store, (int)threshold, &o);
-	rc = catalog_open_dir(dir, &o, &cat, &signers, &c->err);
-	if (rc)
-		goto out;
-	have_cat = 1;
-	rc = advisories_open_dir(dir, &o, &adv, &asigners, &c->err);
-	if (rc == -PF_ENOTFOUND) {
-		pf_err_clear(&c->err);
-		rc = 0;
-	} else if (rc) {
-		goto out;
-	} else {
-		have_adv = 1;
-		if (strcmp(adv.name, cat.name)) {
-			rc = pf_error(&c->err, PF_EFORMAT, "'%s/%s': advisories '%s' do not belong to catalog '%s'",
-				      dir, ADVISORIES_FILE, adv.name, cat.name);
-			goto out;
-		}
-	}
+	have_adv = cc.has_adv;
 	if (mirror) {
-		rc = check_artifacts(c, &cat, mirror);
+		rc = check_artifacts(c, cat, mirror);
 		if (rc)
 			goto out;
 	}
 	if (c->json) {
 		fputs("{\"catalog\": ", stdout);
-		cli_json_str(stdout, cat.name);
-		printf(", \"version\": %lld, \"expires\": \"%s\", \"packages\": %zu, \"signers\": [", cat.version,
-		       cat.expires, cat.npkgs);
-		for (size_t i = 0; i < signers.n; i++)
-			printf("%s\"%s\"", i ? ", " : "", signers.v[i]);
+		cli_json_str(stdout, cat->name);
+		printf(", \"version\": %lld, \"expires\": \"%s\", \"packages\": %zu, \"signers\": [", cat->version,
+		       cat->expires, cat->npkgs);
+		for (size_t i = 0; i < cc.signers.n; i++)
+			printf("%s\"%s\"", i ? ", " : "", cc.signers.v[i]);
 		fputs("]", stdout);
 		if (have_adv)
 			printf(", \"advisories\": {\"version\": %lld, \"expires\": \"%s\", \"count\": %zu}",
-			       adv.version, adv.expires, adv.n);
+			       adv->version, adv->expires, adv->n);
 		if (mirror)
-			printf(", \"artifacts_ok\": %zu", cat.npkgs);
+			printf(", \"artifacts_ok\": %zu", cat->npkgs);
 		fputs("}\n", stdout);
 		goto out;
 	}
-	ids = join_ids(&signers);
-	cli_out(c, "catalog '%s' version %lld: ok, %zu packages, expires %s, signed by %s", cat.name, cat.version,
-		cat.npkgs, cat.expires, ids);
+	ids = join_ids(&cc.signers);
+	cli_out(c, "catalog '%s' version %lld: ok, %zu packages, expires %s, signed by %s", cat->name, cat->version,
+		cat->npkgs, cat->expires, ids);
 	if (have_adv)
-		cli_out(c, "advisories '%s' version %lld: ok, %zu advisories, expires %s", adv.name, adv.version,
-			adv.n, adv.expires);
+		cli_out(c, "advisories '%s' version %lld: ok, %zu advisories, expires %s", adv->name, adv->version,
+			adv->n, adv->expires);
 	if (mirror)
-		cli_out(c, "artifacts in '%s': ok, %zu of %zu match", mirror, cat.npkgs, cat.npkgs);
+		cli_out(c, "artifacts in '%s': ok, %zu of %zu match", mirror, cat->npkgs, cat->npkgs);
 out:
 	free(ids);
-	if (have_cat)
-		catalog_release(&cat);
-	if (have_adv)
-		advisories_release(&adv);
-	pf_strv_release(&signers);
-	pf_strv_release(&asigners);
-	trust_store_free(store);
+	ctx_catalog_release(&cc);
 	return rc ? cli_fail(c, rc) : 0;
 }
 
@@ -965,7 +961,7 @@ static int cat_revoke(struct cli *c, int argc, char **argv)
 		snprintf(idbuf, sizeof idbuf, "PF-%.8s", hex);
 		id = idbuf;
 	}
-	pf_date_format(pf_now(), today);
+	pf_date_format(c->ctx.now, today);
 	a.id = id;
 	a.reason = reason;
 	a.advice = advice;

@@ -44,7 +44,7 @@ struct import_cli {
 	struct solve_policy pol;
 	struct pf_strv debs;		/* flat directories or URLs of .debs by apt's file names */
 	int no_debs;
-	char *cache;
+	const char *cache;		/* borrowed from the context */
 };
 
 /* The one eligibility rule (release age, revocation), called here and nowhere else in this command. */
@@ -52,7 +52,9 @@ static char *exclusion(void *ud, const struct catalog_pkg *p)
 {
 	struct import_cli *ic = ud;
 
-	return solve_policy_exclusion(&ic->pol, p);
+	int code = 0;
+
+	return ctx_eligible(&ic->pol, p, &code, NULL);
 }
 
 static int fetch_one(struct import_cli *ic, const struct pf_strv *mirrors, const char *file,
@@ -222,7 +224,7 @@ int cat_import_debian(struct cli *c, int argc, char **argv)
 	const char *arch = NULL, *by = "import-debian", *dir;
 	char today[PF_DATE_STR], *codename = NULL;
 	int opt, rc = 0, upgrade = 0, dry = 0, have_cat = 0, have_adv = 0, have_res = 0;
-	time_t now = pf_now();
+	time_t now = c->ctx.now;
 
 	memset(&ic, 0, sizeof ic);
 	memset(&res, 0, sizeof res);
@@ -302,15 +304,11 @@ int cat_import_debian(struct cli *c, int argc, char **argv)
 	have_cat = 1;
 	have_adv = rc == 0;
 	rc = 0;
-	memset(&ic.pol, 0, sizeof ic.pol);
-	ic.pol.min_age_days = cat.min_age_days;
-	ic.pol.now = now;
-	ic.pol.advisories = have_adv ? &adv : NULL;
-	ic.cache = fetch_default_cache_dir();
-	if (!ic.cache && !ic.no_debs) {
-		rc = pf_error(&c->err, PF_EUSAGE, "no cache directory for .debs (set XDG_CACHE_HOME or HOME, or pass "
-			      "--no-debs)");
-		goto out;
+	ctx_policy(&c->ctx, cat.min_age_days, 0, have_adv ? &adv : NULL, &ic.pol);
+	if (!ic.no_debs) {
+		rc = ctx_cache_dir(&c->ctx, &ic.cache, &c->err);
+		if (rc)
+			goto out;
 	}
 
 	kr = import_keyring_new();
@@ -393,7 +391,6 @@ out:
 		advisories_release(&adv);
 	rc = rc ? cli_fail(c, rc) : 0;
 done:
-	free(ic.cache);
 	free(codename);
 	pf_strv_release(&ic.debs);
 	pf_strv_release(&lists);

@@ -34,7 +34,7 @@ static int reg_list(struct cli *c, int argc, char **argv)
 		return cli_bad_option(c, "registry list", argv);
 	if (optind != argc)
 		return cli_usage(c, "registry list", "registry list: unexpected argument '%s'", argv[optind]);
-	rc = watch_registry_open(&r, c->state_dir, 0, &c->err);
+	rc = watch_registry_open(&r, c->ctx.state_dir, 0, &c->err);
 	if (rc)
 		return cli_fail(c, rc);
 	if (c->json)
@@ -100,7 +100,7 @@ static int reg_touch(struct cli *c, int argc, char **argv)
 		cli_env_used(c, argv[optind], how);
 		return 0;
 	}
-	rc = watch_env_touch(c->state_dir, argv[optind], how, pf_now(), &c->err);
+	rc = watch_env_touch(c->ctx.state_dir, argv[optind], how, c->ctx.now, &c->err);
 	cli_watch_notice(c);
 	return rc ? cli_fail(c, rc) : 0;
 }
@@ -120,7 +120,7 @@ static int reg_forget(struct cli *c, int argc, char **argv)
 	abs = realpath(argv[optind], NULL);
 	if (!abs)
 		abs = pf_xstrdup(argv[optind]);
-	rc = watch_registry_forget(c->state_dir, abs, &n, &c->err);
+	rc = watch_registry_forget(c->ctx.state_dir, abs, &n, &c->err);
 	if (!rc && !n)
 		rc = pf_error(&c->err, PF_ENOTFOUND, "'%s': not in the registry", argv[optind]);
 	if (!rc)
@@ -141,6 +141,10 @@ static const struct {
 
 int cmd_registry(struct cli *c, int argc, char **argv)
 {
+	int src = cli_watch_state(c, argc, argv);
+
+	if (src)
+		return src;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		if (argc < 2)
 			return cli_usage(c, "registry", "registry: expected list, touch or forget");

@@ -98,7 +98,20 @@ int cli_sandbox(struct cli *c, int argc, char **argv, int shell)
 		rc = cli_usage(c, cmd, "expected a command after the environment (pinfold run ENV -- CMD [ARG]...)");
 		goto out;
 	}
-	o.state_dir = c->state_dir;
+	{
+		/* private HOMEs under the state dir, unpacked environments under the cache: both private */
+		const char *state = NULL, *cdir = NULL;
+
+		rc = ctx_state_dir(&c->ctx, &state, &c->err);
+		if (!rc)
+			rc = ctx_cache_dir(&c->ctx, &cdir, &c->err);
+		if (rc) {
+			rc = cli_fail(c, rc);
+			goto out;
+		}
+		o.state_dir = state;
+		cache = pf_xstrdup(cdir);
+	}
 	o.shell = shell;
 	o.env = (const char *const *)envs.v;
 	o.nenv = envs.n;
@@ -106,7 +119,6 @@ int cli_sandbox(struct cli *c, int argc, char **argv, int shell)
 	o.nbinds = nbinds;
 	o.argv = shell ? NULL : argv + optind;
 	o.argc = shell ? 0 : argc - optind;
-	cache = fetch_default_cache_dir();
 	rc = run_env_open(&env, envpath, cache, dry ? 0 : RUN_ENV_DEFER_CHECK, &c->err);
 	if (rc) {
 		rc = cli_fail(c, rc);

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/source.h"
 #include "core/file.h"
+#include "ctx/ctx.h"
 #include "export/sbom.h"
 #include "fetch/fetch.h"
 #include "lock/lock.h"
@@ -18,8 +18,9 @@ static void help(void)
 {
 	cli_print_usage(stdout, "sbom");
 	fputs("\nWrites the SBOM of a lockfile or of an environment (tarball or directory) to stdout or FILE.\n"
-	      "A lockfile is first checked against its verified catalog (signature, expiry, rollback; every\n"
-	      "locked artifact must be in it): a lock edited after 'pinfold lock' gives no SBOM. Licences are\n"
+	      "A lockfile is first checked against its signed catalog as build checks it (signature, expiry,\n"
+	      "rollback, every locked artifact identical to the catalog's): a lock build would refuse gives no\n"
+	      "SBOM. Licences are\n"
 	      "read from the locked wheels and npm tarballs (cache, then --mirror). An environment is verified\n"
 	      "against its manifest and its lock against the catalog; the SBOM is the one its build recorded.\n"
 	      "\nOptions:\n"
@@ -50,48 +51,29 @@ static int is_env(const char *path)
 }
 
 /*
- * The one place this command decides which catalog a lock is checked
- * against, opens it verified (trust store from the global options narrowed
- * to the lock's image pin) and checks the lock against it. lockdir: where a
- * relative catalog.source is resolved (NULL for a lock read from an
- * environment, where it means nothing).
+ * The lock checked against its signed catalog exactly as build checks it
+ * (ctx_lock_check): an SBOM is written only for a lock build would accept.
+ * lockdir: where a relative catalog.source is resolved (NULL for a lock read
+ * from an environment, where it means nothing: then --catalog is needed).
  */
 static int lock_catalog(struct cli *c, const struct lockfile *l, const char *what, const char *lockdir,
-			const char *catalog, struct cli_catalog *cc)
+			const char *catalog, struct ctx_lock_check *chk)
 {
-	struct image pin;
-	char *where = NULL;
 	const char *src = l->catalog_source;
+	struct ctx_lock_src ls = { what, lockdir, catalog };
 	int rc;
 
-	memset(&pin, 0, sizeof pin);
-	memset(cc, 0, sizeof *cc);
-	if (catalog)
-		where = pf_xstrdup(catalog);
-	else if (src && (fetch_is_url(src) || src[0] == '/'))
-		where = pf_xstrdup(src);
-	else if (src && *src && lockdir)
-		where = pf_path_join(lockdir, src);
-	if (!where)
-		return pf_error(&c->err, PF_EUSAGE, "'%s': %s; pass --catalog DIR|URL to check its lock against", what,
-				src && *src ? "its lock names its catalog relative to a lockfile" :
-					      "its lock names no catalog");
-	pin.trust_keys = l->trust_keys;
-	pin.ntrust_keys = l->ntrust_keys;
-	pin.trust_threshold = l->trust_threshold;
-	rc = cli_catalog_open(c, where, &pin, cc);
-	free(where);
-	if (rc)
-		return rc;
-	rc = export_sbom_check_lock(l, &cc->cat, &c->err);
-	if (rc) {
-		/* name the lock: the check's message has no subject of its own */
-		char *msg = pf_xstrdup(c->err.msg);
-
-		pf_err_clear(&c->err);
-		pf_error(&c->err, -rc, "'%s': %s", what, msg);
-		free(msg);
-	}
+	memset(chk, 0, sizeof *chk);
+	if (!catalog && !lockdir && src && *src && !fetch_is_url(src) && src[0] != '/')
+		return pf_error(&c->err, PF_EUSAGE, "'%s': its lock names its catalog relative to a lockfile; pass "
+				"--catalog DIR|URL to check its lock against", what);
+	rc = ctx_lock_check(&c->ctx, l, &ls, chk, &c->err);
+	/* an SBOM of an affected lock is what incident response needs: written, with a warning */
+	for (size_t i = 0; !rc && i < chk->nrevoked; i++)
+		cli_warn(c, "%s:%s %s is revoked by %s (%s): %s", chk->revoked[i].pkg->ecosystem,
+			 chk->revoked[i].pkg->name, chk->revoked[i].pkg->version, chk->revoked[i].adv->id,
+			 chk->revoked[i].adv->severity ? chk->revoked[i].adv->severity : "unrated",
+			 chk->revoked[i].adv->reason ? chk->revoked[i].adv->reason : "");
 	return rc;
 }
 
@@ -103,13 +85,19 @@ static int fetch_for_licenses(struct cli *c, const struct lockfile *l, struct pf
 	const struct catalog_artifact **arts = pf_xcalloc(l->npkgs ? l->npkgs : 1, sizeof *arts);
 	char **paths = pf_xcalloc(l->npkgs ? l->npkgs : 1, sizeof *paths), **got;
 	size_t *idx = pf_xcalloc(l->npkgs ? l->npkgs : 1, sizeof *idx), n = 0;
-	char *defcache = NULL;
 	int rc;
 
 	memset(&f, 0, sizeof f);
 	f.mirrors = *mirrors;
-	f.cache_dir = cache ? cache : (defcache = fetch_default_cache_dir());
 	f.jobs = 4;
+	f.cache_dir = cache;
+	rc = cache ? ctx_private_dir(cache, &c->err) : ctx_cache_dir(&c->ctx, &f.cache_dir, &c->err);
+	if (rc) {
+		free(arts);
+		free(idx);
+		*paths_out = paths;
+		return rc;
+	}
 	for (size_t i = 0; i < l->npkgs; i++) {
 		const char *fmt = l->pkgs[i].artifact.format;
 
@@ -128,7 +116,6 @@ static int fetch_for_licenses(struct cli *c, const struct lockfile *l, struct pf
 	free(got);
 	free(arts);
 	free(idx);
-	free(defcache);
 	*paths_out = paths;
 	return rc;
 }
@@ -167,7 +154,7 @@ static int from_env(struct cli *c, const char *target, enum export_sbom_format f
 	struct pack_verify_hook h = { env_visit, env_kept, &d, (size_t)64 << 20 };
 	struct pack_verify v;
 	struct lockfile l;
-	struct cli_catalog cc;
+	struct ctx_lock_check cc;
 	int rc, have_l = 0;
 
 	memset(&d, 0, sizeof d);
@@ -201,7 +188,7 @@ static int from_env(struct cli *c, const char *target, enum export_sbom_format f
 	}
 	pf_buf_add(out, d.doc.p, d.doc.len);
 out:
-	cli_catalog_release(&cc);
+	ctx_lock_check_release(&cc);
 	if (have_l)
 		lock_release(&l);
 	pf_buf_release(&d.lock);
@@ -213,7 +200,7 @@ static int from_lock(struct cli *c, const char *path, enum export_sbom_format fm
 		     struct pf_strv *mirrors, const char *cache, struct pf_buf *out)
 {
 	struct lockfile l;
-	struct cli_catalog cc;
+	struct ctx_lock_check cc;
 	struct export_license *lic = NULL;
 	char **paths = NULL, *dir = pf_dirname(path);
 	int rc;
@@ -230,7 +217,7 @@ static int from_lock(struct cli *c, const char *path, enum export_sbom_format fm
 	if (!rc)
 		rc = export_sbom_licenses(&l, paths, &lic, &c->err);
 	if (!rc) {
-		struct export_sbom s = { &l, &cc.cat, lic };
+		struct export_sbom s = { &l, &cc.cc.cat, lic };
 
 		rc = export_sbom_write(&s, fmt, out, &c->err);
 	}
@@ -238,7 +225,7 @@ static int from_lock(struct cli *c, const char *path, enum export_sbom_format fm
 		free(paths[i]);
 	free(paths);
 	export_sbom_licenses_free(lic, l.npkgs);
-	cli_catalog_release(&cc);
+	ctx_lock_check_release(&cc);
 	lock_release(&l);
 	free(dir);
 	return rc;

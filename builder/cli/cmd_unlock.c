@@ -65,7 +65,7 @@ int cmd_unlock(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "unlock", "--reason: control characters are not allowed (one line of text)");
 	memset(&s, 0, sizeof s);
 	by = who();
-	rc = install_unlock(env, by, reason, &s, &c->err);
+	rc = install_unlock(env, by, reason, c->ctx.now, &s, &c->err);
 	if (rc == -PF_EEXIST) {
 		/* Nothing to do; the first record stands. */
 		cli_info(c, "'%s': already unlocked by %s at %s: %s", env, s.by, s.at, s.reason);

@@ -65,14 +65,14 @@ static char *absolute(const char *p)
 static void job_args(struct cli *c, struct pf_strv *args)
 {
 	pf_strv_push(args, "--state-dir");
-	pf_strv_push_owned(args, absolute(c->state_dir));
-	for (size_t i = 0; i < c->trust_files.n; i++) {
+	pf_strv_push_owned(args, absolute(c->ctx.state_dir));
+	for (size_t i = 0; i < c->ctx.trust_files.n; i++) {
 		pf_strv_push(args, "--trust");
-		pf_strv_push_owned(args, absolute(c->trust_files.v[i]));
+		pf_strv_push_owned(args, absolute(c->ctx.trust_files.v[i]));
 	}
-	if (c->trust_dir) {
+	if (c->ctx.trust_dir) {
 		pf_strv_push(args, "--trust-dir");
-		pf_strv_push_owned(args, absolute(c->trust_dir));
+		pf_strv_push_owned(args, absolute(c->ctx.trust_dir));
 	}
 }
 
@@ -127,7 +127,7 @@ static int install(struct cli *c, int enable)
 		struct pf_buf line = PF_BUF_INIT;
 		int had;
 
-		rc = watch_cron_line(&cmd, c->state_dir, &line, &c->err);
+		rc = watch_cron_line(&cmd, c->ctx.state_dir, &line, &c->err);
 		if (!rc)
 			rc = watch_cron_set(line.p, &had, &c->err);
 		if (rc == -PF_ENOTFOUND) {
@@ -178,7 +178,7 @@ static int uninstall(struct cli *c)
 static int status(struct cli *c)
 {
 	char *dir = watch_unit_dir(), *svc = pf_xasprintf("%s/" WATCH_UNIT ".service", dir);
-	char *tim = pf_xasprintf("%s/" WATCH_UNIT ".timer", dir), *lastp = pf_path_join(c->state_dir,
+	char *tim = pf_xasprintf("%s/" WATCH_UNIT ".timer", dir), *lastp = pf_path_join(c->ctx.state_dir,
 											    WATCH_LAST_RUN_FILE);
 	struct pf_buf last = PF_BUF_INIT, notice = PF_BUF_INIT, out = PF_BUF_INIT;
 	struct pf_err e = { 0 };
@@ -193,7 +193,7 @@ static int status(struct cli *c)
 	}
 	has_last = !pf_read_file(lastp, PF_MAX_SMALL, &last, &e);
 	pf_err_clear(&e);
-	has_notice = !watch_notice_read(c->state_dir, &notice, &e);
+	has_notice = !watch_notice_read(c->ctx.state_dir, &notice, &e);
 	if (has_last && last.len && last.p[last.len - 1] == '\n')
 		last.p[--last.len] = '\0';
 	if (c->json) {
@@ -241,11 +241,11 @@ static int after_audit(struct cli *c, const struct watch_audit *a, void *ud)
 	struct pf_buf text = PF_BUF_INIT;
 	struct pf_err e = { 0 };
 
-	if (watch_notice_update(c->state_dir, a, pf_now(), &r->fresh, &e)) {
+	if (watch_notice_update(c->ctx.state_dir, a, c->ctx.now, &r->fresh, &e)) {
 		cli_warn(c, "cannot write the notice: %s", e.msg);
 		return 3;
 	}
-	if (r->fresh && !watch_notice_read(c->state_dir, &text, &e)) {
+	if (r->fresh && !watch_notice_read(c->ctx.state_dir, &text, &e)) {
 		char *body = pf_xasprintf("%zu environment%s used on this machine contain%s revoked packages; run "
 					  "'pinfold audit --all' to see which, and what to rotate", a->affected,
 					  a->affected == 1 ? "" : "s", a->affected == 1 ? "s" : "");
@@ -255,7 +255,7 @@ static int after_audit(struct cli *c, const struct watch_audit *a, void *ud)
 			cli_debug(c, "no desktop notification: %s", e.msg);
 		free(body);
 		cli_info(c, "%zu new finding%s: notice written to %s/" WATCH_NOTICE_FILE "%s", r->fresh,
-			 r->fresh == 1 ? "" : "s", c->state_dir, r->notified ? ", desktop notified" : "");
+			 r->fresh == 1 ? "" : "s", c->ctx.state_dir, r->notified ? ", desktop notified" : "");
 	}
 	pf_buf_release(&text);
 	return 0;
@@ -264,7 +264,7 @@ static int after_audit(struct cli *c, const struct watch_audit *a, void *ud)
 static int run(struct cli *c)
 {
 	struct run_ctx r = { 0, 0 };
-	char when[PF_TIME_STR], *line, *p = pf_path_join(c->state_dir, WATCH_LAST_RUN_FILE), *dir = pf_dirname(p);
+	char when[PF_TIME_STR], *line, *p = pf_path_join(c->ctx.state_dir, WATCH_LAST_RUN_FILE), *dir = pf_dirname(p);
 	struct pf_err e = { 0 };
 	int upd, aud;
 
@@ -272,7 +272,7 @@ static int run(struct cli *c)
 	if (upd)
 		cli_warn(c, "the advisories could not all be updated; auditing with the copies kept here");
 	aud = cli_audit_all(c, after_audit, &r);
-	pf_time_format(pf_now(), when);
+	pf_time_format(c->ctx.now, when);
 	line = pf_xasprintf("%s update=%s audit=%s new=%zu\n", when, upd ? "failed" : "ok",
 			    aud == 0 ? "clean" : aud == 1 ? "affected" : "failed", r.fresh);
 	if (pf_mkdir_p(dir, 0700, &e) || pf_write_file(p, line, strlen(line), 0600, &e))
@@ -296,8 +296,10 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt, action = 0, no_enable = 0;
+	int opt, action = 0, no_enable = 0, rc;
 
+	if ((rc = cli_watch_state(c, argc, argv)))
+		return rc;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h': usage(stdout); return 0;
@@ -321,12 +323,10 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 	case OPT_UNINSTALL: return uninstall(c);
 	case OPT_STATUS: return status(c);
 	case OPT_RUN: return run(c);
-	default: {
-		int rc = watch_notice_clear(c->state_dir, &c->err);
-
+	default:
+		rc = watch_notice_clear(c->ctx.state_dir, &c->err);
 		if (!rc)
 			cli_info(c, "the notice is cleared; new findings bring it back");
 		return rc ? cli_fail(c, rc) : 0;
-	}
 	}
 }

@@ -26,7 +26,7 @@ const struct command commands[] = {
 	  "                     [--bundle FILE.pfb] [--catalog DIR|URL] [--allow-revoked]\n"
 	  "                     [--max-unpacked-size BYTES]" },
 	{ "verify", cmd_verify, "check an environment against its manifest",
-	  "TARGET [--lock LOCKFILE] [--against ENV.tar.zst]" },
+	  "TARGET [--lock LOCKFILE [--catalog DIR|URL]] [--against ENV.tar.zst]" },
 	{ "audit", cmd_audit, "list packages that signed advisories revoke",
 	  "TARGET [--catalog DIR|URL | --offline]\n"
 	  "       pinfold audit --all" },
@@ -197,19 +197,6 @@ int cmd_help(struct cli *c, int argc, char **argv)
 	return cli_usage(c, NULL, "'%s': unknown command", argv[1]);
 }
 
-static char *default_state_dir(void)
-{
-	const char *s = getenv("PINFOLD_STATE_DIR");
-
-	if (s && *s)
-		return pf_xstrdup(s);
-	s = getenv("XDG_STATE_HOME");
-	if (s && *s == '/')
-		return pf_xasprintf("%s/pinfold", s);
-	s = getenv("HOME");
-	return pf_xasprintf("%s/.local/state/pinfold", s && *s ? s : "/tmp");
-}
-
 int main(int argc, char **argv)
 {
 	enum { OPT_NOW = 256, OPT_STATE, OPT_TRUST, OPT_TRUST_DIR, OPT_JSON, OPT_VERSION, OPT_PROGRESS };
@@ -227,7 +214,6 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli c;
-	char *state = NULL;
 	int opt, status;
 
 	/*
@@ -239,7 +225,8 @@ int main(int argc, char **argv)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd ? O_WRONLY : O_RDONLY) < 0)
 			return 3;
 	memset(&c, 0, sizeof c);
-	c.builtin_trust_dir = PF_TRUST_DIR;
+	ctx_init(&c.ctx);
+	c.ctx.builtin_trust_dir = PF_TRUST_DIR;
 	c.err.warn = warn_sink;
 	c.err.warn_ud = &c;
 	opterr = 0;	/* every command reports option errors itself, as one line */
@@ -247,21 +234,22 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'v': c.verbose++; c.quiet = 0; break;
 		case 'q': c.quiet = 1; c.verbose = 0; break;
-		case 'h': print_main_usage(stdout); return 0;
+		case 'h': print_main_usage(stdout); status = 0; goto done;
 		case OPT_JSON: c.json = 1; break;
 		case OPT_NOW: {
 			time_t t;
 
-			if (pf_time_parse(optarg, &t) < 0)
-				return cli_usage(&c, NULL, "--now: '%s' is not an RFC 3339 UTC time "
-						 "(e.g. 2026-01-31T12:00:00Z)", optarg);
-			pf_now_set(t);
-			c.now_set = 1;
+			if (pf_time_parse(optarg, &t) < 0) {
+				status = cli_usage(&c, NULL, "--now: '%s' is not an RFC 3339 UTC time "
+						   "(e.g. 2026-01-31T12:00:00Z)", optarg);
+				goto done;
+			}
+			c.ctx.now = t;
 			break;
 		}
-		case OPT_STATE: c.state_dir = optarg; break;
-		case OPT_TRUST: pf_strv_push(&c.trust_files, optarg); break;
-		case OPT_TRUST_DIR: c.trust_dir = optarg; break;
+		case OPT_STATE: c.ctx.state_dir_opt = optarg; break;
+		case OPT_TRUST: pf_strv_push(&c.ctx.trust_files, optarg); break;
+		case OPT_TRUST_DIR: c.ctx.trust_dir = optarg; break;
 		case OPT_PROGRESS:
 			if (!strcmp(optarg, "auto"))
 				c.progress = CLI_PROGRESS_AUTO;
@@ -269,24 +257,27 @@ int main(int argc, char **argv)
 				c.progress = CLI_PROGRESS_ALWAYS;
 			else if (!strcmp(optarg, "never"))
 				c.progress = CLI_PROGRESS_NEVER;
-			else
-				return cli_usage(&c, NULL, "--progress: expected auto, always or never");
+			else {
+				status = cli_usage(&c, NULL, "--progress: expected auto, always or never");
+				goto done;
+			}
 			break;
 		case OPT_VERSION:
 			printf("pinfold %s\n", PF_VERSION);
 			if (c.verbose)
 				printf("built-in trust directory: %s\n", PF_TRUST_DIR);
-			return 0;
+			status = 0;
+			goto done;
 		default:
-			return cli_bad_option(&c, NULL, argv);
+			status = cli_bad_option(&c, NULL, argv);
+			goto done;
 		}
 	}
 	if (optind >= argc) {
 		print_main_usage(stderr);
-		return 2;
+		status = 2;
+		goto done;
 	}
-	if (!c.state_dir)
-		c.state_dir = state = default_state_dir();
 	status = -1;
 	for (const struct command *cmd = commands; cmd->name; cmd++) {
 		if (!strcmp(cmd->name, argv[optind])) {
@@ -305,7 +296,7 @@ int main(int argc, char **argv)
 		if (!status)
 			status = 3;
 	}
-	pf_strv_release(&c.trust_files);
-	free(state);
+done:
+	ctx_release(&c.ctx);
 	return status;
 }

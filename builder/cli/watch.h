@@ -6,12 +6,19 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "ctx/ctx.h"
 #include "watch/match.h"
 
 /* Saved advisories verified within this many days are current: no warning, their age in the summary. */
-#define CLI_ADV_CURRENT_DAYS 7
+#define CLI_ADV_CURRENT_DAYS CTX_ADV_CURRENT_DAYS	/* ctx/ctx.h */
 
 /* The default catalog's signed files shipped with pinfold (PF_CATALOG_DIR). */
+/*
+ * The state directory the watch commands use (c->ctx.state_dir once this
+ * returned 0): 0, or the exit status after printing why there is none.
+ * Nothing is needed for --help.
+ */
+int cli_watch_state(struct cli *c, int argc, char **argv);
 const char *cli_default_catalog(void);
 
 /*

@@ -8,10 +8,20 @@
 #define PF_STR(x) PF_STR_(x)
 #include "cli/watch.h"
 #include "core/time.h"
-#include "trust/trust.h"
 #include "watch/advisories.h"
 #include "watch/notify.h"
 #include "watch/registry.h"
+
+int cli_watch_state(struct cli *c, int argc, char **argv)
+{
+	const char *state;
+	int rc;
+
+	if (cli_help_asked(argc, argv))
+		return 0;
+	rc = ctx_state_dir(&c->ctx, &state, &c->err);
+	return rc ? cli_fail(c, rc) : 0;
+}
 
 const char *cli_default_catalog(void)
 {
@@ -33,21 +43,15 @@ char *cli_safe(const char *s)
 
 int cli_watch_advisories(struct cli *c, struct watch_advset *out)
 {
-	struct trust_store *store = NULL;
-	int rc = cli_trust_store(c, &store);
-
 	memset(out, 0, sizeof *out);
-	if (!rc)
-		rc = watch_advisories_load(c->state_dir, cli_default_catalog(), store, out, &c->err);
-	trust_store_free(store);
-	return rc;
+	return watch_advisories_load(&c->ctx, cli_default_catalog(), out, &c->err);
 }
 
 void cli_watch_adv_summary(struct cli *c, const struct watch_advset *as)
 {
 	for (size_t i = 0; i < as->n; i++) {
 		const struct watch_adv *x = &as->v[i];
-		long long days = x->saved_at ? (long long)(pf_now() - x->saved_at) / 86400 : -1;
+		long long days = x->saved_at ? (long long)(c->ctx.now - x->saved_at) / 86400 : -1;
 		char when[PF_TIME_STR];
 
 		if (x->saved_at) {
@@ -77,8 +81,9 @@ void cli_watch_adv_summary(struct cli *c, const struct watch_advset *as)
 void cli_env_used(struct cli *c, const char *path, const char *how)
 {
 	struct pf_err e = { 0 };
+	const char *state;
 
-	if (watch_env_touch(c->state_dir, path, how, pf_now(), &e))
+	if (ctx_state_dir(&c->ctx, &state, &e) || watch_env_touch(state, path, how, c->ctx.now, &e))
 		cli_debug(c, "not recorded in the registry of environments: %s", e.msg);
 	cli_watch_notice(c);
 }
@@ -87,8 +92,9 @@ void cli_watch_notice(struct cli *c)
 {
 	struct pf_buf b = PF_BUF_INIT;
 	struct pf_err e = { 0 };
+	const char *state;
 
-	if (!watch_notice_read(c->state_dir, &b, &e)) {
+	if (!ctx_state_dir(&c->ctx, &state, &e) && !watch_notice_read(state, &b, &e)) {
 		fflush(stdout);
 		for (char *s = b.p, *nl; s && *s; s = nl ? nl + 1 : s + strlen(s)) {
 			char *line;

@@ -5,8 +5,6 @@
 
 #include "core/time.h"
 
-static time_t now_override = (time_t)-1;
-
 static int digits(const char *s, int n, int *out)
 {
 	int v = 0;
@@ -168,12 +166,3 @@ void pf_date_format(time_t t, char out[PF_DATE_STR])
 	format_utc(t, "%Y-%m-%d", out, PF_DATE_STR);
 }
 
-time_t pf_now(void)
-{
-	return now_override != (time_t)-1 ? now_override : time(NULL);
-}
-
-void pf_now_set(time_t t)
-{
-	now_override = t;
-}

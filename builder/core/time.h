@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* UTC timestamps: RFC 3339 and YYYY-MM-DD, and the clock that --now overrides. */
+/* UTC timestamps: RFC 3339 and YYYY-MM-DD (the time itself is the context's: struct ctx.now). */
 #ifndef PF_CORE_TIME_H
 #define PF_CORE_TIME_H
 
@@ -18,9 +18,5 @@ int pf_date_parse(const char *s, time_t *out);
 int pf_time_parse_rfc2822(const char *s, time_t *out);
 void pf_time_format(time_t t, char out[PF_TIME_STR]);
 void pf_date_format(time_t t, char out[PF_DATE_STR]);
-
-/* The current time: the value set by pf_now_set() (--now), else the clock. */
-time_t pf_now(void);
-void pf_now_set(time_t t);
 
 #endif

@@ -35,29 +35,6 @@ int export_sbom_format_parse(const char *s)
 	return -1;
 }
 
-int export_sbom_check_lock(const struct lockfile *l, const struct catalog *cat, struct pf_err *e)
-{
-	if (!l->catalog_name || !cat->name || strcmp(l->catalog_name, cat->name))
-		return pf_error(e, PF_EUNTRUSTED, "the lock names catalog '%s', but the verified catalog is '%s'",
-				l->catalog_name ? l->catalog_name : "", cat->name ? cat->name : "");
-	for (size_t i = 0; i < l->npkgs; i++) {
-		const struct lock_pkg *p = &l->pkgs[i];
-		const struct catalog_pkg *c = catalog_find(cat, p->ecosystem, p->name, p->version);
-
-		if (!c)
-			return pf_error(e, PF_EUNTRUSTED, "locked %s:%s %s is not in the verified catalog '%s' "
-					"version %lld: the lock does not match its catalog", p->ecosystem, p->name,
-					p->version, cat->name, cat->version);
-		if (strcmp(c->artifact.sha256, p->artifact.sha256) || c->artifact.size != p->artifact.size ||
-		    strcmp(c->artifact.file, p->artifact.file) || strcmp(c->artifact.format, p->artifact.format))
-			return pf_error(e, PF_EDIGEST, "locked %s:%s %s has artifact %s (%.12s), but the verified "
-					"catalog '%s' pins %s (%.12s): the lock does not match its catalog",
-					p->ecosystem, p->name, p->version, p->artifact.file, p->artifact.sha256,
-					cat->name, c->artifact.file, c->artifact.sha256);
-	}
-	return 0;
-}
-
 /* A name/value pair: CycloneDX properties, lines of an SPDX annotation. */
 struct prop {
 	const char *name;

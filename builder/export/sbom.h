@@ -29,7 +29,7 @@ int export_sbom_format_parse(const char *s);
  * name-based UUIDs (version 5) of that digest, and every timestamp is the
  * lock's source_date_epoch, so the same inputs give the same bytes.
  * catalog: the verified catalog the lock was checked against
- * (export_sbom_check_lock), or NULL: then no vetting is recorded and the
+ * (ctx_lock_check), or NULL: then no vetting is recorded and the
  * document says so. licenses: one per locked package (lock order), or NULL
  * (NOASSERTION throughout).
  */
@@ -38,14 +38,6 @@ struct export_sbom {
 	const struct catalog *catalog;
 	const struct export_license *licenses;
 };
-
-/*
- * The lock against its verified catalog: the catalog's name is the one the
- * lock names, and every locked package is in it with the very same artifact
- * (file, format, size, SHA-256). A lock edited after `pinfold lock` fails
- * here, naming the first package that does not match.
- */
-int export_sbom_check_lock(const struct lockfile *l, const struct catalog *cat, struct pf_err *e);
 
 /* Append the document to out (pretty JSON, final newline). Fails on a lock whose requested_by is inconsistent. */
 int export_sbom_write(const struct export_sbom *s, enum export_sbom_format f, struct pf_buf *out, struct pf_err *e);

@@ -71,25 +71,28 @@ struct fetch_bundle_contents {
 	struct catalog catalog;
 	struct pf_strv signers;		/* distinct trusted catalog signer ids */
 	int has_advisories;
+	struct pf_buf adv_bytes, adv_sig;	/* the advisories' exact bytes and signature */
 	struct advisories advisories;
 	struct pf_strv adv_signers;
 	uint64_t artifact_bytes;	/* sum of the artifact sizes */
 };
 
 /*
- * Verify a bundle: the catalog signature (catalog_verify_bytes with o, whose
- * threshold and key pin the lock's image pin can only tighten), expiry and
- * rollback; advisories the same way when present (both files or neither);
- * the lock parsed strictly and bound to the catalog (name, version, sha256
- * of the bundled catalog bytes, every locked artifact in the catalog); exactly
- * one artifact entry per locked package and no other entry; with
- * check_artifacts, every artifact's size and SHA-256 against the lock.
+ * Verify a bundle's framing and signed contents: the catalog signature
+ * (catalog_verify_bytes with o, whose threshold and key pin the lock's image
+ * pin can only tighten), expiry and rollback; advisories the same way when
+ * present (both files or neither), carrying the catalog's name; the lock
+ * parsed strictly and naming this catalog (a newer catalog than the lock's
+ * is fine: ctx_lock_bind() decides); exactly one artifact entry per locked
+ * package whose index size and SHA-256 are the lock's, and no other entry;
+ * with check_artifacts, every artifact's bytes hashed.
  * The lock has no signature of its own, so what can be derived is bound to
  * the catalog: source_date_epoch is the newest publication date of its
- * packages and the bytes are exactly what lock_write() gives. Callers that
- * hold the lock from elsewhere (git) compare it with fetch_bundle_same_lock().
- * The rollback state is raised (o->record) only after every check passed,
- * and then the advisories are saved for offline audits (lock_audit_save).
+ * packages and the bytes are exactly what lock_write() gives. Binding each
+ * locked artifact to the catalog, eligibility, raising the rollback state
+ * and saving the advisories are the caller's (ctx_bundle_open): o->record
+ * is ignored. Callers that hold the lock from elsewhere (git) compare it
+ * with fetch_bundle_same_lock().
  * Errors: PF_EBADSIG/PF_EUNTRUSTED/PF_EEXPIRED/PF_EROLLBACK from the checks,
  * PF_EDIGEST for bytes that do not match, PF_ECHECK for a lock that does not
  * match the catalog or entries that do not match the lock.
@@ -102,7 +105,8 @@ int fetch_bundle_same_lock(const struct fetch_bundle_contents *c, const char *lo
 
 struct fetch_bundle_spec {
 	const char *lock_path;
-	const char *catalog;		/* dir or URL; NULL: the lock's catalog source, relative to the lock's dir */
+	const char *catalog;		/* dir or URL of the catalog the lock was checked against (ctx_lock_check) */
+	const char *catalog_sha256;	/* that catalog's SHA-256: the bytes bundled must be exactly those */
 	const char *out;		/* written atomically, mode 0644 */
 	struct fetch_ctx *fetch;	/* where the artifacts come from */
 };
@@ -114,7 +118,7 @@ struct fetch_bundle_made {
 };
 /*
  * Write a bundle: same lock, catalog files and artifacts give the same bytes.
- * The catalog's SHA-256 must be the one the lock records; every artifact is
+ * The catalog's SHA-256 must be s->catalog_sha256; every artifact is
  * fetched through f (size + SHA-256 checked) and checked again as it is copied.
  */
 int fetch_bundle_create(const struct fetch_bundle_spec *s, struct fetch_bundle_made *made, struct pf_err *e);

@@ -11,7 +11,6 @@
 #include "core/yaml.h"
 #include "fetch/bundle.h"
 #include "fetch/fetch_int.h"
-#include "lock/audit.h"
 #include "trust/trust.h"
 
 void fetch_bundle_contents_release(struct fetch_bundle_contents *c)
@@ -21,6 +20,8 @@ void fetch_bundle_contents_release(struct fetch_bundle_contents *c)
 	pf_buf_release(&c->lock_bytes);
 	lock_release(&c->lock);
 	pf_buf_release(&c->catalog_bytes);
+	pf_buf_release(&c->adv_bytes);
+	pf_buf_release(&c->adv_sig);
 	catalog_release(&c->catalog);
 	pf_strv_release(&c->signers);
 	advisories_release(&c->advisories);
@@ -119,7 +120,7 @@ int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int c
 	static const char *const required[] = {
 		BUNDLE_LOCK, BUNDLE_CATALOG_PREFIX CATALOG_FILE, BUNDLE_CATALOG_PREFIX CATALOG_SIG, NULL,
 	};
-	struct pf_buf sig = PF_BUF_INIT, adv = PF_BUF_INIT, advsig = PF_BUF_INIT;
+	struct pf_buf sig = PF_BUF_INIT;
 	struct verify_opts vo = *o, ao = *o;
 	char *label = NULL, hex[PF_SHA256_HEX];
 	size_t nart = 0;
@@ -133,7 +134,7 @@ int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int c
 	    !fetch_bundle_find(b, BUNDLE_CATALOG_PREFIX ADVISORIES_SIG))
 		return pf_error(e, PF_ECHECK, "bundle '%s': advisories.yaml and its signature must come together; "
 				"refused", b->path);
-	/* rollback state is raised only once the whole bundle checks out */
+	/* the caller raises the rollback state once the whole bundle checks out */
 	vo.record = ao.record = 0;
 	/* the lock first: its image pin can only narrow which keys count */
 	rc = fetch_bundle_read(b, BUNDLE_LOCK, PF_MAX_SMALL, &out->lock_bytes, e);
@@ -160,38 +161,29 @@ int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int c
 		goto out;
 	if (fetch_bundle_find(b, BUNDLE_CATALOG_PREFIX ADVISORIES_FILE) ||
 	    fetch_bundle_find(b, BUNDLE_CATALOG_PREFIX ADVISORIES_SIG)) {
-		rc = read_signed(b, ADVISORIES_FILE, ADVISORIES_SIG, &adv, &advsig, &label, e);
+		rc = read_signed(b, ADVISORIES_FILE, ADVISORIES_SIG, &out->adv_bytes, &out->adv_sig, &label, e);
 		if (rc)
 			goto out;
-		rc = advisories_verify_bytes(label, adv.p, adv.len, advsig.p, advsig.len, &ao, &out->advisories,
-					     &out->adv_signers, e);
+		/* advisories beside a catalog carry its name */
+		ao.name = out->catalog.name;
+		rc = advisories_verify_bytes(label, out->adv_bytes.p, out->adv_bytes.len, out->adv_sig.p,
+					     out->adv_sig.len, &ao, &out->advisories, &out->adv_signers, e);
 		free(label);
 		if (rc)
 			goto out;
 		out->has_advisories = 1;
 	}
-	/* the lock must be a lock of exactly this catalog */
-	pf_sha256_hex(out->catalog_bytes.p, out->catalog_bytes.len, hex);
-	if (strcmp(hex, out->lock.catalog_sha256) || !out->lock.catalog_name ||
-	    strcmp(out->lock.catalog_name, out->catalog.name) || out->lock.catalog_version != out->catalog.version) {
-		rc = pf_error(e, PF_ECHECK, "bundle '%s': the lock was made from catalog '%s' version %lld "
-			      "(sha256 %s), the bundle holds '%s' version %lld (sha256 %s)", b->path,
-			      out->lock.catalog_name ? out->lock.catalog_name : "?", out->lock.catalog_version,
-			      out->lock.catalog_sha256, out->catalog.name, out->catalog.version, hex);
+	/* the lock must name this catalog; its version and artifacts are bound by the caller (ctx_lock_bind) */
+	if (!out->lock.catalog_name || strcmp(out->lock.catalog_name, out->catalog.name)) {
+		rc = pf_error(e, PF_ECHECK, "bundle '%s': the lock was made from catalog '%s', the bundle holds '%s'",
+			      b->path, out->lock.catalog_name ? out->lock.catalog_name : "?", out->catalog.name);
 		goto out;
 	}
 	for (size_t i = 0; i < out->lock.npkgs; i++) {
 		const struct lock_pkg *p = &out->lock.pkgs[i];
-		const struct catalog_pkg *cp = catalog_find(&out->catalog, p->ecosystem, p->name, p->version);
 		const struct fetch_bundle_entry *en;
 		char *name;
 
-		if (!cp || strcmp(cp->artifact.sha256, p->artifact.sha256) || cp->artifact.size != p->artifact.size ||
-		    strcmp(cp->artifact.file, p->artifact.file)) {
-			rc = pf_error(e, PF_ECHECK, "bundle '%s': locked %s:%s %s is not in the catalog with that "
-				      "artifact", b->path, p->ecosystem, p->name, p->version);
-			goto out;
-		}
 		name = pf_xasprintf("%s%s", BUNDLE_ARTIFACT_PREFIX, p->artifact.file);
 		en = fetch_bundle_find(b, name);
 		free(name);
@@ -229,20 +221,8 @@ int fetch_bundle_load(struct fetch_bundle *b, const struct verify_opts *o, int c
 	rc = lock_derived(b, out, e);
 	if (rc)
 		goto out;
-	if (o->record && o->state_dir) {
-		rc = trust_state_record(o->state_dir, "catalog", out->catalog.name, out->catalog.version,
-					out->catalog.sha256, e);
-		if (!rc && out->has_advisories)
-			rc = trust_state_record(o->state_dir, "advisories", out->advisories.name,
-						out->advisories.version, out->advisories.sha256, e);
-		/* kept for `pinfold audit --offline` and the environment's activation check */
-		if (!rc && out->has_advisories)
-			rc = lock_audit_save(o->state_dir, &out->advisories, adv.p, adv.len, advsig.p, advsig.len, e);
-	}
 out:
 	pf_buf_release(&sig);
-	pf_buf_release(&adv);
-	pf_buf_release(&advsig);
 	if (rc)
 		fetch_bundle_contents_release(out);
 	return rc;
@@ -320,7 +300,7 @@ int fetch_bundle_create(const struct fetch_bundle_spec *s, struct fetch_bundle_m
 	struct pf_afile f = { .fd = -1 };
 	struct part *parts = NULL;
 	char **paths = NULL;
-	char *catdir = NULL, *lockdir = NULL;
+	char *catdir = NULL;
 	char hex[PF_SHA256_HEX];
 	struct pf_yw w = { 0 };
 	struct pf_ynode *root, *list;
@@ -334,27 +314,16 @@ int fetch_bundle_create(const struct fetch_bundle_spec *s, struct fetch_bundle_m
 		rc = lock_parse(&lock, s->lock_path, lockb.p, lockb.len, e);
 	if (rc)
 		goto out;
-	if (s->catalog) {
-		catdir = pf_xstrdup(s->catalog);
-	} else if (lock.catalog_source && (fetch_is_url(lock.catalog_source) || lock.catalog_source[0] == '/')) {
-		catdir = pf_xstrdup(lock.catalog_source);
-	} else if (lock.catalog_source) {
-		lockdir = pf_dirname(s->lock_path);
-		catdir = pf_path_join(lockdir, lock.catalog_source);
-	} else {
-		rc = pf_error(e, PF_EUSAGE, "'%s': the lock records no catalog source; name it with --catalog",
-			      s->lock_path);
-		goto out;
-	}
+	catdir = pf_xstrdup(s->catalog);
 	rc = fetch_small(catdir, CATALOG_FILE, PF_MAX_CATALOG, &cat, e);
 	if (!rc)
 		rc = fetch_small(catdir, CATALOG_SIG, PF_MAX_SMALL, &sig, e);
 	if (rc)
 		goto out;
 	pf_sha256_hex(cat.p, cat.len, hex);
-	if (strcmp(hex, lock.catalog_sha256)) {
-		rc = pf_error(e, PF_ECHECK, "catalog '%s': sha256 %s is not the %s the lock '%s' was made from",
-			      catdir, hex, lock.catalog_sha256, s->lock_path);
+	if (strcmp(hex, s->catalog_sha256)) {
+		rc = pf_error(e, PF_ECHECK, "catalog '%s': sha256 %s is not the %s that was verified for '%s' "
+			      "(it changed meanwhile)", catdir, hex, s->catalog_sha256, s->lock_path);
 		goto out;
 	}
 	rc = fetch_small(catdir, ADVISORIES_FILE, PF_MAX_CATALOG, &adv, e);
@@ -470,6 +439,5 @@ out:
 	pf_buf_release(&advsig);
 	lock_release(&lock);
 	free(catdir);
-	free(lockdir);
 	return rc;
 }

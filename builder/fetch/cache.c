@@ -11,16 +11,6 @@
 
 #include "fetch/fetch_int.h"
 
-char *fetch_default_cache_dir(void)
-{
-	const char *s = getenv("XDG_CACHE_HOME");
-
-	if (s && *s == '/')
-		return pf_xasprintf("%s/pinfold", s);
-	s = getenv("HOME");
-	return pf_xasprintf("%s/.cache/pinfold", s && *s ? s : "/tmp");
-}
-
 char *fetch_cache_path(const char *cache_dir, const char *sha256)
 {
 	return pf_xasprintf("%s/sha256/%s", cache_dir, sha256);

@@ -37,9 +37,6 @@ struct fetch_ctx {
 	int retries;			/* extra attempts per HTTP mirror on transfer errors */
 };
 
-/* Default cache: $XDG_CACHE_HOME/pinfold or ~/.cache/pinfold; caller frees. */
-char *fetch_default_cache_dir(void);
-
 /*
  * Make every artifact available in the cache, checking size and SHA-256
  * before a byte is used: cache hit (re-hashed), else each mirror in order;

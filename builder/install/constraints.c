@@ -14,6 +14,7 @@
 #include "install/constraints.h"
 #include "install/guards.h"
 #include "lock/lock.h"
+#include "solve/solve.h"
 
 /*
  * Where the constraint files go. The files themselves live in
@@ -330,8 +331,12 @@ int install_constraints(const char *root, const struct lockfile *l, struct pf_er
 			continue;
 		pf_buf_addf(b, "%s\t%s\t%s\n", p->ecosystem, p->name, p->version);
 		/* The advisory hook's embedded list; its here-document ends at a PF_PACKAGES line. */
-		if (strcmp(p->name, "PF_PACKAGES"))
-			pf_buf_addf(&pkgs, "%s\t%s\t%s\n", p->ecosystem, p->name, p->version);
+		if (strcmp(p->name, "PF_PACKAGES")) {
+			/* ECO NAME VERSION NORMNAME KEY: matched as pinfold audit matches (solve_match_key) */
+			pf_buf_addf(&pkgs, "%s\t%s\t%s\t", p->ecosystem, p->name, p->version);
+			solve_match_key(p->ecosystem, p->name, p->version, &pkgs);
+			pf_buf_addc(&pkgs, '\n');
+		}
 	}
 	adv[1] = pf_buf_cstr(&pkgs);
 
@@ -623,7 +628,7 @@ out:
 	return rc;
 }
 
-int install_unlock(const char *root, const char *by, const char *reason, struct install_cstate *out,
+int install_unlock(const char *root, const char *by, const char *reason, time_t now, struct install_cstate *out,
 		   struct pf_err *e)
 {
 	struct install_cstate s;
@@ -676,7 +681,7 @@ int install_unlock(const char *root, const char *by, const char *reason, struct 
 			goto out;
 		pf_strv_push(gone ? &missing : &removed, s.constraint_files.v[i]);
 	}
-	pf_time_format(pf_now(), at);
+	pf_time_format(now, at);
 	doc = pf_yw_map(&w);
 	pf_yw_set_str(&w, doc, "format", INSTALL_UNLOCK_FORMAT);
 	pf_yw_set_str(&w, doc, "state", "unlocked");

@@ -3,6 +3,8 @@
 #ifndef PF_INSTALL_CONSTRAINTS_H
 #define PF_INSTALL_CONSTRAINTS_H
 
+#include <time.h>
+
 #include "core/error.h"
 #include "core/mem.h"
 
@@ -79,13 +81,13 @@ void install_cstate_release(struct install_cstate *s);
 /*
  * Lift the constraints of the environment at root: remove every file listed
  * in policy.yaml's constraint_files (never following symlinks, never leaving
- * root), then write .pinfold/unlocked.yaml atomically with by, at (RFC 3339,
- * from pf_now()), reason and the files removed. reason must be non-empty.
+ * root), then write .pinfold/unlocked.yaml atomically with by, at (now, as
+ * RFC 3339), reason and the files removed. reason must be non-empty.
  * Manifest-covered files other than the constraint files are not touched.
  * PF_ENOTFOUND: not a pinfold environment; PF_EEXIST: already unlocked
  * (s describes the earlier unlock). s is filled when not NULL.
  */
-int install_unlock(const char *root, const char *by, const char *reason, struct install_cstate *s,
+int install_unlock(const char *root, const char *by, const char *reason, time_t now, struct install_cstate *s,
 		   struct pf_err *e);
 
 #endif

@@ -11,7 +11,8 @@
 #include "lock/lock.h"
 #include "solve/solve.h"
 
-static const char *const image_keys[] = { "name", "catalog", "trust", "target", "packages", "policy", NULL };
+static const char *const image_keys[] = { "name", "catalog", "catalog_name", "trust", "target", "packages", "policy",
+					  NULL };
 static const char *const image_required[] = { "name", "catalog", "packages", NULL };
 static const char *const trust_keys[] = { "keys", "threshold", NULL };
 static const char *const target_keys[] = { "runtime", "python", "platform", "host", NULL };
@@ -49,6 +50,11 @@ static int parse_image(struct image *im, struct pf_ydoc *d, struct pf_err *e)
 				 "name '%s' must be letters, digits, '.', '_' or '-'", im->name);
 	if (!*im->catalog)
 		return pf_y_fail(d, pf_y_get(root, "catalog"), e, PF_EFORMAT, "catalog must not be empty");
+	if ((rc = pf_y_str(d, root, "catalog_name", &im->catalog_name, e)))
+		return rc;
+	if (im->catalog_name && !catalog_name_ok(im->catalog_name))
+		return pf_y_fail(d, pf_y_get(root, "catalog_name"), e, PF_EFORMAT,
+				 "catalog_name '%s' is not a catalog name ([A-Za-z0-9][A-Za-z0-9._-]*)", im->catalog_name);
 	if ((rc = pf_y_map(d, root, "trust", &m, e)))
 		return rc;
 	if (m) {

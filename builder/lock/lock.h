@@ -34,6 +34,7 @@ struct image {
 	const char *name;
 	const char *catalog;		/* as written (path relative to the image, or URL) */
 	const char *catalog_resolved;	/* path joined with the image's directory, or the URL */
+	const char *catalog_name;	/* optional pin: the catalog must carry this name */
 	const char **trust_keys; size_t ntrust_keys;	/* optional pin */
 	int trust_threshold;		/* 0 when no pin */
 	const char *target_runtime;	/* LOCK_RUNTIME_*, or NULL (host) */

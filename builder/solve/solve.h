@@ -45,13 +45,54 @@ struct solve_target {
 	size_t nhost;
 };
 
-/* Release-age and revocation policy applied before solving. */
+/*
+ * The ecosystem's own version equality: PEP 440 ("1.0" == "1.0.0" == "v1.0",
+ * "1.0" != "1.0.post0", "1.0" != "1.0+local"), semver precedence (build
+ * metadata ignored, "v" prefix allowed), Debian (epoch 0 implicit, "2.0" ==
+ * "2.0-0"). A version that does not parse equals only its own spelling.
+ */
+int solve_version_eq(const char *eco, const char *a, const char *b);
+/* Package name equality: PEP 503 for pypi, case-insensitive for deb, exact otherwise. */
+int solve_name_eq(const char *eco, const char *a, const char *b);
+/*
+ * 1 when advisory a covers (eco, name, version): same ecosystem, equal name,
+ * and a listed version equal to version (solve_version_eq) or version inside
+ * its range (pre-releases count); 0 when not; -1 when the range cannot be
+ * evaluated for this version.
+ */
+int solve_advisory_covers(const struct advisory *a, const char *eco, const char *name, const char *version);
+
+/*
+ * The form two sides compare without pinfold at hand (the activation hook's
+ * advisory index and the environment's package list): "NORMNAME\tKEY"
+ * appended to out, where NORMNAME is the name as solve_name_eq compares it
+ * and KEY is solve_version_key (equal versions, equal keys), or "=" and the
+ * version as written when it does not parse. Tabs and newlines become spaces.
+ */
+void solve_match_key(const char *eco, const char *name, const char *version, struct pf_buf *out);
+
+/* The release-age cutoff: the start of now's UTC day minus min_age_days (day granularity). */
+time_t solve_age_cutoff(time_t now, int min_age_days);
+
+/* What may be used now: release age and revocations. */
 struct solve_policy {
-	int min_age_days;
-	time_t now;
-	/* Revoked (eco, name, version) -> reason; filled from verified advisories. */
-	const struct advisories *advisories;	/* may be NULL */
+	int min_age_days;		/* published at or before solve_age_cutoff(now, min_age_days) */
+	time_t now;			/* the context's time */
+	time_t cutoff;			/* also: published at or before this (a lock's cutoff); 0: none */
+	const struct advisories *advisories;	/* verified revocations; may be NULL */
 };
+
+/*
+ * THE eligibility rule, used by every command (through ctx_eligible()) and
+ * by the solver: NULL when (eco, name, version, published) may be used under
+ * pol, else the reason (caller frees) with *code PF_EREVOKED (an advisory
+ * covers it, solve_advisory_covers; *by gets the advisory when by is not
+ * NULL), PF_EFORMAT (an advisory's range cannot be evaluated: undecided is
+ * not eligible) or PF_ETOOYOUNG (no valid date, inside the release-age delay,
+ * or after pol->cutoff).
+ */
+char *solve_policy_check(const struct solve_policy *pol, const char *eco, const char *name, const char *version,
+			 const char *published, int *code, const struct advisory **by);
 
 /* One resolved package; all strings owned by the result. */
 struct solve_pick {
@@ -75,20 +116,25 @@ void solve_result_release(struct solve_result *r);
 struct solve_pool;
 
 /*
- * The .solv cache is authenticated with HMAC-SHA-256 under a per-user secret
+ * The .solv cache: pool files in a directory, named by the catalog's SHA-256
+ * and the target, authenticated with HMAC-SHA-256 under a per-user secret
  * kept in the state directory (STATE/solv-cache.key, 32 random bytes, 0600,
  * written with temp + rename on first use, and replaced when it is not exactly
  * 32 bytes), so a cache directory someone else can write is never trusted.
- * Until this succeeds the cache is neither read nor written.
+ * solve_cache_open() loads (or makes) the secret; without a cache object the
+ * pool is built from the catalog and nothing is cached. The caller owns the
+ * object and frees it with solve_cache_free(), which wipes the secret.
  */
-int solve_cache_secret_load(const char *state_dir, struct pf_err *e);
+struct solve_cache;
+int solve_cache_open(const char *dir, const char *state_dir, struct solve_cache **out, struct pf_err *e);
+void solve_cache_free(struct solve_cache *c);
 
 /*
- * Build a pool from the catalog. cache_dir (may be NULL) holds .solv files
- * named by the catalog's SHA-256; a cache file is used only when its embedded
- * key and keyed content digest match, and is (re)written atomically otherwise.
+ * Build a pool from the catalog. With a cache (may be NULL), a cache file is
+ * used only when its embedded key and keyed content digest match, and is
+ * (re)written atomically otherwise.
  */
-int solve_pool_new(const struct catalog *cat, const struct solve_target *t, const char *cache_dir,
+int solve_pool_new(const struct catalog *cat, const struct solve_target *t, const struct solve_cache *cache,
 		   struct solve_pool **out, struct pf_err *e);
 void solve_pool_free(struct solve_pool *p);
 /* 1 when p was loaded from a cache file rather than built from cat. */
@@ -97,7 +143,7 @@ int solve_pool_from_cache(const struct solve_pool *p);
  * Only the cache: the pool for (catalog SHA-256, target) when a cache file
  * with matching key and digest exists, else -PF_ENOTFOUND (nothing built).
  */
-int solve_pool_load_cache(const char *catalog_sha256, const struct solve_target *t, const char *cache_dir,
+int solve_pool_load_cache(const char *catalog_sha256, const struct solve_target *t, const struct solve_cache *cache,
 			  struct solve_pool **out);
 
 /*
@@ -141,8 +187,5 @@ int solve_run(struct solve_pool *p, const struct solve_policy *pol, const struct
  * bare name. Strings are malloc'd; caller frees.
  */
 int solve_parse_request(const char *req, char **eco, char **name, char **spec, struct pf_err *e);
-
-/* Why a version is excluded by policy: NULL when eligible, else a reason (caller frees). */
-char *solve_policy_exclusion(const struct solve_policy *pol, const struct catalog_pkg *pkg);
 
 #endif

@@ -97,6 +97,11 @@ int trust_store_key_in_dir(const struct trust_store *s, const char *dir, const c
 	return 0;
 }
 
+int trust_store_has(const struct trust_store *s, const char *id)
+{
+	return s && trust_store_find(s, id) != NULL;
+}
+
 void trust_store_free(struct trust_store *s)
 {
 	if (!s)

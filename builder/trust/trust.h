@@ -62,6 +62,8 @@ size_t trust_store_count(const struct trust_store *s);
  * trust taken from a catalog's own directory.
  */
 int trust_store_key_in_dir(const struct trust_store *s, const char *dir, const char **path);
+/* 1 when s holds the key with this id. */
+int trust_store_has(const struct trust_store *s, const char *id);
 void trust_store_free(struct trust_store *s);
 
 struct trust_policy {
@@ -99,16 +101,33 @@ int trust_ed25519_verify(const unsigned char pub[32], const unsigned char sig[64
 
 /*
  * Rollback and substitution protection. The state dir keeps, per kind
- * ("catalog", "advisories") and name, the highest version seen and the
- * SHA-256 of its bytes. A lower version, or the same version with other
- * bytes, is PF_EROLLBACK. trust_state_record() raises the stored version
- * (atomically) and is called only after full verification.
+ * ("catalog", "advisories") and name, the highest version seen, the SHA-256
+ * of its bytes and the distinct trusted keys that signed it
+ * (STATE/KIND/NAME: "version N\nsha256 HEX\nkeys ID...\n"). A lower
+ * version, the same version with other bytes, or a document of that name
+ * signed by none of the keys recorded for it that are still trusted
+ * (another publisher's document under the same name, which would otherwise
+ * reset or dodge the floor) is PF_EROLLBACK. Recorded keys the trust store
+ * no longer holds are retired: when none is left, a rotation to new keys
+ * is accepted (the version floor still holds). A file written before signers were recorded has no keys line
+ * and gets one on the next record. trust_state_record() raises the stored
+ * version (atomically) and is called only after full verification.
  */
+struct trust_doc {
+	const char *kind;			/* "catalog", "advisories" */
+	const char *name;
+	long long version;
+	const char *sha256;			/* of the signed bytes */
+	const char *const *signers;		/* distinct trusted key ids that signed it */
+	size_t nsigners;			/* 0: not known (signers are then not compared) */
+	const struct trust_store *store;	/* the keys trusted now (NULL: every recorded key counts) */
+};
 /* 1 when s may name a state file: [A-Za-z0-9][A-Za-z0-9._-]*, at most 100 bytes. */
 int trust_state_name_ok(const char *s);
-int trust_state_check(const char *state_dir, const char *kind, const char *name, long long version,
-		      const char *sha256, struct pf_err *e);
-int trust_state_record(const char *state_dir, const char *kind, const char *name, long long version,
-		       const char *sha256, struct pf_err *e);
+int trust_state_check(const char *state_dir, const struct trust_doc *d, struct pf_err *e);
+int trust_state_record(const char *state_dir, const struct trust_doc *d, struct pf_err *e);
+/* The highest version recorded for (kind, name): 0 with *version set, 1 when none is recorded. */
+int trust_state_version(const char *state_dir, const char *kind, const char *name, long long *version,
+			struct pf_err *e);
 
 #endif

@@ -10,7 +10,7 @@
 #include "core/file.h"
 #include "core/yaml.h"
 #include "fetch/fetch.h"
-#include "lock/audit.h"
+#include "ctx/ctx.h"
 #include "trust/trust.h"
 #include "watch/advisories.h"
 
@@ -21,8 +21,8 @@ static long long saved_version(const char *state_dir, const char *name)
 {
 	static const char *const keys[] = { "name", "version", "sha256", "saved_at", NULL };
 	struct pf_ydoc d;
-	char *p = pf_xasprintf("%s/" LOCK_AUDIT_SAVED "/%s/saved.yaml", state_dir, name);
-	char *adv = pf_xasprintf("%s/" LOCK_AUDIT_SAVED "/%s/" ADVISORIES_FILE, state_dir, name);
+	char *p = pf_xasprintf("%s/" CTX_SAVED_DIR "/%s/saved.yaml", state_dir, name);
+	char *adv = pf_xasprintf("%s/" CTX_SAVED_DIR "/%s/" ADVISORIES_FILE, state_dir, name);
 	long long v = 0;
 
 	memset(&d, 0, sizeof d);
@@ -35,10 +35,12 @@ static long long saved_version(const char *state_dir, const char *name)
 	return v;
 }
 
-int watch_advisories_seed(const char *state_dir, const char *shipped_dir, const struct trust_store *store,
-			  int *seeded, struct pf_err *e)
+int watch_advisories_seed(struct ctx *x, const char *shipped_dir, int *seeded, struct pf_err *e)
 {
 	struct pf_buf data = PF_BUF_INIT, sig = PF_BUF_INIT;
+	struct pf_strv who = PF_STRV_INIT;
+	const struct trust_store *store = NULL;
+	const char *state_dir = NULL;
 	struct trust_policy pol = { 1, NULL, 0 };
 	struct advisories a;
 	struct pf_err quiet = { 0 };
@@ -51,33 +53,43 @@ int watch_advisories_seed(const char *state_dir, const char *shipped_dir, const 
 	memset(&a, 0, sizeof a);
 	if (!file || !pf_exists(file))
 		goto out;
+	if ((rc = ctx_state_dir(x, &state_dir, e)) || (rc = ctx_trust(x, &store, e)))
+		goto out;
 	/* the shipped copy is only ever used after its signature verified with today's trust store */
 	if (pf_read_file(file, PF_MAX_CATALOG, &data, &quiet) || pf_read_file(sigf, PF_MAX_SMALL, &sig, &quiet) ||
-	    trust_verify(store, file, ADVISORIES_PAYLOAD_TYPE, data.p, data.len, sig.p, sig.len, &pol, NULL, &quiet) ||
+	    trust_verify(store, file, ADVISORIES_PAYLOAD_TYPE, data.p, data.len, sig.p, sig.len, &pol, &who, &quiet) ||
 	    advisories_parse(&a, file, data.p, data.len, &quiet))
 		goto out;	/* not ours to use (another trust store), or not there */
 	parsed = 1;
 	have = saved_version(state_dir, a.name);
 	if (have >= a.version)
 		goto out;
-	rc = trust_state_check(state_dir, "advisories", a.name, a.version, a.sha256, &quiet);
-	if (rc == -PF_EROLLBACK) {
-		/* newer advisories were verified (not saved) since: a stale copy still names bad versions */
-		struct pf_err probe = { 0 };
+	{
+		struct trust_doc doc = { "advisories", a.name, a.version, a.sha256, (const char *const *)who.v, who.n,
+					 store };
 
-		rc = 0;
-		if (a.version == LLONG_MAX ||
-		    trust_state_check(state_dir, "advisories", a.name, a.version + 1, ZERO_SHA, &probe) != -PF_EROLLBACK)
-			goto out;	/* the same version with other bytes: never seed that */
-	} else if (rc) {
-		rc = pf_error(e, quiet.code, "%s", quiet.msg);
-		goto out;
-	} else {
-		rc = trust_state_record(state_dir, "advisories", a.name, a.version, a.sha256, e);
-		if (rc)
+		rc = trust_state_check(state_dir, &doc, &quiet);
+		if (rc == -PF_EROLLBACK) {
+			/* newer advisories were verified (not saved) since: a stale copy still names bad versions */
+			struct pf_err probe = { 0 };
+			struct trust_doc next = doc;
+
+			rc = 0;
+			next.version = a.version + 1;
+			next.sha256 = ZERO_SHA;
+			if (a.version == LLONG_MAX || trust_state_check(state_dir, &next, &probe) != -PF_EROLLBACK ||
+			    strstr(probe.msg, "different"))
+				goto out;	/* the same version with other bytes, or another publisher: never seed */
+		} else if (rc) {
+			rc = pf_error(e, quiet.code, "%s", quiet.msg);
 			goto out;
+		} else {
+			rc = trust_state_record(state_dir, &doc, e);
+			if (rc)
+				goto out;
+		}
 	}
-	rc = lock_audit_save(state_dir, &a, data.p, data.len, sig.p, sig.len, e);
+	rc = ctx_saved_write(x, &a, data.p, data.len, sig.p, sig.len, NULL, e);
 	if (!rc)
 		*seeded = 1;
 out:
@@ -85,6 +97,7 @@ out:
 		advisories_release(&a);
 	pf_buf_release(&data);
 	pf_buf_release(&sig);
+	pf_strv_release(&who);
 	free(file);
 	free(sigf);
 	return rc;
@@ -95,21 +108,24 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int watch_advisories_load(const char *state_dir, const char *shipped_dir, const struct trust_store *store,
-			  struct watch_advset *out, struct pf_err *e)
+int watch_advisories_load(struct ctx *x, const char *shipped_dir, struct watch_advset *out, struct pf_err *e)
 {
-	struct trust_policy pol = { 1, NULL, 0 };
 	struct pf_strv names = PF_STRV_INIT;
-	char *dir = pf_path_join(state_dir, LOCK_AUDIT_SAVED);
+	struct verify_opts o;
+	const char *state_dir;
+	char *dir;
 	DIR *d;
-	int seeded, rc = 0;
+	int seeded, rc;
 
 	memset(out, 0, sizeof *out);
+	if ((rc = ctx_state_dir(x, &state_dir, e)) || (rc = ctx_verify_opts(x, NULL, &o, e)))
+		return rc;
+	dir = pf_path_join(state_dir, CTX_SAVED_DIR);
 	{
 		struct pf_err one = { 0 };
 
 		/* what is kept already is still worth using when the shipped copy cannot be seeded */
-		if (watch_advisories_seed(state_dir, shipped_dir, store, &seeded, &one))
+		if (watch_advisories_seed(x, shipped_dir, &seeded, &one))
 			pf_warn(e, "the advisories shipped with pinfold are not used: %s", one.msg);
 	}
 	d = opendir(dir);
@@ -123,18 +139,17 @@ int watch_advisories_load(const char *state_dir, const char *shipped_dir, const 
 	}
 	pf_qsort(names.v, names.n, sizeof *names.v, name_cmp);
 	for (size_t i = 0; i < names.n; i++) {
-		struct watch_adv x;
+		struct watch_adv w;
 		struct pf_err one = { 0 };
 
-		memset(&x, 0, sizeof x);
-		if (lock_audit_load_saved(state_dir, names.v[i], store, &pol, &x.a, &x.saved_at, &x.expired, &x.stale,
-					  &one)) {
+		memset(&w, 0, sizeof w);
+		if (ctx_saved_load(x, names.v[i], &o, &w.a, &w.saved_at, &w.expired, &w.stale, &one)) {
 			if (one.code != PF_ENOTFOUND)
 				pf_warn(e, "the saved advisories '%s' are not used: %s", names.v[i], one.msg);
 			continue;
 		}
 		PF_GROW(out->v, out->n + 1, out->cap);
-		out->v[out->n++] = x;
+		out->v[out->n++] = w;
 	}
 	pf_strv_release(&names);
 	free(dir);
@@ -151,10 +166,11 @@ void watch_update_release(struct watch_update *u)
 }
 
 /* One URL (or the catalog's own location): fetched, verified, kept. */
-static int update_from(const struct catalog *cat, const char *src, const struct verify_opts *o,
-		       const char *state_dir, struct watch_update *u, struct pf_err *e)
+static int update_from(struct ctx *x, const struct catalog *cat, const char *src, const struct verify_opts *o,
+		       struct watch_update *u, struct pf_err *e)
 {
 	struct pf_buf data = PF_BUF_INIT, sig = PF_BUF_INIT;
+	struct pf_strv who = PF_STRV_INIT;
 	struct advisories a;
 	char *label = fetch_is_url(src) ? pf_xasprintf("%s/%s", src, ADVISORIES_FILE) : pf_path_join(src, ADVISORIES_FILE);
 	int rc, parsed = 0;
@@ -175,7 +191,7 @@ static int update_from(const struct catalog *cat, const char *src, const struct 
 		struct verify_opts norec = *o;
 
 		norec.record = 0;
-		rc = advisories_verify_bytes(label, data.p, data.len, sig.p ? sig.p : "", sig.len, &norec, &a, NULL, e);
+		rc = advisories_verify_bytes(label, data.p, data.len, sig.p ? sig.p : "", sig.len, &norec, &a, &who, e);
 	}
 	if (rc)
 		goto out;
@@ -185,10 +201,14 @@ static int update_from(const struct catalog *cat, const char *src, const struct 
 			      cat->name);
 		goto out;
 	}
-	if (o->record && o->state_dir)
-		rc = trust_state_record(o->state_dir, "advisories", a.name, a.version, a.sha256, e);
+	if (o->record && o->state_dir) {
+		struct trust_doc doc = { "advisories", a.name, a.version, a.sha256, (const char *const *)who.v, who.n,
+					 o->store };
+
+		rc = trust_state_record(o->state_dir, &doc, e);
+	}
 	if (!rc)
-		rc = lock_audit_save(state_dir, &a, data.p, data.len, sig.p ? sig.p : "", sig.len, e);
+		rc = ctx_saved_write(x, &a, data.p, data.len, sig.p ? sig.p : "", sig.len, cat, e);
 	if (rc)
 		goto out;
 	u->from = pf_xstrdup(src);
@@ -197,21 +217,26 @@ static int update_from(const struct catalog *cat, const char *src, const struct 
 out:
 	if (parsed)
 		advisories_release(&a);
+	pf_strv_release(&who);
 	pf_buf_release(&data);
 	pf_buf_release(&sig);
 	free(label);
 	return rc;
 }
 
-int watch_advisories_update(const struct catalog *cat, const char *where, const struct verify_opts *o,
-			    const char *state_dir, struct watch_update *u, struct pf_err *e)
+int watch_advisories_update(struct ctx *x, const struct catalog *cat, const char *where,
+			    const struct verify_opts *o, struct watch_update *u, struct pf_err *e)
 {
+	const char *state_dir;
 	const char *const *urls = cat->advisory_urls;
 	size_t nurls = cat->nadvisory_urls, missing = 0;
 	struct pf_err last = { 0 };
 	int rc = -PF_ENOTFOUND;
 
 	memset(u, 0, sizeof *u);
+	if ((rc = ctx_state_dir(x, &state_dir, e)))
+		return rc;
+	rc = -PF_ENOTFOUND;
 	u->name = pf_xstrdup(cat->name);
 	u->before = saved_version(state_dir, cat->name);
 	if (!nurls) {
@@ -222,7 +247,7 @@ int watch_advisories_update(const struct catalog *cat, const char *where, const 
 		if (last.code && last.code != PF_ENOTFOUND)
 			pf_warn(e, "%s; trying the next URL", last.msg);
 		memset(&last, 0, sizeof last);
-		rc = update_from(cat, urls[i], o, state_dir, u, &last);
+		rc = update_from(x, cat, urls[i], o, u, &last);
 		if (!rc)
 			return 0;
 		missing += rc == -PF_ENOTFOUND;

@@ -10,13 +10,13 @@
 #include "core/mem.h"
 #include "watch/match.h"
 
-struct trust_store;
+struct ctx;
 struct verify_opts;
 
 /*
  * The advisories shipped with pinfold (shipped_dir/advisories.yaml and .sig:
  * the default catalog's, installed beside the trust anchor) become the saved
- * copy of their name (lock/audit.h) when nothing newer is saved: a fresh
+ * copy of their name (ctx/ctx.h) when nothing newer is saved: a fresh
  * machine audits offline against them. They are verified first (signature
  * by store; an expired shipped copy is still seeded and reported expired
  * when used). Nothing is seeded when the rollback state already holds a
@@ -24,18 +24,16 @@ struct verify_opts;
  * shipped copy's key (then *seeded stays 0 and nothing is an error).
  * PF_ENOTFOUND-free: a missing shipped_dir is fine.
  */
-int watch_advisories_seed(const char *state_dir, const char *shipped_dir, const struct trust_store *store,
-			  int *seeded, struct pf_err *e);
+int watch_advisories_seed(struct ctx *x, const char *shipped_dir, int *seeded, struct pf_err *e);
 
 /*
  * Every saved copy in state_dir (after seeding from shipped_dir, which may be
  * NULL; a seeding failure, say a read-only state dir, is a warning), each
- * verified again (lock_audit_load_saved: signature with store, rollback state;
+ * verified again (ctx_saved_load: signature with store, rollback state;
  * expiry reported, not enforced). A copy that does not verify is reported
  * through e->warn and skipped. Sorted by name.
  */
-int watch_advisories_load(const char *state_dir, const char *shipped_dir, const struct trust_store *store,
-			  struct watch_advset *out, struct pf_err *e);
+int watch_advisories_load(struct ctx *x, const char *shipped_dir, struct watch_advset *out, struct pf_err *e);
 
 /* The result of one update. Strings are owned; release with watch_update_release(). */
 struct watch_update {
@@ -61,8 +59,8 @@ void watch_update_release(struct watch_update *u);
  * them down would hide revocations). Failures of URLs before a good one go to
  * e->warn.
  */
-int watch_advisories_update(const struct catalog *cat, const char *where, const struct verify_opts *o,
-			    const char *state_dir, struct watch_update *u, struct pf_err *e);
+int watch_advisories_update(struct ctx *x, const struct catalog *cat, const char *where,
+			    const struct verify_opts *o, struct watch_update *u, struct pf_err *e);
 
 /*
  * The catalogs 'pinfold advisories update' refreshes without --catalog

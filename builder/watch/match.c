@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lock/audit.h"
+#include "ctx/ctx.h"
 #include "lock/lock.h"
 #include "watch/match.h"
 
@@ -52,15 +52,15 @@ void watch_findings_sort(struct watch_findings *f)
 }
 
 /*
- * THE place watch/ asks "which of these versions do these advisories revoke".
- * It is lock/audit.c's rule today (ecosystem, PEP 503 names, exact versions
- * or the ecosystem's range); when the single eligibility function of ctx/
- * lands, this one call is what changes.
+ * THE place watch/ asks "which of these versions do these advisories revoke":
+ * ctx_revocations(), the rule audit and build apply (solve_advisory_covers:
+ * the ecosystem's normalised names, versions compared by the ecosystem's
+ * rules, ranges).
  */
-static int revoked(const struct lockfile *l, const struct advisories *a, struct audit_finding **out, size_t *n,
+static int revoked(const struct lockfile *l, const struct advisories *a, struct ctx_finding **out, size_t *n,
 		   struct pf_err *e)
 {
-	return lock_audit(l, a, out, n, e);
+	return ctx_revocations(l, a, out, n, e);
 }
 
 struct triple {
@@ -131,7 +131,7 @@ int watch_match(const struct watch_findings *f, const struct watch_advset *as, s
 	}
 	memset(&l, 0, sizeof l);
 	for (size_t s = 0; s < as->n; s++) {
-		struct audit_finding *af = NULL;
+		struct ctx_finding *af = NULL;
 		size_t naf = 0;
 		struct pf_err probe = { 0 };
 
@@ -143,7 +143,7 @@ int watch_match(const struct watch_findings *f, const struct watch_advset *as, s
 			af = NULL;
 			naf = 0;
 			for (size_t i = 0; i < nt; i++) {
-				struct audit_finding *one = NULL;
+				struct ctx_finding *one = NULL;
 				size_t none = 0;
 
 				memset(&probe, 0, sizeof probe);

@@ -35,7 +35,7 @@ struct watch_hit {
  * Every (finding, advisory) pair where an advisory of any set in as covers
  * the finding's ecosystem, name and version, by the ecosystem's own rules
  * (the one rule pinfold has for "is this version revoked": today
- * lock_audit()). *out is sorted by ecosystem, name, version, advisory id,
+ * ctx_revocations()). *out is sorted by ecosystem, name, version, advisory id,
  * then source and path; caller frees it with free(). A version the rule
  * cannot compare with an advisory's range (say a git URL in a lockfile) is
  * not a match; it is reported through e->warn once.

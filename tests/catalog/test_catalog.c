@@ -348,7 +348,7 @@ static void test_verified(const char *dir)
 	o.state_dir = state;
 	o.record = 1;
 	pf_time_parse("2026-06-01T00:00:00Z", &t);
-	pf_now_set(t);
+	o.now = t;
 	trust_sign(k, CATALOG_PAYLOAD_TYPE, good, strlen(good), &sig, &e);
 	ok(catalog_verify_bytes("c.yaml", good, strlen(good), sig.p, sig.len, &o, &c, &signers, &e) == 0,
 	   "a signed catalog verifies (%s)", e.msg);
@@ -371,12 +371,12 @@ static void test_verified(const char *dir)
 	ok(catalog_verify_bytes("c.yaml", good, strlen(good) - 1, sig.p, sig.len, &o, &c, NULL, &e) == -PF_EBADSIG,
 	   "one byte less: bad signature");
 	pf_time_parse("2026-12-22T00:00:00Z", &t);
-	pf_now_set(t);
+	o.now = t;
 	memset(&e, 0, sizeof e);
 	ok(catalog_verify_bytes("c.yaml", good, strlen(good), sig.p, sig.len, &o, &c, NULL, &e) == -PF_EEXPIRED &&
 	   strstr(e.msg, "expired at 2026-12-22T00:00:00Z"), "expired at its expiry time (%s)", e.msg);
 	pf_time_parse("2026-06-01T00:00:00Z", &t);
-	pf_now_set(t);
+	o.now = t;
 	{
 		char *v4 = pf_xasprintf("%s", good), *v2;
 

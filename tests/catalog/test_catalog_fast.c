@@ -156,7 +156,7 @@ static void test_file_read(void)
 	o.store = s;
 	o.policy.threshold = 1;
 	pf_time_parse("2026-06-01T00:00:00Z", &t);
-	pf_now_set(t);
+	o.now = t;
 	text = pf_xasprintf("%s%s", head, pkg_a);
 	trust_sign(k, CATALOG_PAYLOAD_TYPE, text, strlen(text), &sig, &e);
 	pf_write_file(path, text, strlen(text), 0644, &e);

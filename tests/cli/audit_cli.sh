@@ -160,10 +160,14 @@ ok "revoke pip too" pf catalog revoke cat pypi:pip "<24" --id PF-TEST-2 --severi
 ok "sign version 2" pf catalog sign cat --key "$KEY"
 expect 1 "PF-TEST-2" "version 2 lists the range advisory" -- pf $TR audit t.lock
 check "pip 23.0.1 inside '<24'" 'grep -q "pypi:pip 23.0.1: revoked by PF-TEST-2 (low)" "$T/.stdout"'
-# Newer advisories verified elsewhere (catalog verify) and not saved: the saved copy is stale, still used.
+# Newer advisories verified since the saved copy (say on a warm `pinfold lock`, which does not save
+# one; here the version-2 copy is put back after version 3 was verified): stale, still used.
+cp -r "$PINFOLD_STATE_DIR/saved-advisories/example" saved-v2
 ok "revoke again" pf catalog revoke cat pypi:wheel ">=0.38" --id PF-TEST-3 --severity low --reason "test" --advice "none"
 ok "sign version 3" pf catalog sign cat --key "$KEY"
 ok "catalog verify records version 3" pf $TR catalog verify cat
+rm -rf "$PINFOLD_STATE_DIR/saved-advisories/example"
+cp -r saved-v2 "$PINFOLD_STATE_DIR/saved-advisories/example"
 expect 1 "were verified since" "offline audit with a stale saved copy warns" -- pf $TR audit env --offline
 check "and uses it" 'grep -q "revoked by PF-TEST-2" "$T/.stdout" && ! grep -q "PF-TEST-3" "$T/.stdout"'
 cp v1.yaml cat/advisories.yaml

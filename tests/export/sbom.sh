@@ -121,12 +121,12 @@ refuse() {	# refuse CODE TEXT DESCRIPTION LOCKFILE
 }
 first_sha=$(sed -n 2p want.tsv | cut -f4)
 sed "s/$first_sha/$(printf '%064d' 7)/" t.lock >sha.lock
-refuse 1 "does not match its catalog" "a locked sha256 edited after lock" sha.lock
+refuse 1 "is not the catalog's" "a locked sha256 edited after lock (the check build applies)" sha.lock
 sed 's/^    version: "23.0.1"$/    version: "23.0.2"/' t.lock >ver.lock
 check "(pip's version edited)" "! cmp -s t.lock ver.lock"
-refuse 1 "is not in the verified catalog" "a locked version edited after lock" ver.lock
+refuse 1 "is not in catalog 'sbomcat'" "a locked version edited after lock" ver.lock
 sed 's/^  name: sbomcat$/  name: othercat/' t.lock >name.lock
-refuse 1 "names catalog 'othercat'" "a lock naming another catalog" name.lock
+refuse 1 "is not the catalog 'othercat' that is pinned" "a lock naming another catalog" name.lock
 cp cat/catalog.yaml catalog.yaml.signed
 printf ' ' >>cat/catalog.yaml
 refuse 1 "catalog.yaml" "a catalog edited after signing" t.lock

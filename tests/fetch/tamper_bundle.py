@@ -6,6 +6,8 @@
 #   flip-reindex ENTRY  flip one byte and fix the index (sha256, offsets): a careful attacker
 #   edit ENTRY OLD NEW  replace text in ENTRY's blob and fix the index
 #   drop ENTRY          remove ENTRY and fix the index
+#   replace ENTRY FILE  ENTRY's blob becomes FILE's bytes; index fixed
+#   add ENTRY FILE      a new entry with FILE's bytes, in name order; index fixed
 #   offset ENTRY        shift ENTRY's offset by one
 #   size ENTRY          grow ENTRY's size by one
 #   truncate            cut the last 100 bytes
@@ -69,6 +71,14 @@ def main():
         e = find(entries, arg[0])
         assert arg[1].encode() in e[4], "text not found"
         e[4] = e[4].replace(arg[1].encode(), arg[2].encode(), 1)
+        write(dst, entries)
+    elif mode == "replace":
+        e = find(entries, arg[0])
+        e[4] = open(arg[1], "rb").read()
+        write(dst, entries)
+    elif mode == "add":
+        entries.append([arg[0], 0, 0, "", open(arg[1], "rb").read()])
+        entries.sort(key=lambda e: e[0].encode())
         write(dst, entries)
     elif mode == "drop":
         entries = [e for e in entries if e[0] != arg[0]]

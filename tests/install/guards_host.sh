@@ -16,7 +16,7 @@ if [ ! -s art/semver-7.6.3.tgz ] || [ ! -s art/is-number-7.0.0.tgz ] || ! comman
 	echo "1..1"
 	exit 0
 fi
-ok "catalog" sh -c "'$PINFOLD' --now $NOW catalog init cat --name example >/dev/null &&
+ok "catalog" sh -c "'$PINFOLD' --now $NOW catalog init cat --name example --startup allow >/dev/null &&
 	'$PINFOLD' --now $NOW catalog add cat art/pip-*.whl art/setuptools-*.whl art/wheel-*.whl \
 		art/semver-7.6.3.tgz art/is-number-7.0.0.tgz --published 2023-01-10 --by sec >/dev/null &&
 	'$PINFOLD' --now $NOW catalog sign cat --key '$T/keys/k.key' >/dev/null"

@@ -1,24 +1,51 @@
 # SPDX-License-Identifier: MIT
 # Sourced by the build tests: write a lockfile without the solver.
 # mklock PYTHON SOURCE_DATE_EPOCH ECO:NAME:VERSION:FORMAT:PATH ... > FILE
+# A lock is never trusted on its own: each call also writes a signed catalog holding exactly these
+# artifacts (its own directory and name, signed with a throwaway key that pf trusts from here on)
+# and the lock names it as its catalog.source, as `pinfold lock` would.
+LOCKGEN_KEY="$T/.lockgen/key"
+mkdir -p "$T/.lockgen"
+"$PINFOLD" key generate "$LOCKGEN_KEY" >/dev/null
+pf() { "$PINFOLD" --now "$NOW" --trust "$LOCKGEN_KEY.pub" "$@"; }
+_lg_n=0
 mklock() {
 	_py=$1 _sde=$2
 	shift 2
-	printf 'format: pinfold-lock/1\n'
-	printf 'image: {name: test, sha256: %064d}\n' 0
-	printf 'catalog: {name: test, version: 1, sha256: %064d, keys: []}\n' 0
-	printf 'policy: {min_age_days: 0, age_cutoff: "2026-01-01T00:00:00Z"}\n'
-	printf 'target: {python: "%s", platform: linux-x86_64}\n' "$_py"
-	printf 'source_date_epoch: %s\npackages:\n' "$_sde"
+	# a directory of its own (readable by the repro test's nobody), found without forking
+	while [ -e "$T/lockcat.$_lg_n" ]; do _lg_n=$((_lg_n + 1)); done
+	_cat="$T/lockcat.$_lg_n"
+	_cname="lockcat.$_lg_n"
+	mkdir -m 755 "$_cat"
+	_cpk='' _lpk=''
 	for _p in "$@"; do
 		_eco=${_p%%:*}; _r=${_p#*:}
 		_name=${_r%%:*}; _r=${_r#*:}
 		_ver=${_r%%:*}; _r=${_r#*:}
 		_fmt=${_r%%:*}; _path=${_r#*:}
-		printf '  - ecosystem: %s\n    name: "%s"\n    version: "%s"\n' "$_eco" "$_name" "$_ver"
-		printf '    artifact: {file: "%s", format: %s, size: %s, sha256: %s}\n' "$(basename "$_path")" "$_fmt" \
-			"$(wc -c <"$_path" | tr -d ' ')" "$(sha256sum "$_path" | cut -d' ' -f1)"
+		_sz=$(stat -c %s "$_path")
+		_sha=$(sha256sum "$_path")
+		_head="  - ecosystem: $_eco
+    name: \"$_name\"
+    version: \"$_ver\"
+"
+		_art="    artifact: {file: \"${_path##*/}\", format: $_fmt, size: $_sz, sha256: ${_sha%% *}}
+"
+		_cpk="$_cpk$_head    published: 2023-01-01
+$_art"
+		_lpk="$_lpk$_head$_art"
 	done
+	printf 'format: pinfold-catalog/1\nname: %s\nversion: 0\npolicy: {min_age_days: 0}\npackages:\n%s' \
+		"$_cname" "$_cpk" >"$_cat/catalog.yaml"
+	"$PINFOLD" --now "$NOW" catalog sign "$_cat" --key "$LOCKGEN_KEY" >/dev/null
+	_sha=$(sha256sum "$_cat/catalog.yaml")
+	printf 'format: pinfold-lock/1\n'
+	printf 'image: {name: test, sha256: %064d}\n' 0
+	printf 'catalog: {name: %s, version: 1, sha256: %s, keys: [], source: "%s"}\n' "$_cname" "${_sha%% *}" "$_cat"
+	printf 'policy: {min_age_days: 0, age_cutoff: "2026-01-01T00:00:00Z"}\n'
+	printf 'target: {python: "%s", platform: linux-x86_64}\n' "$_py"
+	printf 'source_date_epoch: %s\npackages:\n' "$_sde"
+	printf '%s' "$_lpk"
 }
 
 # no_leftovers DIR: no output, no checksum file and no staging tree in DIR

@@ -12,6 +12,7 @@
 #include "core/time.h"
 #include "install/constraints.h"
 #include "lock/lock.h"
+#include "solve/solve.h"
 #include "tap.h"
 
 #define PIP_WHEEL "/usr/share/python-wheels/pip-23.0.1-py3-none-any.whl"
@@ -162,9 +163,18 @@ static void test_files(void)
 	   "policy.yaml: sorted constraint files; advisories hook, listing and pinfold-vetted not among them");
 	ok(has(a, ".pinfold/policy.yaml", "sha256: \"1111111111111111"), "policy.yaml: lock sha256");
 	ok(has(a, ".pinfold/policy.yaml", "min_age_days: 7"), "policy.yaml: min_age_days");
-	ok(has(a, ".pinfold/activate.d/advisories.sh", "<<'PF_PACKAGES'\nnpm\tleft-pad\t1.3.0\n"
-	       "pypi\twheel\t0.38.4\npypi\tlitellm\t1.82.7\nPF_PACKAGES\n"),
-	   "advisories hook embeds the package list");
+	{
+		struct pf_buf k = PF_BUF_INIT;
+		char *line;
+
+		solve_match_key("pypi", "litellm", "1.82.7", &k);
+		line = pf_xasprintf("pypi\tlitellm\t1.82.7\t%s\nPF_PACKAGES\n", pf_buf_cstr(&k));
+		ok(has(a, ".pinfold/activate.d/advisories.sh", line),
+		   "advisories hook embeds the package list with its normalised form");
+		free(line);
+		pf_buf_release(&k);
+	}
+	ok(!has(a, ".pinfold/activate.d/advisories.sh", "/tmp"), "and never looks for the state in /tmp");
 	ok(has(a, ".pinfold/vetted.txt", "npm\tleft-pad\t1.3.0\npypi\twheel\t0.38.4\npypi\tlitellm\t1.82.7\n"),
 	   "vetted.txt lists every locked package");
 	ok(has(a, "bin/pip", "\nlayout='host'\n") && has(a, "bin/npm", "#!/usr/bin/env node\n") &&
@@ -318,8 +328,7 @@ static void test_rootfs(void)
 	is_int(install_constraints_state(r, &s, &e), 0, "state of a locked self-contained env");
 	is_int((int)s.constraint_files.n, 15, "fifteen constraint files");
 	install_cstate_release(&s);
-	pf_now_set(1780000000);
-	is_int(install_unlock(r, "alice", "test", &s, &e), 0, "unlock removes them");
+	is_int(install_unlock(r, "alice", "test", 1780000000, &s, &e), 0, "unlock removes them");
 	ok(mode_of(r, "usr/local/bin/npm") == -1 && mode_of(r, "usr/pip.conf") == -1 &&
 	   mode_of(r, "usr/local/bin/pinfold-vetted") == 0755, "guards gone, pinfold-vetted stays");
 	install_cstate_release(&s);
@@ -337,7 +346,7 @@ static void test_unlock(void)
 	fake_lock(&l, pkgs);
 	pf_mkdir_p(sp, 0755, &e);
 	is_int(install_constraints(r, &l, &e), 0, "constraints for unlock");
-	is_int(install_unlock(r, "alice", "", NULL, &e), -PF_EUSAGE, "unlock without a reason refused");
+	is_int(install_unlock(r, "alice", "", 1780000000, NULL, &e), -PF_EUSAGE, "unlock without a reason refused");
 	ok(mode_of(r, "bin/pip") == 0755, "nothing removed without a reason");
 	pf_err_clear(&e);
 
@@ -350,7 +359,7 @@ static void test_unlock(void)
 		pf_write_file(evil, "x", 1, 0644, &e);
 		pf_buf_adds(&b, "format: pinfold-policy/1\nstate: locked\nconstraint_files:\n  - ../victim\n");
 		pf_write_file(p, b.p, b.len, 0644, &e);
-		ok(install_unlock(r, "alice", "x", NULL, &e) == -PF_EFORMAT && strstr(e.msg, "not a safe relative path"),
+		ok(install_unlock(r, "alice", "x", 1780000000, NULL, &e) == -PF_EFORMAT && strstr(e.msg, "not a safe relative path"),
 		   "policy naming ../victim refused");
 		ok(pf_exists(evil), "the file outside was not touched");
 		pf_err_clear(&e);
@@ -362,7 +371,7 @@ static void test_unlock(void)
 			char *lnk = at(r, "link");
 
 			ok(symlink(tmp, lnk) == 0, "symlink link -> outside");
-			ok(install_unlock(r, "alice", "x", NULL, &e) == -PF_EUNSAFE, "symlinked directory refused");
+			ok(install_unlock(r, "alice", "x", 1780000000, NULL, &e) == -PF_EUNSAFE, "symlinked directory refused");
 			ok(pf_exists(evil), "the file behind the symlink was not removed");
 			unlink(lnk);
 			free(lnk);
@@ -378,11 +387,10 @@ static void test_unlock(void)
 	p = at(r, "etc/npmrc");
 	unlink(p);	/* hand-deleted before the unlock: recorded as missing */
 	free(p);
-	pf_now_set(1780000000);
-	is_int(install_unlock(r, "alice", "need requests from a local wheel", &s, &e), 0, "unlock with a reason");
+	is_int(install_unlock(r, "alice", "need requests from a local wheel", 1780000000, &s, &e), 0, "unlock with a reason");
 	ok(s.unlocked && !strcmp(s.by, "alice") && !strcmp(s.reason, "need requests from a local wheel"),
 	   "state reads back who and why");
-	is_str(s.at, "2026-05-28T20:26:40Z", "when, RFC 3339 from pf_now()");
+	is_str(s.at, "2026-05-28T20:26:40Z", "when, RFC 3339 from the time given");
 	ok(s.removed.n == 10 && s.missing.n == 1 && !strcmp(s.missing.v[0], "etc/npmrc"),
 	   "removed ten, one already missing");
 	install_cstate_release(&s);
@@ -392,7 +400,7 @@ static void test_unlock(void)
 	   "policy.yaml and the advisories hook stay");
 	ok(has(r, ".pinfold/unlocked.yaml", "reason: \"need requests from a local wheel\"\n"),
 	   "unlocked.yaml records the reason");
-	is_int(install_unlock(r, "bob", "again", &s, &e), -PF_EEXIST, "second unlock refused");
+	is_int(install_unlock(r, "bob", "again", 1780000000, &s, &e), -PF_EEXIST, "second unlock refused");
 	ok(s.unlocked && !strcmp(s.by, "alice"), "the first record is kept");
 	install_cstate_release(&s);
 	pf_err_clear(&e);

@@ -32,16 +32,21 @@ ok "third build from the warm cache alone is byte-identical" cmp "$T/a/env.tar.z
 # dir and $T may sit under directories that user cannot enter (a 0700 home, mktemp -d): what it
 # needs (the binary, the lock, the artifacts) is copied to a directory of its own under /tmp.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	# the clone may sit under a 0700 directory: nobody gets copies in a directory of its own
+	chmod 711 "$T" "$T/.lockgen"	# the lock's catalog (its source is absolute, under $T)
 	NOB=$(mktemp -d /tmp/pinfold-nobody.XXXXXX)
 	trap 'rm -rf "$T" "$NOB"' EXIT
 	chmod 755 "$NOB"
-	cp "$PINFOLD" "$T/art"/* "$T/env.lock" "$NOB/"
+	cp "$PINFOLD" "$T/art"/* "$T/env.lock" "$LOCKGEN_KEY.pub" "$NOB/"
 	chmod 644 "$NOB"/*
 	chmod 755 "$NOB/$(basename "$PINFOLD")"
-	mkdir -m 777 "$NOB/work"
+	# nobody's own directory: pinfold refuses state or cache under a directory others can write
+	mkdir "$NOB/work"
+	chown 65534:65534 "$NOB/work"
 	(cd "$NOB/work" && setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$NOB/work" \
 		XDG_CACHE_HOME="$NOB/work/cache" PINFOLD_STATE_DIR="$NOB/work/state" \
-		"$NOB/$(basename "$PINFOLD")" --now "$NOW" build ../env.lock -o env.tar.zst --mirror .. >"$T/nob.out" 2>&1)
+		"$NOB/$(basename "$PINFOLD")" --now "$NOW" --trust "$NOB/$(basename "$LOCKGEN_KEY.pub")" \
+		build ../env.lock -o env.tar.zst --mirror .. >"$T/nob.out" 2>&1)
 	sed 's/^/# nobody: /' "$T/nob.out"
 	ok "a build as another user (nobody) is byte-identical" cmp "$T/a/env.tar.zst" "$NOB/work/env.tar.zst"
 	rm -rf "$NOB"

@@ -219,37 +219,90 @@ static void test_sign_verify(void)
 	free(ka);
 }
 
+/* A trust_doc for the state checks. */
+static struct trust_doc doc(const char *kind, const char *name, long long version, const char *sha,
+			    const char *const *keys, size_t nkeys)
+{
+	struct trust_doc d = { kind, name, version, sha, keys, nkeys, NULL };
+
+	return d;
+}
+
 static void test_state(void)
 {
 	struct pf_err e;
 	char *st = path("state");
 	const char *h1 = "1111111111111111111111111111111111111111111111111111111111111111";
 	const char *h2 = "2222222222222222222222222222222222222222222222222222222222222222";
+	const char *ka[] = { "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+	const char *kb[] = { "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" };
+	const char *kab[] = { ka[0], kb[0] };
+	struct trust_doc d;
+	long long v = 0;
 	char *f;
 
 	memset(&e, 0, sizeof e);
-	ok(trust_state_check(st, "catalog", "demo", 3, h1, &e) == 0, "no state: any version passes");
-	ok(trust_state_record(st, "catalog", "demo", 3, h1, &e) == 0, "record version 3");
-	ok(trust_state_check(st, "catalog", "demo", 3, h1, &e) == 0, "same version, same bytes passes");
-	ok(trust_state_check(st, "catalog", "demo", 2, h1, &e) == -PF_EROLLBACK, "lower version is a rollback (%s)",
-	   e.msg);
+#define CHECK(kind, name, ver, sha) (d = doc(kind, name, ver, sha, NULL, 0), trust_state_check(st, &d, &e))
+#define RECORD(kind, name, ver, sha) (d = doc(kind, name, ver, sha, NULL, 0), trust_state_record(st, &d, &e))
+	ok(CHECK("catalog", "demo", 3, h1) == 0, "no state: any version passes");
+	ok(RECORD("catalog", "demo", 3, h1) == 0, "record version 3");
+	ok(CHECK("catalog", "demo", 3, h1) == 0, "same version, same bytes passes");
+	ok(CHECK("catalog", "demo", 2, h1) == -PF_EROLLBACK, "lower version is a rollback (%s)", e.msg);
 	memset(&e, 0, sizeof e);
-	ok(trust_state_check(st, "catalog", "demo", 3, h2, &e) == -PF_EROLLBACK,
-	   "same version, other bytes is refused (%s)", e.msg);
+	ok(CHECK("catalog", "demo", 3, h2) == -PF_EROLLBACK, "same version, other bytes is refused (%s)", e.msg);
 	memset(&e, 0, sizeof e);
-	ok(trust_state_check(st, "advisories", "demo", 1, h2, &e) == 0, "kinds are separate");
-	ok(trust_state_record(st, "catalog", "demo", 4, h2, &e) == 0, "record version 4");
-	ok(trust_state_record(st, "catalog", "demo", 3, h1, &e) == -PF_EROLLBACK, "recording never lowers the state");
+	ok(CHECK("advisories", "demo", 1, h2) == 0, "kinds are separate");
+	ok(RECORD("catalog", "demo", 4, h2) == 0, "record version 4");
+	ok(RECORD("catalog", "demo", 3, h1) == -PF_EROLLBACK, "recording never lowers the state");
+	ok(trust_state_version(st, "catalog", "demo", &v, &e) == 0 && v == 4, "the recorded version reads back");
+	ok(trust_state_version(st, "catalog", "nothing", &v, &e) == 1, "no state for another name");
 	memset(&e, 0, sizeof e);
-	ok(trust_state_check(st, "catalog", "../evil", 1, h1, &e) == -PF_EFORMAT, "name with '..' refused (%s)", e.msg);
+	ok(CHECK("catalog", "../evil", 1, h1) == -PF_EFORMAT, "name with '..' refused (%s)", e.msg);
 	memset(&e, 0, sizeof e);
-	ok(trust_state_check(st, "catalog", "a/b", 1, h1, &e) == -PF_EFORMAT, "name with '/' refused");
+	ok(CHECK("catalog", "a/b", 1, h1) == -PF_EFORMAT, "name with '/' refused");
+
+	/* Signers: recorded, and a document of the same name by none of them is another publisher's. */
+	d = doc("catalog", "signed", 5, h1, ka, 1);
+	ok(trust_state_record(st, &d, &e) == 0, "record version 5 signed by key a");
+	f = pf_path_join(st, "catalog/signed");
+	{
+		struct pf_buf b = PF_BUF_INIT;
+
+		pf_read_file(f, 4096, &b, &e);
+		ok(b.p && strstr(b.p, "keys aaaa"), "the state file names the signer");
+		pf_buf_release(&b);
+	}
+	free(f);
+	d = doc("catalog", "signed", 9, h2, kb, 1);
+	memset(&e, 0, sizeof e);
+	ok(trust_state_check(st, &d, &e) == -PF_EROLLBACK && strstr(e.msg, "different catalog under the same name"),
+	   "a higher version signed only by another key cannot reset the floor (%s)", e.msg);
+	d = doc("catalog", "signed", 4, h2, kb, 1);
+	memset(&e, 0, sizeof e);
+	ok(trust_state_check(st, &d, &e) == -PF_EROLLBACK, "nor dodge it with an older one");
+	d = doc("catalog", "signed", 6, h2, kab, 2);
+	memset(&e, 0, sizeof e);
+	ok(trust_state_check(st, &d, &e) == 0, "a key rotation that keeps a recorded signer passes (%s)", e.msg);
+	ok(trust_state_record(st, &d, &e) == 0, "and is recorded with both keys");
+	d = doc("catalog", "signed", 7, h1, kb, 1);
+	ok(trust_state_check(st, &d, &e) == 0, "then key b alone continues the same catalog");
+	d = doc("catalog", "other-name", 1, h1, kb, 1);
+	ok(trust_state_check(st, &d, &e) == 0, "another name by the same key has a floor of its own");
+	ok(CHECK("catalog", "signed", 6, h1) == -PF_EROLLBACK, "and cannot lower this one (%s)", e.msg);
+	memset(&e, 0, sizeof e);
+
 	f = pf_path_join(st, "catalog/demo");
 	pf_write_file(f, "version x\n", 10, 0644, &e);
 	memset(&e, 0, sizeof e);
-	ok(trust_state_check(st, "catalog", "demo", 9, h1, &e) == -PF_EFORMAT, "corrupt state refused (%s)", e.msg);
+	ok(CHECK("catalog", "demo", 9, h1) == -PF_EFORMAT, "corrupt state refused (%s)", e.msg);
+	pf_write_file(f, "version 3\nsha256 1111111111111111111111111111111111111111111111111111111111111111\nkeys zz\n",
+		      90, 0644, &e);
+	memset(&e, 0, sizeof e);
+	ok(CHECK("catalog", "demo", 9, h1) == -PF_EFORMAT, "a malformed keys line is corrupt state (%s)", e.msg);
 	free(f);
-	ok(trust_state_check(NULL, "catalog", "demo", 1, h1, &e) == 0, "no state dir: nothing checked");
+	ok(trust_state_check(NULL, &d, &e) == 0, "no state dir: nothing checked");
+#undef CHECK
+#undef RECORD
 	free(st);
 }
 

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* The context itself: its lifetime, the trust store loaded on first use, pins and verify options. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctx/ctx.h"
+#include "lock/lock.h"
+#include "trust/trust.h"
+
+void ctx_init(struct ctx *x)
+{
+	memset(x, 0, sizeof *x);
+	x->now = time(NULL);
+}
+
+void ctx_release(struct ctx *x)
+{
+	if (!x)
+		return;
+	pf_strv_release(&x->trust_files);
+	free(x->state_dir);
+	free(x->cache_dir);
+	trust_store_free(x->trust);
+	solve_cache_free(x->solv);
+	memset(x, 0, sizeof *x);
+}
+
+int ctx_trust(struct ctx *x, const struct trust_store **out, struct pf_err *e)
+{
+	struct trust_store *s;
+	int rc = 0;
+
+	*out = NULL;
+	if (x->trust) {
+		*out = x->trust;
+		return 0;
+	}
+	s = trust_store_new();
+	if (x->trust_files.n || x->trust_dir) {
+		for (size_t i = 0; i < x->trust_files.n && !rc; i++)
+			rc = trust_store_add_file(s, x->trust_files.v[i], e);
+		if (!rc && x->trust_dir)
+			rc = trust_store_add_dir(s, x->trust_dir, e);
+	} else if (x->builtin_trust_dir) {
+		rc = trust_store_add_dir(s, x->builtin_trust_dir, e);
+	}
+	if (!rc && !trust_store_count(s))
+		rc = pf_error(e, PF_EUNTRUSTED, "no trusted keys: pass --trust FILE or --trust-dir DIR "
+			      "(the built-in trust directory is '%s')", x->builtin_trust_dir ? x->builtin_trust_dir : "");
+	if (rc) {
+		trust_store_free(s);
+		return rc;
+	}
+	x->trust = s;
+	*out = s;
+	return 0;
+}
+
+void ctx_pin_image(struct ctx_pin *p, const struct image *im)
+{
+	memset(p, 0, sizeof *p);
+	if (!im)
+		return;
+	p->keys = im->trust_keys;
+	p->nkeys = im->ntrust_keys;
+	p->threshold = im->trust_threshold;
+	p->catalog_name = im->catalog_name;
+}
+
+void ctx_pin_lock(struct ctx_pin *p, const struct lockfile *l)
+{
+	memset(p, 0, sizeof *p);
+	if (!l)
+		return;
+	p->keys = l->trust_keys;
+	p->nkeys = l->ntrust_keys;
+	p->threshold = l->trust_threshold;
+	p->catalog_name = l->catalog_name;
+}
+
+int ctx_verify_opts(struct ctx *x, const struct ctx_pin *pin, struct verify_opts *o, struct pf_err *e)
+{
+	const struct trust_store *store;
+	const char *state;
+	int rc;
+
+	memset(o, 0, sizeof *o);
+	if ((rc = ctx_trust(x, &store, e)) || (rc = ctx_state_dir(x, &state, e)))
+		return rc;
+	o->store = store;
+	o->state_dir = state;
+	o->record = 1;
+	o->now = x->now;
+	o->policy.threshold = pin && pin->threshold > 0 ? pin->threshold : 1;
+	if (pin && pin->nkeys) {
+		o->policy.pin = pin->keys;
+		o->policy.npin = pin->nkeys;
+	}
+	o->name = pin ? pin->catalog_name : NULL;
+	return 0;
+}
