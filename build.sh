@@ -21,10 +21,10 @@ $pf verify "$image.tar.zst" --lock "lockfiles/$image.lock"
 cat <<MSG
 
 $image.tar.zst is ready (sha256 $(cut -d' ' -f1 "$image.tar.zst.sha256")).
-It is a self-contained root filesystem (its own python3, node, bash, git); use it as / of a sandbox:
-    mkdir env && tar --zstd -xf $image.tar.zst -C env
-    bwrap --ro-bind env / --proc /proc --dev /dev --tmpfs /tmp --unshare-all --clearenv \\
-        --setenv PATH /usr/local/bin:/usr/bin:/bin --setenv HOME /tmp --chdir /tmp bash
-    python3 -c 'import requests'; node -e 'require("axios")'
-Installs of unvetted packages are refused inside it until 'pinfold unlock env --reason ...'.
+It is a self-contained root filesystem (its own python3, node, bash, git). Enter it, in a
+sandbox that sees only it and your project folder, from the project's folder:
+    cd ~/my-project
+    $PWD/build/pinfold shell $PWD/$image.tar.zst
+    $PWD/build/pinfold run $PWD/$image.tar.zst -- python3 -c 'import requests'
+Installs of unvetted packages are refused inside it (see README.md, docs/run.md).
 MSG

@@ -67,6 +67,20 @@ int cli_bad_option(struct cli *c, const char *cmd, char **argv);
 /* Parse s as a whole decimal number from lo to hi into *out; -1 (out untouched) when it is not. */
 int cli_parse_long(const char *s, long lo, long hi, long *out);
 
+/* One subcommand of a command with several (catalog, export, advisories, registry). */
+struct cli_sub {
+	const char *name;
+	int (*fn)(struct cli *c, int argc, char **argv);
+	const char *usage;
+};
+/*
+ * Run the subcommand argv[1] of cmd from subs (NULL-terminated), with
+ * argv[1..]: --help (before a subcommand) prints cmd's usage line and every
+ * subcommand's usage; SUB --help prints SUB's. No subcommand or an unknown
+ * one is a usage error naming the expected ones.
+ */
+int cli_subcommand(struct cli *c, const char *cmd, const struct cli_sub *subs, int argc, char **argv);
+
 /*
  * The unsigned working copy of a curator's catalog (cmd_catalog.c):
  * cli_catalog_load reads DIR/catalog.yaml and DIR/advisories.yaml (returns 1,

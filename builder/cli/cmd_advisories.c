@@ -227,39 +227,15 @@ static int adv_show(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(struct cli *c, int argc, char **argv);
-	const char *usage;
-} subs[] = {
+static const struct cli_sub subs[] = {
 	{ "update", adv_update, usage_update },
 	{ "show", adv_show, usage_show },
+	{ NULL, NULL, NULL },
 };
 
 int cmd_advisories(struct cli *c, int argc, char **argv)
 {
-	int src = cli_watch_state(c, argc, argv);
+	int rc = cli_watch_state(c, argc, argv);
 
-	if (src)
-		return src;
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		if (argc < 2)
-			return cli_usage(c, "advisories", "advisories: expected update or show");
-		cli_print_usage(stdout, "advisories");
-		fputs("\n", stdout);
-		for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
-			fputs(subs[i].usage, stdout);
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++) {
-		if (strcmp(argv[1], subs[i].name))
-			continue;
-		if (cli_help_asked(argc - 1, argv + 1)) {
-			fputs(subs[i].usage, stdout);
-			return 0;
-		}
-		optind = 0;
-		return subs[i].fn(c, argc - 1, argv + 1);
-	}
-	return cli_usage(c, "advisories", "advisories: unknown subcommand '%s' (expected update or show)", argv[1]);
+	return rc ? rc : cli_subcommand(c, "advisories", subs, argc, argv);
 }

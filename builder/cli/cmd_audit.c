@@ -187,8 +187,6 @@ static void print_text(struct cli *c, time_t now, const char *target, const stru
 		if (f[i].adv->advice && *f[i].adv->advice)
 			cli_out(c, "  advice: %s", f[i].adv->advice);
 	}
-	if (unchecked)
-		return;
 	if (as->none) {
 		cli_info(c, "'%s': the catalog publishes no advisories; nothing is revoked", target);
 		return;
@@ -200,8 +198,12 @@ static void print_text(struct cli *c, time_t now, const char *target, const stru
 					  (long long)(now - as->saved_at) / 86400,
 					  (now - as->saved_at) / 86400 == 1 ? "" : "s") :
 	      pf_xstrdup("saved copy of unknown age");
-	cli_info(c, "'%s': %s against advisories '%s' version %lld (%s)", target, n ? "affected" : "clean",
-		 as->a.name, as->a.version, age);
+	if (unchecked)	/* never "clean": the lock itself was not checked (the error line says so) */
+		cli_info(c, "'%s': %s advisories '%s' version %lld (%s)", target,
+			 n ? "affected according to" : "nothing revoked by", as->a.name, as->a.version, age);
+	else
+		cli_info(c, "'%s': %s against advisories '%s' version %lld (%s)", target, n ? "affected" : "clean",
+			 as->a.name, as->a.version, age);
 	free(age);
 }
 

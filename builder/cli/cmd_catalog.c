@@ -66,12 +66,6 @@ static const char usage_revoke[] =
 	"  Add an advisory to DIR/advisories.yaml (run 'catalog sign' to publish it). A value with\n"
 	"  any of '<>=^~*|, ' is a range in the ecosystem's syntax, else exact versions.\n";
 
-struct sub {
-	const char *name;
-	int (*fn)(struct cli *c, int argc, char **argv);
-	const char *usage;
-};
-
 static int usage_err(struct cli *c, const char *sub, const char *fmt, const char *arg)
 {
 	char cmd[64];
@@ -996,7 +990,7 @@ int cli_catalog_save(struct cli *c, const char *dir, const struct catalog *cat)
 	return save_catalog(c, dir, cat);
 }
 
-static const struct sub subs[] = {
+static const struct cli_sub subs[] = {
 	{ "init", cat_init, usage_init },
 	{ "add", cat_add, usage_add },
 	{ "import-debian", cat_import_debian, cli_usage_import_debian },
@@ -1010,23 +1004,5 @@ static const struct sub subs[] = {
 
 int cmd_catalog(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		FILE *f = argc < 2 ? stderr : stdout;
-
-		fputs("usage: pinfold catalog SUBCOMMAND DIR ...\n\n", f);
-		for (const struct sub *s = subs; s->name; s++)
-			fputs(s->usage, f);
-		return argc < 2 ? 2 : 0;
-	}
-	for (const struct sub *s = subs; s->name; s++) {
-		if (!strcmp(s->name, argv[1])) {
-			if (cli_help_asked(argc - 1, argv + 1)) {
-				fputs(s->usage, stdout);
-				return 0;
-			}
-			optind = 0;
-			return s->fn(c, argc - 1, argv + 1);
-		}
-	}
-	return cli_usage(c, "catalog", "catalog: unknown subcommand '%s'", argv[1]);
+	return cli_subcommand(c, "catalog", subs, argc, argv);
 }

@@ -96,37 +96,12 @@ static int export_oci_cmd(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-struct sub {
-	const char *name;
-	int (*fn)(struct cli *c, int argc, char **argv);
-	const char *usage;
-};
-
-static const struct sub subs[] = {
+static const struct cli_sub subs[] = {
 	{ "oci", export_oci_cmd, usage_oci },
 	{ NULL, NULL, NULL },
 };
 
 int cmd_export(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		if (argc < 2)
-			return cli_usage(c, "export", "export needs a subcommand: oci");
-		cli_print_usage(stdout, "export");
-		fputs("\n", stdout);
-		for (const struct sub *s = subs; s->name; s++)
-			fputs(s->usage, stdout);
-		return 0;
-	}
-	for (const struct sub *s = subs; s->name; s++) {
-		if (!strcmp(s->name, argv[1])) {
-			if (cli_help_asked(argc - 1, argv + 1)) {
-				fputs(s->usage, stdout);
-				return 0;
-			}
-			optind = 0;
-			return s->fn(c, argc - 1, argv + 1);
-		}
-	}
-	return cli_usage(c, "export", "'%s': unknown export subcommand (oci)", argv[1]);
+	return cli_subcommand(c, "export", subs, argc, argv);
 }

@@ -129,41 +129,16 @@ static int reg_forget(struct cli *c, int argc, char **argv)
 	return rc ? cli_fail(c, rc) : 0;
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(struct cli *c, int argc, char **argv);
-	const char *usage;
-} subs[] = {
+static const struct cli_sub subs[] = {
 	{ "list", reg_list, usage_list },
 	{ "touch", reg_touch, usage_touch },
 	{ "forget", reg_forget, usage_forget },
+	{ NULL, NULL, NULL },
 };
 
 int cmd_registry(struct cli *c, int argc, char **argv)
 {
-	int src = cli_watch_state(c, argc, argv);
+	int rc = cli_watch_state(c, argc, argv);
 
-	if (src)
-		return src;
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		if (argc < 2)
-			return cli_usage(c, "registry", "registry: expected list, touch or forget");
-		cli_print_usage(stdout, "registry");
-		fputs("\n", stdout);
-		for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
-			fputs(subs[i].usage, stdout);
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++) {
-		if (strcmp(argv[1], subs[i].name))
-			continue;
-		if (cli_help_asked(argc - 1, argv + 1)) {
-			fputs(subs[i].usage, stdout);
-			return 0;
-		}
-		optind = 0;
-		return subs[i].fn(c, argc - 1, argv + 1);
-	}
-	return cli_usage(c, "registry", "registry: unknown subcommand '%s' (expected list, touch or forget)",
-			 argv[1]);
+	return rc ? rc : cli_subcommand(c, "registry", subs, argc, argv);
 }

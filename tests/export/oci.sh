@@ -206,7 +206,7 @@ expect 3 "'nope.tar.zst': No such file" "a missing environment" -- pf export oci
 expect 2 "pinfold build LOCKFILE -o ENV.tar.zst" "a lockfile is not exported directly (yet): the error says what to do" -- \
 	pf export oci t.lock -o u4
 check "... nothing written" "nothing_left u4"
-expect 2 "unknown export subcommand" "an unknown subcommand" -- pf export docker t.tar.zst
+expect 2 "export: unknown subcommand 'docker' (expected oci)" "an unknown subcommand" -- pf export docker t.tar.zst
 
 # --- an environment built before pinfold recorded SBOMs: exported, with nothing attached
 mkdir old && tar --zstd -xf t.tar.zst -C old

@@ -111,11 +111,12 @@ packages: ["pypi:pip"]
 EOF
 NOW=2026-06-02T00:00:00Z
 ok "lock p (pip only)" pf $TR lock images/p.yaml -o p.lock
+ok "build p (an environment to audit offline)" pf $TR build p.lock -o p0.tar.zst --mirror mirror
 expect 0 "clean against advisories 'example' version 1 (saved copy verified at 2026-06-01T00:00:00Z, 1 day old)" \
-	"plain audit: the age of the saved copy is in the summary" -- pf $TR audit p.lock --offline
+	"plain audit: the age of the saved copy is in the summary" -- pf $TR audit p0.tar.zst --offline
 check "and no warning line" '[ ! -s "$T/.stderr" ]'
 NOW=2026-06-12T00:00:00Z
-expect 0 "11 days old" "ten days later it warns to update" -- pf $TR audit p.lock --offline
+expect 0 "11 days old" "ten days later it warns to update" -- pf $TR audit p0.tar.zst --offline
 check "a warning that says what to run" 'grep -q "pinfold: warning: .*run .pinfold advisories update." "$T/.stderr"'
 NOW=2026-06-02T00:00:00Z
 
@@ -203,7 +204,7 @@ expect 0 "unchanged, verified again" "the genuine copy again: unchanged" -- pf $
 # A rebuilt tarball at the same path with another lock: the old entry is "replaced"; both are audited.
 NOW=2026-06-05T12:00:00Z
 expect 0 "" "build p.lock over the old tarball (advisories from the URL)" -- \
-	pf $TR build p.lock -o t.tar.zst --mirror mirror --catalog "$URL" --allow-revoked
+	pf $TR build p.lock -o t.tar.zst --mirror mirror --allow-revoked
 expect 1 "" "audit --all" -- pf $TR audit --all
 check "the old lock at that path: replaced since the rebuild" \
 	'grep -q "^$TARBALL (tarball, replaced since 2026-06-05T12:00:00Z): used from 2026-03-01T09:00:00Z" "$T/.stdout"'
