@@ -51,8 +51,6 @@ static int data(struct install_ctx *x, struct install_reader *outer, const char 
 	stage_reader_opts(x, &o, art, TARF | INSTALL_CASE_DIRS | (x->rootfs ? INSTALL_ALLOW_ABSOLUTE_LINKS : 0), 0);
 	rc = install_reader_open_nested(&r, outer, &o, e);
 	while (!rc && (rc = install_reader_next(r, &ent, e)) > 0) {
-		char *dest, *hl, *target = NULL;
-
 		if (!strncmp(ent.path, "usr/lib/python3/dist-packages/", 30))
 			__atomic_store_n(&x->deb_python, 1, __ATOMIC_RELAXED);
 		if (!x->rootfs) {
@@ -69,18 +67,7 @@ static int data(struct install_ctx *x, struct install_reader *outer, const char 
 		 * checked, scripts as Debian ships them (their /usr/bin/python3 is
 		 * the environment's own).
 		 */
-		dest = rootfs_usr_path(ent.path);
-		hl = ent.type == INSTALL_E_HARDLINK ? rootfs_usr_path(ent.target) : NULL;
-		if (ent.type == INSTALL_E_SYMLINK) {
-			rc = rootfs_link_target(x, ent.path, dest, ent.target, &target, e);
-			if (!rc)
-				rc = stage_symlink(x, dest, target, e);
-		} else {
-			rc = stage_entry(x, r, &ent, dest, hl, e);
-		}
-		free(dest);
-		free(hl);
-		free(target);
+		rc = rootfs_stage_entry(x, r, &ent, e);
 	}
 	install_reader_close(r);
 	return rc;

@@ -542,25 +542,12 @@ int install_generic(struct install_ctx *x, const char *file, const char *path, s
 			  INSTALL_FILTER_ZSTD, 0);
 	rc = install_reader_open(&r, path, &o, e);
 	while (!rc && (rc = install_reader_next(r, &ent, e)) > 0) {
-		char *dest, *hl, *target = NULL;
-
 		if (!x->rootfs) {
 			rc = stage_entry(x, r, &ent, ent.path, ent.target, e);
 			continue;
 		}
 		/* A root filesystem has one /usr: bin/x goes to usr/bin/x, as for debs. */
-		dest = rootfs_usr_path(ent.path);
-		hl = ent.type == INSTALL_E_HARDLINK ? rootfs_usr_path(ent.target) : NULL;
-		if (ent.type == INSTALL_E_SYMLINK) {
-			rc = rootfs_link_target(x, ent.path, dest, ent.target, &target, e);
-			if (!rc)
-				rc = stage_symlink(x, dest, target, e);
-		} else {
-			rc = stage_entry(x, r, &ent, dest, hl, e);
-		}
-		free(dest);
-		free(hl);
-		free(target);
+		rc = rootfs_stage_entry(x, r, &ent, e);
 	}
 	install_reader_close(r);
 	return rc;

@@ -60,6 +60,26 @@ static char *joined(const struct pf_strv *v, size_t from)
 	return pf_buf_detach(&b, NULL);
 }
 
+int rootfs_stage_entry(struct install_ctx *x, struct install_reader *r, const struct install_entry *ent,
+		       struct pf_err *e)
+{
+	char *dest = rootfs_usr_path(ent->path), *target = NULL;
+	char *hl = ent->type == INSTALL_E_HARDLINK ? rootfs_usr_path(ent->target) : NULL;
+	int rc;
+
+	if (ent->type == INSTALL_E_SYMLINK) {
+		rc = rootfs_link_target(x, ent->path, dest, ent->target, &target, e);
+		if (!rc)
+			rc = stage_symlink(x, dest, target, e);
+	} else {
+		rc = stage_entry(x, r, ent, dest, hl, e);
+	}
+	free(dest);
+	free(hl);
+	free(target);
+	return rc;
+}
+
 int rootfs_link_target(struct install_ctx *x, const char *path, const char *dest, const char *target, char **out,
 		       struct pf_err *e)
 {

@@ -102,6 +102,13 @@ char *rootfs_usr_path(const char *path);
  */
 int rootfs_link_target(struct install_ctx *x, const char *path, const char *dest, const char *target, char **out,
 		       struct pf_err *e);
+/*
+ * Stage one entry of a deb or tarball into a root filesystem: at
+ * rootfs_usr_path() of its path (a hard link's target likewise), a symlink
+ * with the target rootfs_link_target() gives it.
+ */
+int rootfs_stage_entry(struct install_ctx *x, struct install_reader *r, const struct install_entry *ent,
+		       struct pf_err *e);
 /* The root symlinks (bin -> usr/bin ...) and their directories, claimed by pinfold before any package. */
 int rootfs_start(struct install_ctx *x, struct pf_err *e);
 /* Generated files, alternatives links and mount points (docs/build.md), after every package. */

@@ -158,9 +158,13 @@ static int read_dir_meta(const char *root, struct meta *m, struct pf_err *e)
 		if (fd < 0 && errno == ENOENT)
 			continue;
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			const char *what = fd < 0 ? (errno == ELOOP ? "a symlink" : strerror(errno)) :
+					   S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" :
+					   S_ISSOCK(st.st_mode) ? "a socket" : "a device";
+
+			/* never waited on (opened O_NONBLOCK) and never followed */
 			rc = pf_error(e, PF_EUNSAFE, "'%s/%s': not a regular file inside the environment (%s); "
-				      "verify follows no symlink", root, *f,
-				      fd < 0 ? strerror(errno) : "a directory or special file");
+				      "verify follows no symlink", root, *f, what);
 		} else if ((uint64_t)st.st_size > MAX_MANIFEST) {
 			rc = pf_error(e, PF_ETOOBIG, "'%s/%s': larger than %zu bytes", root, *f, MAX_MANIFEST);
 		} else {

@@ -130,13 +130,18 @@ SH
 			'grep -q "Only vetted packages are allowed in this environment" "$T/.stderr"'
 		check "... saying how to lift it" 'grep -q "pinfold unlock .* --reason" "$T/.stderr"'
 	done <<'CMDS'
-pip install requests|pip install requests
+pip install litellm|pip install litellm
 pip3 install left-pad|pip3 install left-pad
-python -m pip install requests|python3 -m pip install requests
+python -m pip install requests<2|python3 -m pip install requests<2
 npm install left-pad|npm install left-pad
 npm i axios@1.14.1|npm i axios@1.14.1
 npx cowsay hi|npx cowsay hi
 CMDS
+	# What the environment already has is not refused: installing it again is a no-op that says so.
+	expect 0 "Requirement already satisfied: requests in" "inside: pip install requests is a no-op (vetted, installed)" -- \
+		in_root "$E" pip install requests
+	expect 0 "Requirement already satisfied: requests in" "inside: python3 -m pip install requests likewise" -- \
+		in_root "$E" python3 -m pip install requests
 	expect 0 "10." "inside: npm itself runs (npm's tarball, through the guard)" -- in_root "$E" npm --version
 	expect 0 "" "the refused installs changed nothing: verify finds the environment pristine" -- pf verify "$E"
 else

@@ -23,7 +23,7 @@ pf catalog add cat mirror/payload-1.tar.xz --name payload --version 1 --publishe
 pf catalog sign cat --key "$A" >/dev/null
 printf 'name: t\ncatalog: ../cat\npackages: ["generic:payload"]\n' >images/t.yaml
 expect 0 "" "lock" -- pf $TA lock images/t.yaml -o t.lock
-expect 0 "" "reference build (fills the cache)" -- pf build t.lock -o ref.tar.zst --mirror mirror --cache cache
+expect 0 "" "reference build (fills the cache)" -- pf $TA build t.lock -o ref.tar.zst --mirror mirror --cache cache
 sha=$(sha256sum mirror/payload-1.tar.xz | cut -c1-64)
 check "the cache holds the entry" '[ -f "cache/sha256/$sha" ]'
 
@@ -56,7 +56,7 @@ trap 'touch "$T/stop"; kill $WPID 2>/dev/null; rm -rf "$T"' EXIT
 ok=0 failed_builds=0 shipped_evil=0 i=0
 while [ $i -lt 25 ]; do
 	i=$((i + 1))
-	if "$PINFOLD" -q --now "$NOW" build t.lock -o "out$i.tar.zst" --mirror mirror --cache cache >/dev/null 2>"err$i"; then
+	if "$PINFOLD" -q --now "$NOW" $TA build t.lock -o "out$i.tar.zst" --mirror mirror --cache cache >/dev/null 2>"err$i"; then
 		if cmp -s ref.tar.zst "out$i.tar.zst"; then ok=$((ok + 1)); else shipped_evil=$((shipped_evil + 1)); fi
 	else
 		failed_builds=$((failed_builds + 1))

@@ -31,12 +31,12 @@ expect 0 "" "audit of the pristine environment" -- tpf $TA audit env --catalog c
 
 # --- the findings: a FIFO in place of .pinfold/manifest or .pinfold/lock
 mv env/.pinfold/manifest manifest.real && mkfifo env/.pinfold/manifest
-expect 3 "not a regular file (a FIFO)" "verify: a FIFO as .pinfold/manifest is refused, not waited on" -- \
+expect 1 "not a regular file inside the environment (a FIFO)" "verify: a FIFO as .pinfold/manifest is refused, not waited on" -- \
 	tpf verify env
 check "... one error line naming the manifest" 'one_err && grep -q "env/.pinfold/manifest" "$T/.stderr"'
 rm env/.pinfold/manifest && mv manifest.real env/.pinfold/manifest
 mv env/.pinfold/lock lock.real && mkfifo env/.pinfold/lock
-expect 3 "not a regular file (a FIFO)" "verify: a FIFO as .pinfold/lock is refused" -- tpf verify env
+expect 1 "not a regular file inside the environment (a FIFO)" "verify: a FIFO as .pinfold/lock is refused" -- tpf verify env
 expect 3 "not a regular file (a FIFO)" "audit: a FIFO as .pinfold/lock is refused" -- \
 	tpf $TA audit env --catalog cat
 expect 3 "not a regular file (a FIFO)" "audit --offline: the same" -- tpf audit --offline env
@@ -54,7 +54,7 @@ check "... and the environment is active" 'grep -q "active .*/env" "$T/.stdout"'
 rm -r "$PINFOLD_STATE_DIR/saved-advisories/zz-evil"
 # a symlink planted in .pinfold/ is not followed either
 mv env/.pinfold/manifest manifest.real && ln -s ../../manifest.real env/.pinfold/manifest
-expect 3 "not a regular file (a symlink)" "verify: a symlink as .pinfold/manifest is refused" -- tpf verify env
+expect 1 "not a regular file inside the environment (a symlink)" "verify: a symlink as .pinfold/manifest is refused" -- tpf verify env
 rm env/.pinfold/manifest && mv manifest.real env/.pinfold/manifest
 
 # --- files named on the command line

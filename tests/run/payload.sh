@@ -66,8 +66,11 @@ with zipfile.ZipFile(out + "/litellm-1.82.8-py3-none-any.whl", "w") as z:
 PY
 newkey cur
 ok "catalog init" pf catalog init cat --name payload-test
-ok "catalog add the payload wheel (it passes every check a catalog makes)" \
-	pf catalog add cat "$T/art/litellm-1.82.8-py3-none-any.whl" --published 2026-03-01 --by test
+# A curator fooled by the .pth (its startup code is recorded and shown, docs/hardening.md): the
+# sandbox, not the catalog, is what stops this payload.
+ok "catalog add the payload wheel (a reviewer accepted its .pth)" \
+	pf catalog add cat "$T/art/litellm-1.82.8-py3-none-any.whl" --published 2026-03-01 --by test \
+	--allow-startup --note "reviewed: looks like a logging hook"
 ok "catalog sign" pf catalog sign cat --key "$T/keys/cur.key"
 mkdir images
 cat >images/agent.yaml <<'EOF'
