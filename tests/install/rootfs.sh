@@ -182,7 +182,7 @@ check "the generated files are in the manifest" \
 
 # --- guards where the contract puts them
 check "guards usr/local/bin/{pip,pip3,npm,npx} and etc/pip.conf, etc/npmrc" \
-	"grep -q 'pinfold guard for pip' '$E/usr/local/bin/pip' && grep -q 'pinfold guard for npm' '$E/usr/local/bin/npm' && grep -q 'pinfold guard for npx' '$E/usr/local/bin/npx' && grep -q '^no-index = true' '$E/etc/pip.conf' && grep -q '^offline=true' '$E/etc/npmrc'"
+	"grep -q 'pinfold guard for pip' '$E/usr/local/bin/pip' && grep -q 'pinfold guard for npm' '$E/usr/local/bin/npm' && grep -q 'pinfold guard for npm and npx' '$E/usr/local/bin/npx' && grep -q '^no-index = true' '$E/etc/pip.conf' && grep -q '^offline=true' '$E/etc/npmrc'"
 
 # --- the minimal environment: what is generated without base-files, bash, tzdata, certificates
 mkdir -p "$T/mini"
