@@ -108,8 +108,8 @@ int run_host_normalise(const char *in, size_t n, char out[RUN_NAME_MAX + 1], int
 		out[i] = (char)lower(c);
 	}
 	out[n] = '\0';
-	if (in[n - 1] == '-') {
-		*why = "a label ending in '-'";
+	if (in[n - 1] == '-' || in[n - 1] == '.') {
+		*why = in[n - 1] == '-' ? "a label ending in '-'" : "an empty label";
 		return -1;
 	}
 	/* A numeric last label is no top-level domain: it is an address in some form a resolver would accept. */
