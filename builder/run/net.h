@@ -13,7 +13,7 @@
 #define RUN_NAME_MAX		253	/* a DNS name without its trailing dot */
 #define RUN_PROXY_HDR_MAX	16384	/* a request's line and headers */
 #define RUN_PROXY_CONNS		64	/* connections at once; more wait in the listen queue */
-#define RUN_PROXY_BUF		65536	/* per direction and connection */
+#define RUN_PROXY_BUF		262144	/* per direction and connection */
 #define RUN_PROXY_HDR_MS	30000	/* to send the request's headers */
 #define RUN_PROXY_CONNECT_MS	10000	/* to connect to the upstream host */
 #define RUN_PROXY_IDLE_MS	600000	/* a relayed connection with no traffic either way is closed */
