@@ -57,7 +57,7 @@ static void printable(char *out, size_t cap, const char *s, size_t n)
 	size_t j = 0;
 
 	for (size_t i = 0; i < n && j + 1 < cap && j < 200; i++)
-		out[j++] = s[i] > 0x20 && s[i] < 0x7f ? s[i] : '?';
+		out[j++] = s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' ? s[i] : '?';
 	out[j] = '\0';
 }
 
@@ -74,9 +74,12 @@ static void logline(struct run_proxy *px, const char *verdict, const char *metho
 		return;
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof line, "%s %s %s %s%s%s:%u%s%s%s%s\n", ts, verdict, method,
-		     strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port, addr ? " " : "",
-		     addr ? addr : "", why ? ": " : "", why ? why : "");
+	if (port)
+		n = snprintf(line, sizeof line, "%s %s %s %s%s%s:%u%s%s%s%s\n", ts, verdict, method,
+			     strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port, addr ? " " : "",
+			     addr ? addr : "", why ? ": " : "", why ? why : "");
+	else	/* a request that did not parse: its first line, made printable */
+		n = snprintf(line, sizeof line, "%s %s %s \"%s\": %s\n", ts, verdict, method, host, why ? why : "");
 	if (n > 0)
 		(void)!write(px->logfd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
@@ -352,7 +355,7 @@ static void *serve(void *arg)
 {
 	struct conn *c = arg;
 	struct run_proxy *px = c->px;
-	char *buf = pf_xmalloc(RUN_PROXY_HDR_MAX + 1), addr[INET6_ADDRSTRLEN] = "", what[300];
+	char *buf = pf_xcalloc(1, RUN_PROXY_HDR_MAX + 1), addr[INET6_ADDRSTRLEN] = "", what[300];
 	size_t len = 0;
 	long long until = now_ms() + RUN_PROXY_HDR_MS;
 	struct run_req r;
@@ -381,6 +384,7 @@ static void *serve(void *arg)
 		}
 		if (n > 0)
 			len += (size_t)n;
+		buf[len] = '\0';	/* for the log's strcspn below; the parser never reads past len */
 	}
 	if (status < 0 || status == 408)
 		goto out;	/* the client went away, or never asked: nothing to log */

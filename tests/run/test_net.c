@@ -342,6 +342,8 @@ static void test_proxy(void)
 	ok(strstr(text.p, " allowed CONNECT pinned.test:") && strstr(text.p, " 127.0.0.1\n"), "logs the allowed CONNECT with its address");
 	ok(strstr(text.p, " refused CONNECT evil.test:443: host not on the allow-list\n") != NULL, "logs the refusal with its reason");
 	ok(strstr(text.p, " refused CONNECT localhost:") && strstr(text.p, "loopback"), "logs the private address refusal");
+	ok(strstr(text.p, " refused - \"CONNECT evil.test:443 HTTP/1.1\": a line not ending in CRLF\n") != NULL,
+	   "logs a malformed request with its first line and the reason");
 	pf_buf_release(&text);
 	{
 		/* with 127.0.0.1 allowed explicitly, the name resolving to it passes */
