@@ -498,6 +498,7 @@ static void *accept_loop(void *arg)
 		fd = accept4(px->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0)
 			continue;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));	/* small replies go at once */
 		pthread_mutex_lock(&px->mu);
 		px->conns[slot] = (struct conn){ .px = px, .used = 1, .cfd = fd, .ufd = -1 };
 		if (pthread_create(&px->conns[slot].t, NULL, serve, &px->conns[slot])) {
