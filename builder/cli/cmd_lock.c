@@ -377,6 +377,8 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 		new.nhost_provides = im.nhost_provides;
 		new.requests = im.packages;
 		new.nrequests = im.npackages;
+		new.allow_hosts = im.allow_hosts;
+		new.nallow_hosts = im.nallow_hosts;
 		new.pkgs = pf_xcalloc(res.npicks + 1, sizeof *new.pkgs);
 		for (size_t i = 0; i < res.npicks; i++) {
 			const struct solve_pick *k = &res.picks[i];

@@ -147,16 +147,15 @@ int cli_sandbox(struct cli *c, int argc, char **argv, int shell)
 		rc = cli_usage(c, cmd, "--net shares the host's whole network; it cannot go with --allow-host or --agent");
 		goto out;
 	}
-	if (patterns.n) {
-		allow = pf_xcalloc(patterns.n, sizeof *allow);
-		for (; nallow < patterns.n; nallow++)
-			if (run_allow_parse(&allow[nallow], patterns.v[nallow], &c->err)) {
-				rc = cli_fail(c, -PF_EUSAGE);
-				goto out;
-			}
+	for (size_t i = 0; i < patterns.n; i++) {
+		struct run_allow a;
+
+		if (run_allow_parse(&a, patterns.v[i], &c->err)) {
+			rc = cli_fail(c, -PF_EUSAGE);
+			goto out;
+		}
+		run_allow_release(&a);
 	}
-	o.allow = allow;
-	o.nallow = nallow;
 	o.secrets = secrets;
 	o.nsecrets = nsecrets;
 	o.state_dir = c->state_dir;
@@ -174,6 +173,28 @@ int cli_sandbox(struct cli *c, int argc, char **argv, int shell)
 		goto out;
 	}
 	cli_debug(c, "%s '%s' (%s) at '%s'", env.unpacked ? "unpacked" : "using", envpath, env.name, env.root);
+	/* The image's sandbox.allow_hosts first, then --allow-host and --agent (docs/network.md). */
+	if (env.allow_hosts.n && !o.net) {
+		allow = pf_xcalloc(env.allow_hosts.n + patterns.n, sizeof *allow);
+		for (; nallow < env.allow_hosts.n; nallow++)
+			if (run_allow_parse(&allow[nallow], env.allow_hosts.v[nallow], &c->err)) {
+				char *why = pf_xstrdup(c->err.msg);
+
+				pf_err_clear(&c->err);
+				pf_error(&c->err, PF_EFORMAT, "'%s': its lock's sandbox.allow_hosts: %s", envpath, why);
+				free(why);
+				rc = cli_fail(c, -PF_EFORMAT);
+				goto out;
+			}
+	}
+	if (patterns.n) {
+		if (!allow)
+			allow = pf_xcalloc(patterns.n, sizeof *allow);
+		for (size_t i = 0; i < patterns.n; i++)
+			run_allow_parse(&allow[nallow++], patterns.v[i], &c->err);	/* checked above */
+	}
+	o.allow = allow;
+	o.nallow = nallow;
 	rc = run_plan_build(&plan, &o, &env, &c->err);
 	if (rc) {
 		rc = cli_fail(c, rc);

@@ -36,6 +36,7 @@ struct run_env {
 	int unpacked;			/* 1 when this call unpacked the tarball (a first run) */
 	char *tarball, *cache_dir;	/* a tarball's path and the cache (run_env_repair); NULL for a directory */
 	char *seal;			/* RUN_ENV_DEFER_CHECK: the cached tree's seal, still to check; else NULL */
+	struct pf_strv allow_hosts;	/* the lock's sandbox.allow_hosts (docs/network.md), as written */
 };
 
 /* run_env_open() flags */

@@ -135,6 +135,30 @@ check "api.anthropic.com on 80 and 443, ANTHROPIC_API_KEY passed" \
 expect 0 "" "--agent codex without OPENAI_API_KEY set: the host only" -- env -u OPENAI_API_KEY "$PINFOLD" run "$ENV" --project "$P" --agent codex --dry-run true
 check "api.openai.com, no variable" 'grep -q "^#   api.openai.com:80,443$" "$T/.stdout" && ! grep -q OPENAI_API_KEY "$T/.stdout"'
 
+# The image's list: sandbox.allow_hosts in the environment's lock, merged with --allow-host.
+cp "$ENV/.pinfold/lock" "$T/lock.orig"
+chmod u+w "$ENV/.pinfold" "$ENV/.pinfold/lock"
+printf 'sandbox: {allow_hosts: ["api.pinfold.test:%s=127.0.0.1"]}\n' "$TP" >>"$ENV/.pinfold/lock"
+expect 0 "" "the lock's sandbox.allow_hosts alone: the name is reachable" -- \
+	inside curl -sS --cacert /project/cert.pem https://api.pinfold.test:$TP/
+check "the body came from the host's server" 'grep -qx "hello over TLS" "$T/.stdout"'
+expect 0 "" "--dry-run: the lock's entry, then --allow-host's" -- inside --allow-host other.pinfold.test --dry-run true
+check "both, in that order" '[ "$(grep "^#   " "$T/.stdout" | tr "\n" " ")" = "#   api.pinfold.test:$TP -> 127.0.0.1 #   other.pinfold.test:80,443 " ]'
+expect 0 "" "--net overrides the lock's list (the whole network, no proxy)" -- inside --net --dry-run true
+check "no allow-list shown" '! grep -q "^# network" "$T/.stdout"'
+cp "$T/lock.orig" "$ENV/.pinfold/lock"
+printf 'sandbox: {allow_hosts: ["bad host"]}\n' >>"$ENV/.pinfold/lock"
+expect 3 "sandbox.allow_hosts: 'bad host' is not a host pattern" "a malformed entry in the lock: refused, naming it" -- \
+	inside true
+cp "$T/lock.orig" "$ENV/.pinfold/lock"
+printf 'sandbox: {allow_hosts: ["*.com"]}\n' >>"$ENV/.pinfold/lock"
+expect 3 "its lock's sandbox.allow_hosts: --allow-host '*.com': a wildcard needs" "an entry run/ refuses: named with the lock" -- \
+	inside true
+cp "$T/lock.orig" "$ENV/.pinfold/lock"
+printf 'sandbox: {allow_host: ["x.test"]}\n' >>"$ENV/.pinfold/lock"
+expect 3 "allow_host" "an unknown key under sandbox: refused" -- inside true
+cp "$T/lock.orig" "$ENV/.pinfold/lock"
+
 # Fail closed: the proxy cannot be set up (its log's directory cannot be made) -> nothing runs.
 : >"$T/not-a-dir"
 rm -f "$P/ran"
