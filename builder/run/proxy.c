@@ -114,7 +114,7 @@ static void refuse(struct conn *c, int status, const char *what, const char *why
 {
 	const char *text = status == 403 ? "Forbidden" : status == 405 ? "Method Not Allowed" :
 			   status == 431 ? "Request Header Fields Too Large" : status == 502 ? "Bad Gateway" :
-			   status == 504 ? "Gateway Timeout" : "Bad Request";
+			   status == 504 ? "Gateway Timeout" : status == 408 ? "Request Timeout" : "Bad Request";
 	char body[768], head[256];
 	int bn = snprintf(body, sizeof body, "pinfold: refused: %s: %s (docs/network.md; pinfold run --allow-host)\n",
 			  what, why);
@@ -386,8 +386,13 @@ static void *serve(void *arg)
 			len += (size_t)n;
 		buf[len] = '\0';	/* for the log's strcspn below; the parser never reads past len */
 	}
-	if (status < 0 || status == 408)
-		goto out;	/* the client went away, or never asked: nothing to log */
+	if (status < 0)
+		goto out;	/* the client went away, or pinfold is stopping: nothing to answer */
+	if (status == 408) {
+		logline(px, "refused", "-", "", 0, NULL, why);
+		refuse(c, 408, "request", why);
+		goto out;
+	}
 	if (status != 1) {
 		char target[210];
 
@@ -410,8 +415,12 @@ static void *serve(void *arg)
 		struct run_req hr;
 		const char *hwhy;
 
-		if (h && (run_parse_authority(h, hn, 80, &hr, &hwhy) || strcmp(hr.host, r.host) || hr.port != r.port)) {
-			why = "the Host header names another host than the URL";
+		size_t hn2 = 0;
+		const char *h2 = h ? header(h, r.head_len - (size_t)(h - buf), "host", &hn2) : NULL;
+
+		if (h && (h2 || run_parse_authority(h, hn, 80, &hr, &hwhy) || strcmp(hr.host, r.host) ||
+			  hr.port != r.port)) {
+			why = h2 ? "more than one Host header" : "the Host header names another host than the URL";
 			logline(px, "refused", r.method, r.host, r.port, NULL, why);
 			refuse(c, 403, what, why);
 			goto out;

@@ -308,6 +308,11 @@ static void test_proxy(void)
 	got = ask(pport, req);
 	ok(!strncmp(got, "HTTP/1.1 403 ", 13) && strstr(got, "Host header"), "a Host header naming another host: 403");
 	free(got);
+	snprintf(req, sizeof req, "GET http://pinned.test:%u/ HTTP/1.1\r\nHost: pinned.test:%u\r\nHost: other.test\r\n\r\n",
+		 up.port, up.port);
+	got = ask(pport, req);
+	ok(!strncmp(got, "HTTP/1.1 403 ", 13) && strstr(got, "more than one Host header"), "two Host headers: 403");
+	free(got);
 	snprintf(req, sizeof req, "CONNECT localhost:%u HTTP/1.1\r\n\r\n", up.port);
 	got = ask(pport, req);
 	ok(!strncmp(got, "HTTP/1.1 403 ", 13) && strstr(got, "loopback, private"),
