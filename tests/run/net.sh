@@ -200,6 +200,7 @@ check "while it runs: pinfold's only child is bwrap (the namespace helper has ex
 check "while it runs: pinfold has its proxy thread" '[ "$(ls /proc/$PFPID/task | wc -l)" -ge 2 ]'
 kill -TERM $PFPID
 wait $PFPID
+# shellcheck disable=SC2034 # read by check's eval
 rc=$?
 check "SIGTERM: pinfold ends with 128+15" '[ $rc = 143 ]'
 check "after SIGTERM: no pinfold, bwrap or command process of this run is left" \
