@@ -144,6 +144,13 @@ expect 0 "" "the lock's sandbox.allow_hosts alone: the name is reachable" -- \
 check "the body came from the host's server" 'grep -qx "hello over TLS" "$T/.stdout"'
 expect 0 "" "--dry-run: the lock's entry, then --allow-host's" -- inside --allow-host other.pinfold.test --dry-run true
 check "both, in that order" '[ "$(grep "^#   " "$T/.stdout" | tr "\n" " ")" = "#   api.pinfold.test:$TP -> 127.0.0.1 #   other.pinfold.test:80,443 " ]'
+expect 0 "" "--json --dry-run: allow_hosts lists the merged patterns as written" -- \
+	pf --json run "$ENV" --project "$P" --allow-host other.pinfold.test --dry-run true
+check "the lock's, then --allow-host's" \
+	'grep -q "\"allow_hosts\": \[\"api.pinfold.test:$TP=127.0.0.1\", \"other.pinfold.test\"\]" "$T/.stdout"'
+expect 0 "" "pinfold shell takes the same list" -- pf shell "$ENV" --project "$P" --agent gemini --dry-run
+check "the lock's entry and gemini's host" \
+	'grep -q "^#   api.pinfold.test:$TP -> 127.0.0.1$" "$T/.stdout" && grep -q "^#   generativelanguage.googleapis.com:80,443$" "$T/.stdout"'
 expect 0 "" "--net overrides the lock's list (the whole network, no proxy)" -- inside --net --dry-run true
 check "no allow-list shown" '! grep -q "^# network" "$T/.stdout"'
 cp "$T/lock.orig" "$ENV/.pinfold/lock"
