@@ -272,6 +272,8 @@ int build_resolve(struct ctx *x, const struct build_resolve_opts *o, struct buil
 	new->target_platform = r->im.target_platform;
 	new->host_provides = r->im.host_provides;
 	new->nhost_provides = r->im.nhost_provides;
+	new->allow_hosts = r->im.allow_hosts;	/* the image's sandbox.allow_hosts, as written (docs/network.md) */
+	new->nallow_hosts = r->im.nallow_hosts;
 	new->requests = r->im.packages;
 	new->nrequests = r->im.npackages;
 	new->pkgs = pf_xcalloc(r->res.npicks + 1, sizeof *new->pkgs);

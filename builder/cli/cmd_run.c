@@ -24,6 +24,12 @@ static void usage(FILE *f, int shell)
 	      "\noptions:\n"
 	      "  --project DIR        the project (default: the current directory)\n"
 	      "  --net                share the host's network (default: none)\n"
+	      "  --allow-host PATTERN reach only these hosts, through pinfold's proxy: NAME, *.DOMAIN\n"
+	      "                       or an address, then :PORT (default 80 and 443), then =ADDRESS\n"
+	      "                       to pin the name to an address (docs/network.md)\n"
+	      "  --agent NAME         a coding agent's API hosts and key variables (claude, codex,\n"
+	      "                       gemini, mistral): --allow-host and --env for each\n"
+	      "  --secret-file SRC:DEST  host file SRC alone, read-only at DEST inside\n"
 	      "  --env NAME[=VALUE]   set NAME inside (to VALUE, or to its value here)\n"
 	      "  --ro PATH            make host PATH readable at the same path inside\n"
 	      "  --rw PATH            make host PATH readable and writable at the same path inside\n"
@@ -34,7 +40,8 @@ static void usage(FILE *f, int shell)
 /* Options, then ENV, then options again, then [--] CMD...: the command's own options stay its own. */
 int cli_sandbox(struct cli *c, int argc, char **argv, int shell)
 {
-	enum { OPT_PROJECT = 256, OPT_NET, OPT_ENV, OPT_RO, OPT_RW, OPT_EPHEMERAL, OPT_DRY };
+	enum { OPT_PROJECT = 256, OPT_NET, OPT_ENV, OPT_RO, OPT_RW, OPT_EPHEMERAL, OPT_DRY, OPT_ALLOW, OPT_AGENT,
+	       OPT_SECRET };
 	static const struct option opts[] = {
 		{ "project", required_argument, NULL, OPT_PROJECT },
 		{ "net", no_argument, NULL, OPT_NET },
@@ -43,6 +50,9 @@ int cli_sandbox(struct cli *c, int argc, char **argv, int shell)
 		{ "rw", required_argument, NULL, OPT_RW },
 		{ "ephemeral", no_argument, NULL, OPT_EPHEMERAL },
 		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "allow-host", required_argument, NULL, OPT_ALLOW },
+		{ "agent", required_argument, NULL, OPT_AGENT },
+		{ "secret-file", required_argument, NULL, OPT_SECRET },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -52,7 +62,10 @@ int cli_sandbox(struct cli *c, int argc, char **argv, int shell)
 	struct run_plan plan;
 	struct pf_strv envs = PF_STRV_INIT;
 	struct run_bind *binds = NULL;
-	size_t nbinds = 0, cap = 0;
+	struct run_allow *allow = NULL;
+	struct run_secret *secrets = NULL;
+	struct pf_strv patterns = PF_STRV_INIT;
+	size_t nbinds = 0, cap = 0, nallow = 0, nsecrets = 0, scap = 0;
 	char *cache = NULL, *bwrap = NULL;
 	int opt, rc, dry = 0, status = 0;
 
@@ -81,6 +94,38 @@ int cli_sandbox(struct cli *c, int argc, char **argv, int shell)
 			break;
 		case OPT_EPHEMERAL: o.ephemeral = 1; break;
 		case OPT_DRY: dry = 1; break;
+		case OPT_ALLOW: pf_strv_push(&patterns, optarg); break;
+		case OPT_AGENT: {
+			const struct run_agent *a = run_agent_find(optarg);
+
+			if (!a) {
+				rc = cli_usage(c, cmd, "--agent '%s': no such preset (claude, codex, gemini, mistral)",
+					       optarg);
+				goto out;
+			}
+			for (int i = 0; a->hosts[i]; i++)
+				pf_strv_push(&patterns, a->hosts[i]);
+			for (int i = 0; a->vars[i]; i++)
+				if (getenv(a->vars[i]))
+					pf_strv_push(&envs, a->vars[i]);
+			break;
+		}
+		case OPT_SECRET: {
+			/* SRC:DEST, split before the last ":/" (DEST is absolute) */
+			char *sep = NULL;
+
+			for (char *q = strstr(optarg, ":/"); q; q = strstr(q + 1, ":/"))
+				sep = q;
+			if (!sep || sep == optarg) {
+				rc = cli_usage(c, cmd, "--secret-file '%s': expected SRC:DEST (DEST absolute)", optarg);
+				goto out;
+			}
+			*sep = '\0';
+			PF_GROW(secrets, nsecrets + 1, scap);
+			secrets[nsecrets].src = optarg;
+			secrets[nsecrets++].dest = sep + 1;
+			break;
+		}
 		default: rc = cli_bad_option(c, cmd, argv); goto out;
 		}
 	}
@@ -98,6 +143,21 @@ int cli_sandbox(struct cli *c, int argc, char **argv, int shell)
 		rc = cli_usage(c, cmd, "expected a command after the environment (pinfold run ENV -- CMD [ARG]...)");
 		goto out;
 	}
+	if (o.net && patterns.n) {
+		rc = cli_usage(c, cmd, "--net shares the host's whole network; it cannot go with --allow-host or --agent");
+		goto out;
+	}
+	for (size_t i = 0; i < patterns.n; i++) {
+		struct run_allow a;
+
+		if (run_allow_parse(&a, patterns.v[i], &c->err)) {
+			rc = cli_fail(c, -PF_EUSAGE);
+			goto out;
+		}
+		run_allow_release(&a);
+	}
+	o.secrets = secrets;
+	o.nsecrets = nsecrets;
 	{
 		/* private HOMEs under the state dir, unpacked environments under the cache: both private */
 		const char *state = NULL, *cdir = NULL;
@@ -125,6 +185,28 @@ int cli_sandbox(struct cli *c, int argc, char **argv, int shell)
 		goto out;
 	}
 	cli_debug(c, "%s '%s' (%s) at '%s'", env.unpacked ? "unpacked" : "using", envpath, env.name, env.root);
+	/* The image's sandbox.allow_hosts first, then --allow-host and --agent (docs/network.md). */
+	if (env.allow_hosts.n && !o.net) {
+		allow = pf_xcalloc(env.allow_hosts.n + patterns.n, sizeof *allow);
+		for (; nallow < env.allow_hosts.n; nallow++)
+			if (run_allow_parse(&allow[nallow], env.allow_hosts.v[nallow], &c->err)) {
+				char *why = pf_xstrdup(c->err.msg);
+
+				pf_err_clear(&c->err);
+				pf_error(&c->err, PF_EFORMAT, "'%s': its lock's sandbox.allow_hosts: %s", envpath, why);
+				free(why);
+				rc = cli_fail(c, -PF_EFORMAT);
+				goto out;
+			}
+	}
+	if (patterns.n) {
+		if (!allow)
+			allow = pf_xcalloc(patterns.n, sizeof *allow);
+		for (size_t i = 0; i < patterns.n; i++)
+			run_allow_parse(&allow[nallow++], patterns.v[i], &c->err);	/* checked above */
+	}
+	o.allow = allow;
+	o.nallow = nallow;
 	rc = run_plan_build(&plan, &o, &env, &c->err);
 	if (rc) {
 		rc = cli_fail(c, rc);
@@ -148,6 +230,11 @@ int cli_sandbox(struct cli *c, int argc, char **argv, int shell)
 					fputs(", ", stdout);
 					cli_json_str(stdout, plan.args[i].b);
 				}
+			}
+			fputs("], \"allow_hosts\": [", stdout);
+			for (size_t i = 0; i < nallow; i++) {
+				printf("%s", i ? ", " : "");
+				cli_json_str(stdout, allow[i].given);
 			}
 			fputs("], \"command\": [", stdout);
 			for (size_t i = 0; i < plan.cmd.n; i++) {
@@ -179,6 +266,11 @@ out:
 	run_env_release(&env);
 	pf_strv_release(&envs);
 	free(binds);
+	for (size_t i = 0; i < nallow; i++)
+		run_allow_release(&allow[i]);
+	free(allow);
+	free(secrets);
+	pf_strv_release(&patterns);
 	free(cache);
 	free(bwrap);
 	return rc;

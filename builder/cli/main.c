@@ -51,10 +51,12 @@ const struct command commands[] = {
 	  "                    [--mirror DIR|URL]... [--cache DIR]" },
 	{ "run", cmd_run, "run a command in a self-contained environment, in a sandbox",
 	  "ENV [--project DIR] [--net] [--env NAME[=VALUE]]... [--ro PATH]...\n"
-	  "                   [--rw PATH]... [--ephemeral] [--dry-run] [--] CMD [ARG]..." },
+	  "                   [--rw PATH]... [--ephemeral] [--dry-run] [--allow-host PATTERN]...\n"
+	  "                   [--agent NAME]... [--secret-file SRC:DEST]... [--] CMD [ARG]..." },
 	{ "shell", cmd_shell, "start an interactive shell in a self-contained environment, in a sandbox",
 	  "ENV [--project DIR] [--net] [--env NAME[=VALUE]]... [--ro PATH]...\n"
-	  "                     [--rw PATH]... [--ephemeral] [--dry-run]" },
+	  "                     [--rw PATH]... [--ephemeral] [--dry-run] [--allow-host PATTERN]...\n"
+	  "                     [--agent NAME]... [--secret-file SRC:DEST]..." },
 	{ "help", cmd_help, "show help for pinfold or a command", "[COMMAND]" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -12,11 +12,12 @@
 #include "solve/solve.h"
 
 static const char *const image_keys[] = { "name", "catalog", "catalog_name", "trust", "target", "packages", "policy",
-					  NULL };
+					  "sandbox", NULL };
 static const char *const image_required[] = { "name", "catalog", "packages", NULL };
 static const char *const trust_keys[] = { "keys", "threshold", NULL };
 static const char *const target_keys[] = { "runtime", "python", "platform", "host", NULL };
 static const char *const policy_keys[] = { "min_age_days", NULL };
+static const char *const sandbox_keys[] = { "allow_hosts", NULL };
 
 static int name_ok(const char *s)
 {
@@ -119,6 +120,11 @@ static int parse_image(struct image *im, struct pf_ydoc *d, struct pf_err *e)
 						 "target.host: '%s' has an unknown ecosystem or an invalid version", h);
 		}
 	}
+	if ((rc = pf_y_map(d, root, "sandbox", &m, e)))
+		return rc;
+	if (m && ((rc = pf_y_check_map(d, m, "sandbox", sandbox_keys, NULL, e)) ||
+		  (rc = lock_allow_hosts_check(d, m, &im->allow_hosts, &im->nallow_hosts, e))))
+		return rc;
 	if ((rc = pf_y_strlist(d, root, "packages", &im->packages, &im->npackages, e)))
 		return rc;
 	if (!im->npackages)

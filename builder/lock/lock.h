@@ -43,8 +43,14 @@ struct image {
 	const char **host_provides; size_t nhost_provides;	/* target.host: "deb:python3 3.11.2" ... */
 	const char **packages; size_t npackages;	/* requests, as written */
 	int min_age_days;		/* -1 when the image does not set it */
+	const char **allow_hosts; size_t nallow_hosts;	/* sandbox.allow_hosts (docs/network.md), as written */
 };
 int image_load(struct image *im, const char *path, struct pf_err *e);
+/* sandbox.allow_hosts of an image or lock map m: a list of one-line printable strings (run/ parses them). */
+struct pf_ydoc;
+struct pf_ynode;
+int lock_allow_hosts_check(struct pf_ydoc *d, const struct pf_ynode *m, const char ***out, size_t *n,
+			   struct pf_err *e);
 void image_release(struct image *im);
 
 struct lock_pkg {
@@ -74,6 +80,7 @@ struct lockfile {
 	const char **requests; size_t nrequests;		/* the image's requests, as written */
 	long long source_date_epoch;
 	const char *relax_reason;	/* set when --relax-policy was used */
+	const char **allow_hosts; size_t nallow_hosts;	/* sandbox.allow_hosts, from the image */
 	struct lock_pkg *pkgs;		/* sorted by (ecosystem, name) */
 	size_t npkgs, cap;
 };

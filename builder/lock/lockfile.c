@@ -11,7 +11,7 @@
 #include "lock/lock.h"
 
 static const char *const top_keys[] = { "format", "image", "catalog", "trust", "policy", "target", "requests",
-					"source_date_epoch", "packages", NULL };
+					"source_date_epoch", "packages", "sandbox", NULL };
 static const char *const top_required[] = { "format", "image", "catalog", "policy", "source_date_epoch",
 					    "packages", NULL };
 static const char *const image_keys[] = { "name", "sha256", NULL };
@@ -24,6 +24,31 @@ static const char *const target_keys[] = { "runtime", "python", "platform", "hos
 static const char *const pkg_keys[] = { "ecosystem", "name", "version", "artifact", "requested_by", NULL };
 static const char *const pkg_required[] = { "ecosystem", "name", "version", "artifact", NULL };
 static const char *const art_keys[] = { "file", "format", "size", "sha256", NULL };
+static const char *const sandbox_keys[] = { "allow_hosts", NULL };
+
+/*
+ * sandbox.allow_hosts: the patterns as written; run/ parses them
+ * (docs/network.md). Here only what any string must be: one line of
+ * printable ASCII, at most 300 bytes.
+ */
+int lock_allow_hosts_check(struct pf_ydoc *d, const struct pf_ynode *m, const char ***out, size_t *n,
+			   struct pf_err *e)
+{
+	int rc = pf_y_strlist(d, m, "allow_hosts", out, n, e);
+
+	for (size_t i = 0; !rc && i < *n; i++) {
+		const char *s = (*out)[i];
+		size_t len = strlen(s);
+		int bad = !len || len > 300;
+
+		for (const char *c = s; *c && !bad; c++)
+			bad = *c <= 0x20 || *c >= 0x7f;
+		if (bad)
+			rc = pf_y_fail(d, m, e, PF_EFORMAT, "sandbox.allow_hosts: '%.300s' is not a host pattern "
+				       "(printable ASCII, no spaces, at most 300 characters)", s);
+	}
+	return rc;
+}
 
 static int hex_field(const struct pf_ydoc *d, const struct pf_ynode *m, const char *key, char out[PF_SHA256_HEX],
 		     const char *what, struct pf_err *e)
@@ -173,6 +198,11 @@ static int parse_lock(struct lockfile *l, struct pf_ydoc *d, struct pf_err *e)
 		return rc;
 	if (m && lock_runtime_problem(l->target_runtime, l->nhost_provides))
 		return pf_y_fail(d, m, e, PF_EFORMAT, "%s", lock_runtime_problem(l->target_runtime, l->nhost_provides));
+	if ((rc = pf_y_map(d, root, "sandbox", &m, e)))
+		return rc;
+	if (m && ((rc = pf_y_check_map(d, m, "sandbox", sandbox_keys, NULL, e)) ||
+		  (rc = lock_allow_hosts_check(d, m, &l->allow_hosts, &l->nallow_hosts, e))))
+		return rc;
 	if ((rc = pf_y_strlist(d, root, "requests", &l->requests, &l->nrequests, e)) ||
 	    (rc = pf_y_int(d, root, "source_date_epoch", 0, (long long)1 << 40, &l->source_date_epoch, e)) ||
 	    (rc = pf_y_seq(d, root, "packages", &seq, e)))
@@ -277,6 +307,11 @@ void lock_write(const struct lockfile *l, struct pf_buf *out)
 		pf_yw_set(&w, root, "target", m);
 	}
 	pf_yw_set(&w, root, "requests", pf_yw_strlist(&w, l->requests, l->nrequests));
+	if (l->nallow_hosts) {
+		m = pf_yw_map(&w);
+		pf_yw_set(&w, m, "allow_hosts", pf_yw_strlist(&w, l->allow_hosts, l->nallow_hosts));
+		pf_yw_set(&w, root, "sandbox", m);
+	}
 	pf_yw_set_int(&w, root, "source_date_epoch", l->source_date_epoch);
 	sorted = pf_xcalloc(l->npkgs + 1, sizeof *sorted);
 	if (l->npkgs)

@@ -51,6 +51,8 @@ static int check_runtime(struct run_env *env, const char *given, struct pf_err *
 		goto out;
 	}
 	env->name = safe_name(l.image_name);
+	for (size_t i = 0; i < l.nallow_hosts; i++)
+		pf_strv_push(&env->allow_hosts, l.allow_hosts[i]);
 	lock_release(&l);
 out:
 	pf_buf_release(&b);
@@ -106,6 +108,7 @@ void run_env_release(struct run_env *env)
 	free(env->tarball);
 	free(env->cache_dir);
 	free(env->seal);
+	pf_strv_release(&env->allow_hosts);
 	memset(env, 0, sizeof *env);
 }
 

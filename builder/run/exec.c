@@ -374,9 +374,39 @@ static void stop_before_start(pid_t bwrap, struct status *st, int statusfd)
 	waitpid(bwrap, &ws, 0);
 }
 
+/*
+ * The allow-list's proxy, listening inside the sandbox's network namespace
+ * (bwrap's child, reported on the status pipe, holds it). Called before
+ * the filter is handed over, so the command cannot start before it listens;
+ * any failure ends the sandbox before its command starts (fail closed).
+ * *px stays NULL when bwrap ended before making its child: it then reports
+ * its own failure, and nothing ran.
+ */
+static int start_proxy(const struct run_plan *p, pid_t bwrap, struct status *st, int statusfd,
+		       struct run_proxy **px, struct pf_err *e)
+{
+	long long until = now_ms() + 15000;
+
+	while (!st->init && now_ms() < until) {
+		struct pollfd pf = { statusfd, POLLIN, 0 };
+		siginfo_t si;
+
+		si.si_pid = 0;
+		if (!waitid(P_PID, (id_t)bwrap, &si, WEXITED | WNOHANG | WNOWAIT) && si.si_pid == bwrap)
+			return 0;
+		if (poll(&pf, 1, 50) > 0)
+			read_status(statusfd, st);
+	}
+	if (!st->init || ppid_of(st->init) != bwrap)
+		return pf_error(e, PF_EINTERNAL, "proxy: bubblewrap did not report its sandbox in time; the command was "
+				"not run");
+	return run_proxy_start(px, st->init, p->allow, p->nallow, p->netlog, e);
+}
+
 int run_plan_exec(const struct run_plan *p, const char *bwrap, run_gate_fn *gate, void *ud, int *status,
 		  struct pf_err *e)
 {
+	struct run_proxy *px = NULL;
 	struct status st = { .len = 0, .init = 0, .exit_code = -1 };
 	struct pf_buf prog = PF_BUF_INIT;
 	int fds[3] = { -1, -1, -1 }, pipefd[2] = { -1, -1 }, sc[2] = { -1, -1 }, sfd = -1, rc, wstatus = 0;
@@ -391,6 +421,14 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, run_gate_fn *gate
 	st.buf[0] = '\0';
 	if (p->home) {
 		rc = pf_mkdir_p(p->home, 0700, e);
+		if (rc)
+			return rc;
+	}
+	if (p->netlog) {
+		char *dir = pf_dirname(p->netlog);
+
+		rc = pf_mkdir_p(dir, 0700, e);
+		free(dir);
 		if (rc)
 			return rc;
 	}
@@ -432,7 +470,11 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, run_gate_fn *gate
 	close(sc[0]);
 	pipefd[1] = sc[0] = fds[1] = fds[2] = -1;
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
-	/* While bwrap builds the sandbox: the gate, then the filter, without which bwrap starts nothing. */
+	/* While bwrap builds the sandbox: the proxy, the gate, then the filter, without which bwrap starts nothing. */
+	if (p->nallow && (rc = start_proxy(p, pid, &st, pipefd[0], &px, e)) < 0) {
+		stop_before_start(pid, &st, pipefd[0]);
+		goto out;
+	}
 	if (gate && (rc = gate(ud, e)) < 0) {
 		stop_before_start(pid, &st, pipefd[0]);
 		goto out;
@@ -504,6 +546,7 @@ int run_plan_exec(const struct run_plan *p, const char *bwrap, run_gate_fn *gate
 	else
 		rc = setup_failed(bwrap, wstatus, e);
 out:
+	run_proxy_stop(px);	/* the sandbox is gone: nothing is left to connect */
 	if (pid > 0 && p->terminal) {
 		/* Take the terminal back (the shell may have been killed while it held it). */
 		struct sigaction ign = { .sa_handler = SIG_IGN }, old;

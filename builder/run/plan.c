@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The one place that turns sandbox options into bubblewrap's arguments. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,7 @@ void run_plan_release(struct run_plan *p)
 	pf_strv_release(&p->cmd);
 	free(p->project);
 	free(p->home);
+	free(p->netlog);
 	memset(p, 0, sizeof *p);
 }
 
@@ -257,6 +259,16 @@ static int variables(struct run_plan *p, const struct run_opts *o, const struct 
 		}
 		pf_strv_release(&g);
 	}
+	if (o->nallow) {
+		/* Every tool's spelling of "use this proxy"; nothing bypasses it (docs/network.md). */
+		static const char *const proxy_vars[] = { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy",
+							  "https_proxy", "all_proxy", NULL };
+
+		for (const char *const *v = proxy_vars; *v; v++)
+			setvar(&vars, *v, "http://127.0.0.1:" STR(RUN_PROXY_PORT));
+		setvar(&vars, "NO_PROXY", "");
+		setvar(&vars, "no_proxy", "");
+	}
 	for (const char *const *v = passed; *v; v++) {
 		const char *val = getenv(*v);
 
@@ -339,6 +351,65 @@ static int binds(struct run_plan *p, const struct run_opts *o, const struct run_
 	return 0;
 }
 
+/* 1 for an absolute path without empty, "." or ".." parts, not "/" itself. */
+static int normalised(const char *path)
+{
+	if (path[0] != '/' || !path[1])
+		return 0;
+	for (const char *c = path; *c == '/';) {
+		size_t n = strcspn(c + 1, "/");
+
+		if (!n || (n == 1 && c[1] == '.') || (n == 2 && c[1] == '.' && c[2] == '.'))
+			return 0;
+		c += n + 1;
+	}
+	return 1;
+}
+
+/*
+ * --secret-file SRC:DEST: SRC a regular file (links resolved), bound alone
+ * read-only at DEST, so nothing else of its directory is visible. DEST is
+ * absolute, not in /proc, /dev or the project (a mount point there would be
+ * left behind in it), and under the environment's own directories only
+ * where the environment has a file to mount on.
+ */
+static int secrets(struct run_plan *p, const struct run_opts *o, const struct run_env *env, struct pf_err *e)
+{
+	for (size_t i = 0; i < o->nsecrets; i++) {
+		const char *src = o->secrets[i].src, *dest = o->secrets[i].dest;
+		char *path = realpath(src, NULL), *top = NULL;
+		struct stat st;
+		int rc = 0;
+
+		if (!path)
+			return pf_error(e, PF_EUSAGE, "--secret-file '%s': %s", src, strerror(errno));
+		if (stat(path, &st) || !S_ISREG(st.st_mode))
+			rc = pf_error(e, PF_EUSAGE, "--secret-file '%s': not a regular file", src);
+		else if (!normalised(dest))
+			rc = pf_error(e, PF_EUSAGE, "--secret-file '%s:%s': DEST must be an absolute, normalised path "
+				      "of a file", src, dest);
+		else if (under(dest, "/proc") || under(dest, "/dev") || under(dest, RUN_PROJECT) ||
+			 !strcmp(dest, RUN_HOME) || !strcmp(dest, "/home") || !strcmp(dest, "/tmp") ||
+			 !strcmp(dest, "/run"))
+			rc = pf_error(e, PF_EUSAGE, "--secret-file '%s:%s': DEST may not be in /proc, /dev or the "
+				      "project, nor one of the sandbox's own directories", src, dest);
+		if (!rc) {
+			top = pf_xstrndup(dest + 1, strcspn(dest + 1, "/"));
+			if (!in(provided, top) && !(stat_inside(env->root, dest + 1, &st) == 0 && S_ISREG(st.st_mode)))
+				rc = pf_error(e, PF_EUSAGE, "--secret-file '%s:%s': '/%s' comes from the read-only "
+					      "environment, which has no file '%s' to mount on; use a place under "
+					      RUN_HOME ", /run or /tmp", src, dest, top, dest);
+		}
+		if (!rc)
+			add(p, "--ro-bind", path, dest);
+		free(top);
+		free(path);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int run_plan_build(struct run_plan *p, const struct run_opts *o, const struct run_env *env, struct pf_err *e)
 {
 	struct stat st;
@@ -352,7 +423,7 @@ int run_plan_build(struct run_plan *p, const struct run_opts *o, const struct ru
 			      "environment writable)", p->project, env->root);
 	if (rc)
 		goto out;
-	if (!o->ephemeral) {
+	{
 		/* STATE/homes/BASENAME-HASH: the hash tells projects apart, the name tells a person which is which. */
 		char *base = pf_xstrndup(pf_basename(p->project), 40);
 
@@ -361,9 +432,14 @@ int run_plan_build(struct run_plan *p, const struct run_opts *o, const struct ru
 			      strchr("._+-", *c)))
 				*c = '_';
 		pf_sha256_hex(p->project, strlen(p->project), hex);
-		p->home = pf_xasprintf("%s/homes/%s-%.16s", o->state_dir, base, hex);
+		if (!o->ephemeral)
+			p->home = pf_xasprintf("%s/homes/%s-%.16s", o->state_dir, base, hex);
+		if (o->nallow)
+			p->netlog = pf_xasprintf("%s/net/%s-%.16s.log", o->state_dir, base, hex);
 		free(base);
 	}
+	p->allow = o->allow;
+	p->nallow = o->nallow;
 	bash = stat_inside(env->root, "bin/bash", &st) == 0 && S_ISREG(st.st_mode);
 	/* Only a shell in the terminal's foreground takes the terminal (not one started with '&'). */
 	p->terminal = o->shell && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
@@ -415,6 +491,8 @@ int run_plan_build(struct run_plan *p, const struct run_opts *o, const struct ru
 		free(resolv);
 	}
 	rc = binds(p, o, env, e);
+	if (!rc)
+		rc = secrets(p, o, env, e);
 	if (!rc)
 		rc = variables(p, o, env, bash, e);
 	if (rc)
@@ -489,6 +567,29 @@ void run_plan_text(const struct run_plan *p, const char *bwrap, struct pf_buf *o
 {
 	pf_buf_addf(out, "# fd %d: pinfold's seccomp filter (compiled BPF); fd %d: bwrap's JSON status\n",
 		    RUN_FD_SECCOMP, RUN_FD_STATUS);
+	if (p->nallow) {
+		pf_buf_addf(out, "# network: an empty namespace; pinfold's proxy on 127.0.0.1:%d inside allows only:\n",
+			    RUN_PROXY_PORT);
+		for (size_t i = 0; i < p->nallow; i++) {
+			const struct run_allow *a = &p->allow[i];
+
+			pf_buf_addf(out, "#   %s%s%s%s:%s", a->wildcard ? "*." : "", a->is_ip && strchr(a->name, ':') ? "[" : "",
+				    a->name, a->is_ip && strchr(a->name, ':') ? "]" : "", a->port ? "" : "80,443");
+			if (a->port)
+				pf_buf_addf(out, "%u", a->port);
+			if (a->pinned) {
+				char addr[64] = "?";
+				const void *ad = a->pin.ss_family == AF_INET ?
+					(const void *)&((const struct sockaddr_in *)&a->pin)->sin_addr :
+					(const void *)&((const struct sockaddr_in6 *)&a->pin)->sin6_addr;
+
+				inet_ntop(a->pin.ss_family, ad, addr, sizeof addr);
+				pf_buf_addf(out, " -> %s", addr);
+			}
+			pf_buf_addc(out, '\n');
+		}
+		pf_buf_addf(out, "# log: %s\n", p->netlog);
+	}
 	quote(out, bwrap ? bwrap : "bwrap");
 	for (size_t i = 0; i < p->nargs; i++) {
 		pf_buf_adds(out, " \\\n    ");
@@ -509,4 +610,20 @@ void run_plan_text(const struct run_plan *p, const char *bwrap, struct pf_buf *o
 		quote(out, p->cmd.v[i]);
 	}
 	pf_buf_addc(out, '\n');
+}
+
+const struct run_agent run_agents[] = {
+	{ "claude", { "api.anthropic.com", NULL }, { "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", NULL } },
+	{ "codex", { "api.openai.com", NULL }, { "OPENAI_API_KEY", NULL } },
+	{ "gemini", { "generativelanguage.googleapis.com", NULL }, { "GEMINI_API_KEY", "GOOGLE_API_KEY", NULL } },
+	{ "mistral", { "api.mistral.ai", NULL }, { "MISTRAL_API_KEY", NULL } },
+	{ NULL, { NULL }, { NULL } },
+};
+
+const struct run_agent *run_agent_find(const char *name)
+{
+	for (const struct run_agent *a = run_agents; a->name; a++)
+		if (!strcmp(a->name, name))
+			return a;
+	return NULL;
 }

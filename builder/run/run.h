@@ -8,6 +8,7 @@
 #include "core/digest.h"
 #include "core/error.h"
 #include "core/mem.h"
+#include "run/net.h"
 
 /* Inside the sandbox (docs/environment.md, docs/run.md). */
 #define RUN_UID		1000
@@ -35,6 +36,7 @@ struct run_env {
 	int unpacked;			/* 1 when this call unpacked the tarball (a first run) */
 	char *tarball, *cache_dir;	/* a tarball's path and the cache (run_env_repair); NULL for a directory */
 	char *seal;			/* RUN_ENV_DEFER_CHECK: the cached tree's seal, still to check; else NULL */
+	struct pf_strv allow_hosts;	/* the lock's sandbox.allow_hosts (docs/network.md), as written */
 };
 
 /* run_env_open() flags */
@@ -86,9 +88,27 @@ struct run_opts {
 	size_t nenv;
 	const struct run_bind *binds;	/* --ro/--rw, in order */
 	size_t nbinds;
+	const struct run_allow *allow;	/* --allow-host and --agent hosts: through the proxy (docs/network.md) */
+	size_t nallow;
+	const struct run_secret *secrets;	/* --secret-file */
+	size_t nsecrets;
 	char *const *argv;		/* the command; NULL for a shell */
 	int argc;
 };
+
+/* --secret-file SRC:DEST: one host file, read-only at DEST inside. */
+struct run_secret {
+	const char *src, *dest;
+};
+
+/* --agent NAME: the API hosts of a coding agent and the variables holding its key (docs/network.md). */
+struct run_agent {
+	const char *name;
+	const char *hosts[4];
+	const char *vars[4];
+};
+extern const struct run_agent run_agents[];	/* ends with a NULL name */
+const struct run_agent *run_agent_find(const char *name);
 
 /* One bubblewrap option with its arguments (printed on one line by --dry-run). */
 struct run_arg {
@@ -105,6 +125,9 @@ struct run_plan {
 	char *home;			/* host directory of HOME; NULL when ephemeral */
 	int new_session;		/* bwrap --new-session (see run_plan_build) */
 	int terminal;			/* a shell on a terminal: hand it the foreground */
+	const struct run_allow *allow;	/* the allow-list (borrowed from run_opts); nallow 0: no proxy */
+	size_t nallow;
+	char *netlog;			/* the per-project log of the proxy's verdicts */
 };
 
 /*
@@ -124,7 +147,7 @@ void run_plan_release(struct run_plan *p);
  * RUN_PATH inside env (links resolved inside env, as the sandbox will).
  */
 int run_plan_check_command(const struct run_plan *p, const struct run_env *env, struct pf_err *e);
-/* The bubblewrap command line, shell-quoted, one option per line (--dry-run). */
+/* The bubblewrap command line, shell-quoted, one option per line (--dry-run); the allow-list as comments. */
 void run_plan_text(const struct run_plan *p, const char *bwrap, struct pf_buf *out);
 
 /*

@@ -178,4 +178,10 @@ printf 'name: x\ncatalog: ../catalog\npackages: ["cargo:serde"]\n' >proj/images/
 expect 3 "unknown ecosystem 'cargo'" "an image with an unknown ecosystem is refused" -- pf $TR lock proj/images/bad.yaml
 printf 'name: x\ncatalog: ../catalog\npackages: ["npm:chalk"]\ntarget: {host: ["deb:python3"]}\n' >proj/images/bad.yaml
 expect 3 "is not 'ECOSYSTEM:NAME VERSION'" "a malformed target.host entry is refused" -- pf $TR lock proj/images/bad.yaml
+# sandbox.allow_hosts (docs/network.md) goes from the image into the lock as written.
+printf 'name: net\ncatalog: ../catalog\npackages: ["npm:chalk"]\nsandbox: {allow_hosts: [api.example.com, "*.x.test:8443"]}\n' \
+	>proj/images/net.yaml
+expect 0 "" "an image with sandbox.allow_hosts locks" -- pf --trust $T/keys/other.key.pub lock proj/images/net.yaml -o "$T/net.lock"
+check "the lock carries them, in order" \
+	'[ "$(sed -n "/^sandbox:/,/^[a-z]/p" "$T/net.lock" | grep -c -e "api.example.com" -e "\*.x.test:8443")" = 2 ]'
 done_testing

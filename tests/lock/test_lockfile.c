@@ -163,6 +163,28 @@ int main(void)
 	   "target.host with a self-contained runtime refused (%s)", e.msg);
 	ok(image_text("name: a\ncatalog: ../c\npackages: [\"pip:x\"]\n", &e) == -PF_EFORMAT &&
 	   strstr(e.msg, "unknown ecosystem 'pip'"), "unknown ecosystem refused (%s)", e.msg);
+	is_int(image_text("name: a\ncatalog: ../c\npackages: [\"deb:x\"]\nsandbox: {allow_hosts: [api.example.com, \"*.x.test:8443\"]}\n",
+			  &e), 0, "sandbox.allow_hosts loads");
+	ok(image_text("name: a\ncatalog: ../c\npackages: [\"deb:x\"]\nsandbox: {allow_hosts: [\"a b\"]}\n", &e) ==
+	   -PF_EFORMAT && strstr(e.msg, "not a host pattern"), "sandbox.allow_hosts with a space refused (%s)", e.msg);
+	ok(image_text("name: a\ncatalog: ../c\npackages: [\"deb:x\"]\nsandbox: {net: true}\n", &e) == -PF_EFORMAT &&
+	   strstr(e.msg, "net"), "an unknown key under sandbox refused (%s)", e.msg);
+	{
+		static const char *hosts[] = { "api.example.com", "*.x.test:8443" };
+
+		pf_buf_release(&a);
+		pf_buf_release(&b);
+		make_lock(&l, p);
+		l.allow_hosts = hosts;
+		l.nallow_hosts = 2;
+		lock_write(&l, &a);
+		ok(strstr(a.p, "sandbox:") && strstr(a.p, "allow_hosts:"), "the lock carries sandbox.allow_hosts");
+		is_int(lock_parse(&back, "t.lock", a.p, a.len, &e), 0, "and parses");
+		ok(back.nallow_hosts == 2 && !strcmp(back.allow_hosts[1], "*.x.test:8443"), "with both entries, in order");
+		lock_write(&back, &b);
+		is_str(b.p, a.p, "parse + write gives the same bytes (with sandbox)");
+		lock_release(&back);
+	}
 	pf_buf_release(&a);
 	pf_buf_release(&b);
 	return done_testing();

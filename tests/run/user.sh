@@ -47,4 +47,20 @@ expect 0 "" "as $U: no capabilities" -- as_user "$D/pinfold" run "$D/env.tar.zst
 	grep -E "^CapEff" /proc/self/status
 check "CapEff is 0" 'grep -q "0000000000000000" "$T/.stdout"'
 
+# The allow-list's proxy as an unprivileged user: its listener is made in the sandbox's network
+# namespace through the user namespace that owns it (docs/network.md).
+http_server "$T/http"
+trap 'kill $HTTP_PID 2>/dev/null; rm -rf "$T" "$D"' EXIT
+GET="import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode(), end='')"
+expect 0 "" "as $U: an allowed name reaches the host's server through the proxy" -- as_user "$D/pinfold" run \
+	"$D/env.tar.zst" --project "$D/proj" --allow-host "plain.pinfold.test:$HTTP_PORT=127.0.0.1" \
+	python3 -c "$GET" "http://plain.pinfold.test:$HTTP_PORT/"
+check "the body came from the host" 'grep -qx "hello from the host" "$T/.stdout"'
+expect 1 "HTTP Error 403" "as $U: a name not on the list is refused" -- as_user "$D/pinfold" run "$D/env.tar.zst" \
+	--project "$D/proj" --allow-host "plain.pinfold.test:$HTTP_PORT=127.0.0.1" \
+	python3 -c "$GET" "http://other.pinfold.test:$HTTP_PORT/"
+check "as $U: both are in the project's log, in $U's state directory" \
+	'grep -q "allowed GET plain.pinfold.test:$HTTP_PORT 127.0.0.1" "$D"/home/state/net/*.log &&
+	 grep -q "refused GET other.pinfold.test:$HTTP_PORT: host not on the allow-list" "$D"/home/state/net/*.log'
+
 done_testing
