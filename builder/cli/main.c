@@ -8,6 +8,8 @@
 
 #include "pf_config.h"
 #include "cli/cli.h"
+#include "core/datadir.h"
+#include "core/file.h"
 #include "core/time.h"
 
 const struct command commands[] = {
@@ -211,11 +213,13 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli c;
-	char *state = NULL;
+	char *state = NULL, *data = NULL, *anchor = NULL;
+	const char *how;
 	int opt, status;
 
 	memset(&c, 0, sizeof c);
-	c.builtin_trust_dir = PF_TRUST_DIR;
+	data = pf_data_dir(&how);
+	c.builtin_trust_dir = anchor = pf_path_join(data, "trust");
 	c.err.warn = warn_sink;
 	c.err.warn_ud = &c;
 	opterr = 0;	/* every command reports option errors itself, as one line */
@@ -223,14 +227,16 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'v': c.verbose++; c.quiet = 0; break;
 		case 'q': c.quiet = 1; c.verbose = 0; break;
-		case 'h': print_main_usage(stdout); return 0;
+		case 'h': print_main_usage(stdout); status = 0; goto out;
 		case OPT_JSON: c.json = 1; break;
 		case OPT_NOW: {
 			time_t t;
 
-			if (pf_time_parse(optarg, &t) < 0)
-				return cli_usage(&c, NULL, "--now: '%s' is not an RFC 3339 UTC time "
-						 "(e.g. 2026-01-31T12:00:00Z)", optarg);
+			if (pf_time_parse(optarg, &t) < 0) {
+				status = cli_usage(&c, NULL, "--now: '%s' is not an RFC 3339 UTC time "
+						   "(e.g. 2026-01-31T12:00:00Z)", optarg);
+				goto out;
+			}
 			pf_now_set(t);
 			c.now_set = 1;
 			break;
@@ -245,21 +251,28 @@ int main(int argc, char **argv)
 				c.progress = CLI_PROGRESS_ALWAYS;
 			else if (!strcmp(optarg, "never"))
 				c.progress = CLI_PROGRESS_NEVER;
-			else
-				return cli_usage(&c, NULL, "--progress: expected auto, always or never");
+			else {
+				status = cli_usage(&c, NULL, "--progress: expected auto, always or never");
+				goto out;
+			}
 			break;
 		case OPT_VERSION:
 			printf("pinfold %s\n", PF_VERSION);
-			if (c.verbose)
-				printf("built-in trust directory: %s\n", PF_TRUST_DIR);
-			return 0;
+			if (c.verbose) {
+				printf("data directory: %s (%s%s)\n", data, how, pf_is_dir(data) ? "" : ", missing");
+				printf("built-in trust directory: %s\n", c.builtin_trust_dir);
+			}
+			status = 0;
+			goto out;
 		default:
-			return cli_bad_option(&c, NULL, argv);
+			status = cli_bad_option(&c, NULL, argv);
+			goto out;
 		}
 	}
 	if (optind >= argc) {
 		print_main_usage(stderr);
-		return 2;
+		status = 2;
+		goto out;
 	}
 	if (!c.state_dir)
 		c.state_dir = state = default_state_dir();
@@ -281,7 +294,10 @@ int main(int argc, char **argv)
 		if (!status)
 			status = 3;
 	}
+out:
 	pf_strv_release(&c.trust_files);
 	free(state);
+	free(anchor);
+	free(data);
 	return status;
 }
