@@ -284,7 +284,12 @@ def gen_bash(pinfold, outfile):
     write(outfile, "\n".join(lines) + "\n")
 
 
-BASH_FUNC = r'''_pinfold() {
+BASH_FUNC = r'''# _pinfold_reply COMPGEN-ARGS...: COMPREPLY from compgen, one word per line (names may hold spaces)
+_pinfold_reply() {
+	mapfile -t COMPREPLY < <(compgen "$@")
+}
+
+_pinfold() {
 	local cur prev word cmd="" sub="" ctx="" kind i=1
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
@@ -320,24 +325,24 @@ BASH_FUNC = r'''_pinfold() {
 	if [[ $prev == -* ]]; then
 		kind=$(_pinfold_value "$ctx" "$prev")
 		case $kind in
-		enum:*) COMPREPLY=($(compgen -W "${kind#enum:}" -- "$cur")); return ;;
-		command) COMPREPLY=($(compgen -W "$_pinfold_commands" -- "$cur")); return ;;
-		dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
-		file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		enum:*) _pinfold_reply -W "${kind#enum:}" -- "$cur"; return ;;
+		command) _pinfold_reply -W "$_pinfold_commands" -- "$cur"; return ;;
+		dir) compopt -o filenames 2>/dev/null; _pinfold_reply -d -- "$cur"; return ;;
+		file) compopt -o filenames 2>/dev/null; _pinfold_reply -f -- "$cur"; return ;;
 		word) return ;;
 		esac
 	fi
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$(_pinfold_opts "$ctx")" -- "$cur"))
+		_pinfold_reply -W "$(_pinfold_opts "$ctx")" -- "$cur"
 	elif [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "$_pinfold_commands" -- "$cur"))
+		_pinfold_reply -W "$_pinfold_commands" -- "$cur"
 	elif [[ -z $sub && -n $(_pinfold_subs "$cmd") ]]; then
-		COMPREPLY=($(compgen -W "$(_pinfold_subs "$cmd")" -- "$cur"))
+		_pinfold_reply -W "$(_pinfold_subs "$cmd")" -- "$cur"
 	elif [[ $cmd == help ]]; then
-		COMPREPLY=($(compgen -W "$_pinfold_commands" -- "$cur"))
+		_pinfold_reply -W "$_pinfold_commands" -- "$cur"
 	else
 		compopt -o filenames 2>/dev/null
-		COMPREPLY=($(compgen -f -- "$cur"))
+		_pinfold_reply -f -- "$cur"
 	fi
 }
 complete -F _pinfold pinfold'''

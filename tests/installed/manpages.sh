@@ -20,13 +20,14 @@ check "pinfold --help lists commands" '[ "$(echo "$commands" | wc -w)" -ge 12 ]'
 pages=$(cd "$D" && ls ./*.1 | sed 's|^\./||' | sort)
 want=$( (echo pinfold.1; for c in $commands; do echo "pinfold-$c.1"; done) | sort)
 check "one page per command, and pinfold.1 (have: $(echo $pages))" '[ "$pages" = "$want" ]'
+mkdir "$T/txt"
 for p in $pages; do
-	MANWIDTH=80 man --warnings -l "$D/$p" >"$T/page.txt" 2>"$T/warn.txt"
+	MANWIDTH=80 man --warnings -l "$D/$p" >"$T/txt/$p" 2>"$T/warn.txt"
 	check "man --warnings -l $p: renders, nothing on stderr$(head -c 300 "$T/warn.txt" | tr '\n' ' ')" \
-		'[ -s "$T/page.txt" ] && [ ! -s "$T/warn.txt" ]'
+		'[ -s "$T/txt/$p" ] && [ ! -s "$T/warn.txt" ]'
 done
 for c in $commands; do
-	MANWIDTH=80 man -l "$D/pinfold-$c.1" 2>/dev/null >"$T/page.txt"
+	cp "$T/txt/pinfold-$c.1" "$T/page.txt" 2>/dev/null || : >"$T/page.txt"
 	check "pinfold-$c(1): NAME says what the command is" \
 		'grep -A1 "^NAME" "$T/page.txt" | grep -q "pinfold-$c - "'
 	[ -f "$SRCDIR/builder/cli/cmd_$c.c" ] || continue
@@ -37,7 +38,7 @@ for c in $commands; do
 	done
 	check "pinfold-$c(1) names every option of cmd_$c.c (missing:${missing:- none})" '[ -z "$missing" ]'
 done
-MANWIDTH=80 man -l "$D/pinfold.1" 2>/dev/null >"$T/page.txt"
+cp "$T/txt/pinfold.1" "$T/page.txt" 2>/dev/null || : >"$T/page.txt"
 for c in $commands; do
 	grep -q "pinfold-$c(1)" "$T/page.txt" || missing_ref="${missing_ref:-} $c"
 done
@@ -73,9 +74,14 @@ check "pinfold catalog sign D --<TAB> gives sign's options only" \
 	'[ "$(complete_words catalog sign D -- | tr "\n" " ")" = "--expires-in --help --key " ]'
 check "an option's value is not taken for a subcommand" \
 	'[ "$(complete_words catalog sign --key verify --e)" = "--expires-in" ]'
-mkdir -p "$T/files/sub" && : >"$T/files/lockfile.lock"
+if command -v shellcheck >/dev/null 2>&1; then
+	check "the completion is shellcheck-clean" 'shellcheck -s bash -S style "$comp" >"$T/sc.txt" 2>&1'
+fi
+mkdir -p "$T/files/sub" && : >"$T/files/lockfile.lock" && : >"$T/files/with space.lock"
 check "pinfold audit <TAB> completes file names" \
 	'[ "$(cd "$T/files" && complete_words audit lock)" = lockfile.lock ]'
+check "a file name with a space is one completion" \
+	'[ "$(cd "$T/files" && complete_words audit with)" = "with space.lock" ]'
 check "pinfold build L --cache <TAB> completes directories only" \
 	'[ "$(cd "$T/files" && complete_words build L --cache "")" = sub ]'
 check "pinfold build L --jobs <TAB> offers nothing" '[ -z "$(cd "$T/files" && complete_words build L --jobs "")" ]'
