@@ -20,6 +20,7 @@ struct cli {
 	int verbose, quiet, json;
 	enum cli_progress progress;
 	struct ctx ctx;
+	const char *default_catalog;	/* DATA/catalog: the shipped catalog's signed files (core/datadir.h) */
 	struct pf_err err;		/* its warnings print as "pinfold: warning: ..." */
 };
 

@@ -9,6 +9,8 @@
 
 #include "pf_config.h"
 #include "cli/cli.h"
+#include "core/datadir.h"
+#include "core/file.h"
 #include "core/time.h"
 
 const struct command commands[] = {
@@ -214,6 +216,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli c;
+	char *data = NULL, *anchor = NULL, *catalog = NULL;
+	const char *how;
 	int opt, status;
 
 	/*
@@ -226,7 +230,9 @@ int main(int argc, char **argv)
 			return 3;
 	memset(&c, 0, sizeof c);
 	ctx_init(&c.ctx);
-	c.ctx.builtin_trust_dir = PF_TRUST_DIR;
+	data = pf_data_dir(&how);
+	c.ctx.builtin_trust_dir = anchor = pf_path_join(data, "trust");
+	c.default_catalog = catalog = pf_path_join(data, "catalog");
 	c.err.warn = warn_sink;
 	c.err.warn_ud = &c;
 	opterr = 0;	/* every command reports option errors itself, as one line */
@@ -264,8 +270,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_VERSION:
 			printf("pinfold %s\n", PF_VERSION);
-			if (c.verbose)
-				printf("built-in trust directory: %s\n", PF_TRUST_DIR);
+			if (c.verbose) {
+				printf("data directory: %s (%s%s)\n", data, how, pf_is_dir(data) ? "" : ", missing");
+				printf("built-in trust directory: %s\n", c.ctx.builtin_trust_dir);
+			}
 			status = 0;
 			goto done;
 		default:
@@ -298,5 +306,8 @@ int main(int argc, char **argv)
 	}
 done:
 	ctx_release(&c.ctx);
+	free(catalog);
+	free(anchor);
+	free(data);
 	return status;
 }
