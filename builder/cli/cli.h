@@ -85,6 +85,7 @@ int cat_import_debian(struct cli *c, int argc, char **argv);
 /* Commands, one file each (cmd_<name>.c). */
 int cmd_help(struct cli *c, int argc, char **argv);
 int cmd_key(struct cli *c, int argc, char **argv);
+int cmd_trust(struct cli *c, int argc, char **argv);
 int cmd_catalog(struct cli *c, int argc, char **argv);
 int cmd_lock(struct cli *c, int argc, char **argv);
 int cmd_why(struct cli *c, int argc, char **argv);

@@ -16,6 +16,8 @@
 const struct command commands[] = {
 	{ "key", cmd_key, "generate Ed25519 keys and show key ids",
 	  "generate FILE | id FILE" },
+	{ "trust", cmd_trust, "show, update (rotate) and sign the root of trust",
+	  "show | update [--from DIR|URL] | sign FILE --key KEY..." },
 	{ "catalog", cmd_catalog, "create, edit, sign and verify a catalog",
 	  "init|add|import-debian|remove|list|sign|verify|revoke DIR ..." },
 	{ "lock", cmd_lock, "resolve an image against its verified catalog into a lockfile",

@@ -37,7 +37,8 @@ int ctx_bundle_open(struct ctx *x, const char *path, int check_artifacts, struct
 		struct trust_doc cd = { "catalog", c->catalog.name, c->catalog.version, c->catalog.sha256,
 					(const char *const *)c->signers.v, c->signers.n, o.store };
 		struct trust_doc ad = { "advisories", c->advisories.name, c->advisories.version, c->advisories.sha256,
-					(const char *const *)c->adv_signers.v, c->adv_signers.n, o.store };
+					(const char *const *)c->adv_signers.v, c->adv_signers.n,
+					o.adv_store ? o.adv_store : o.store };
 
 		rc = trust_state_record(o.state_dir, &cd, e);
 		if (!rc && c->has_advisories)

@@ -5,6 +5,7 @@
 
 #include "ctx/ctx.h"
 #include "lock/lock.h"
+#include "trust/root.h"
 #include "trust/trust.h"
 
 void ctx_init(struct ctx *x)
@@ -21,6 +22,7 @@ void ctx_release(struct ctx *x)
 	free(x->state_dir);
 	free(x->cache_dir);
 	trust_store_free(x->trust);
+	ctx_root_release(x);
 	solve_cache_free(x->solv);
 	memset(x, 0, sizeof *x);
 }
@@ -80,18 +82,23 @@ void ctx_pin_lock(struct ctx_pin *p, const struct lockfile *l)
 
 int ctx_verify_opts(struct ctx *x, const struct ctx_pin *pin, struct verify_opts *o, struct pf_err *e)
 {
-	const struct trust_store *store;
+	const struct trust_store *store, *adv;
 	const char *state;
+	int pin_t = pin && pin->threshold > 0 ? pin->threshold : 1, t, adv_t;
 	int rc;
 
 	memset(o, 0, sizeof *o);
-	if ((rc = ctx_trust(x, &store, e)) || (rc = ctx_state_dir(x, &state, e)))
+	if ((rc = ctx_trust_role(x, TRUST_ROLE_CATALOG, &store, &t, e)) ||
+	    (rc = ctx_trust_role(x, TRUST_ROLE_ADVISORIES, &adv, &adv_t, e)) || (rc = ctx_state_dir(x, &state, e)))
 		return rc;
+	/* the root's role says who may sign and how many; a pin only narrows that (never widens it) */
 	o->store = store;
+	o->adv_store = adv;
 	o->state_dir = state;
 	o->record = 1;
 	o->now = x->now;
-	o->policy.threshold = pin && pin->threshold > 0 ? pin->threshold : 1;
+	o->policy.threshold = pin_t > t ? pin_t : t;
+	o->adv_threshold = pin_t > adv_t ? pin_t : adv_t;
 	if (pin && pin->nkeys) {
 		o->policy.pin = pin->keys;
 		o->policy.npin = pin->nkeys;
