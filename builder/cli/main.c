@@ -177,7 +177,7 @@ static void warn_sink(void *ud, const char *msg)
 static void print_main_usage(FILE *f)
 {
 	fputs("usage: pinfold [-v|-q] [--json] [--now RFC3339] [--state-dir DIR] [--trust FILE]...\n"
-	      "               [--trust-dir DIR] [--progress=auto|always|never] COMMAND ...\n"
+	      "               [--trust-dir DIR] [--root FILE] [--progress=auto|always|never] COMMAND ...\n"
 	      "       pinfold --version\n\ncommands:\n", f);
 	for (const struct command *cmd = commands; cmd->name; cmd++)
 		fprintf(f, "  %-10s %s\n", cmd->name, cmd->summary);
@@ -203,7 +203,7 @@ int cmd_help(struct cli *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_NOW = 256, OPT_STATE, OPT_TRUST, OPT_TRUST_DIR, OPT_JSON, OPT_VERSION, OPT_PROGRESS };
+	enum { OPT_NOW = 256, OPT_STATE, OPT_TRUST, OPT_TRUST_DIR, OPT_ROOT, OPT_JSON, OPT_VERSION, OPT_PROGRESS };
 	static const struct option opts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -212,6 +212,7 @@ int main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, OPT_STATE },
 		{ "trust", required_argument, NULL, OPT_TRUST },
 		{ "trust-dir", required_argument, NULL, OPT_TRUST_DIR },
+		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "progress", required_argument, NULL, OPT_PROGRESS },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
@@ -258,6 +259,7 @@ int main(int argc, char **argv)
 		case OPT_STATE: c.ctx.state_dir_opt = optarg; break;
 		case OPT_TRUST: pf_strv_push(&c.ctx.trust_files, optarg); break;
 		case OPT_TRUST_DIR: c.ctx.trust_dir = optarg; break;
+		case OPT_ROOT: c.ctx.root_file = optarg; break;
 		case OPT_PROGRESS:
 			if (!strcmp(optarg, "auto"))
 				c.progress = CLI_PROGRESS_AUTO;

@@ -39,6 +39,7 @@ struct ctx {
 	const char *state_dir_opt;	/* --state-dir DIR (borrowed), or NULL: see ctx_state_dir() */
 	struct pf_strv trust_files;	/* --trust FILE... (owned; push with pf_strv_push) */
 	const char *trust_dir;		/* --trust-dir DIR (borrowed), or NULL */
+	const char *root_file;		/* --root FILE: the first trusted root instead of the built-in one (borrowed) */
 	const char *builtin_trust_dir;	/* DATA/trust: the installed roots, where 'trust update' looks first (borrowed) */
 	/* resolved on first use (owned) */
 	char *state_dir;

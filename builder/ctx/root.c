@@ -69,12 +69,41 @@ static int load_stored(const char *state, long long version, struct trust_root *
 	return rc;
 }
 
+/* The first trusted root: --root FILE (with FILE.sig), else the built-in one. Self-signed either way. */
+static int load_anchor(struct ctx *x, struct trust_root *r, struct pf_err *e)
+{
+	struct pf_buf data = PF_BUF_INIT, sig = PF_BUF_INIT;
+	char *sigp;
+	int rc;
+
+	if (!x->root_file) {
+		rc = trust_root_load("built-in root", trust_builtin_root, trust_builtin_root_len, trust_builtin_root_sig,
+				     trust_builtin_root_sig_len, r, e);
+		return rc ? pf_error(e, PF_EINTERNAL, "the built-in root does not verify (a broken build)") : 0;
+	}
+	sigp = pf_xasprintf("%s.sig", x->root_file);
+	rc = pf_read_file(x->root_file, TRUST_ROOT_MAX, &data, e);
+	if (!rc) {
+		rc = pf_read_file(sigp, TRUST_ROOT_SIG_MAX, &sig, e);
+		if (rc == -PF_ENOTFOUND) {
+			pf_err_clear(e);
+			rc = pf_error(e, PF_EBADSIG, "'%s': not signed ('%s' is missing)", x->root_file, sigp);
+		}
+	}
+	if (!rc)
+		rc = trust_root_load(x->root_file, data.p ? data.p : "", data.len, sig.p ? sig.p : "", sig.len, r, e);
+	pf_buf_release(&data);
+	pf_buf_release(&sig);
+	free(sigp);
+	return rc;
+}
+
 int ctx_root(struct ctx *x, const struct trust_root **out, const char **from, struct pf_err *e)
 {
 	struct trust_root *r;
 	const char *state;
 	long long version = 0;
-	int rc;
+	int rc, recorded;
 
 	*out = NULL;
 	if (x->root)
@@ -82,30 +111,39 @@ int ctx_root(struct ctx *x, const struct trust_root **out, const char **from, st
 	if ((rc = ctx_state_dir(x, &state, e)))
 		return rc;
 	r = pf_xcalloc(1, sizeof *r);
+	if ((rc = load_anchor(x, r, e))) {
+		free(r);
+		return rc;
+	}
 	rc = trust_state_version(state, ROOT_KIND, ROOT_NAME, &version, e);
-	if (rc < 0) {
-		free(r);
-		return rc;
-	}
-	if (rc == 0 && version > 1) {
-		rc = load_stored(state, version, r, e);
+	recorded = rc == 0;
+	if (rc < 0)
+		goto fail;
+	rc = 0;
+	if (recorded && version > r->version) {
+		/* a newer root was accepted here: it, never the older anchor */
+		trust_root_release(r);
+		if ((rc = load_stored(state, version, r, e)))
+			goto fail;
+		x->root_from = stored_path(state, r->version, "");
 	} else {
-		rc = trust_root_load("built-in root", trust_builtin_root, trust_builtin_root_len, trust_builtin_root_sig,
-				     trust_builtin_root_sig_len, r, e);
-		if (rc)
-			rc = pf_error(e, PF_EINTERNAL, "the built-in root does not verify (a broken build)");
-	}
-	if (rc) {
-		free(r);
-		return rc;
+		/* the anchor; when its version was recorded, with the same bytes */
+		struct trust_doc d = { ROOT_KIND, ROOT_NAME, r->version, r->sha256, NULL, 0, NULL };
+
+		if (recorded && (rc = trust_state_check(state, &d, e)))
+			goto fail;
+		x->root_from = pf_xstrdup(x->root_file ? x->root_file : "built-in");
 	}
 	x->root = r;
-	x->root_from = r->version > 1 ? stored_path(state, r->version, "") : pf_xstrdup("built-in");
 done:
 	*out = x->root;
 	if (from)
 		*from = x->root_from;
 	return 0;
+fail:
+	trust_root_release(r);
+	free(r);
+	return rc;
 }
 
 int ctx_trust_role(struct ctx *x, int role, const struct trust_store **out, int *threshold, struct pf_err *e)
@@ -157,7 +195,7 @@ int ctx_root_update(struct ctx *x, const char *src, struct ctx_root_update *u, s
 	u->from = u->to = start->version;
 	/* the source's copy of the trusted version must be the same bytes: another one is a fork */
 	snprintf(name, sizeof name, "%lld.root.yaml", start->version);
-	rc = fetch_opt(src, name, TRUST_ROOT_MAX + 1, &data, e);
+	rc = fetch_opt(src, name, TRUST_ROOT_MAX, &data, e);
 	if (rc < 0)
 		goto out;
 	if (rc == 0 && (data.len != start->data.len || memcmp(data.p, start->data.p, data.len))) {
@@ -177,7 +215,7 @@ int ctx_root_update(struct ctx *x, const char *src, struct ctx_root_update *u, s
 		snprintf(name, sizeof name, "%lld.root.yaml", cur->version + 1);
 		pf_buf_release(&data);
 		pf_buf_release(&sig);
-		rc = fetch_opt(src, name, TRUST_ROOT_MAX + 1, &data, e);
+		rc = fetch_opt(src, name, TRUST_ROOT_MAX, &data, e);
 		if (rc == 1) {
 			rc = 0;
 			break;
@@ -186,7 +224,7 @@ int ctx_root_update(struct ctx *x, const char *src, struct ctx_root_update *u, s
 			goto out;
 		label = label_of(src, name);
 		snprintf(name, sizeof name, "%lld.root.yaml.sig", cur->version + 1);
-		rc = fetch_opt(src, name, TRUST_ROOT_SIG_MAX + 1, &sig, e);
+		rc = fetch_opt(src, name, TRUST_ROOT_SIG_MAX, &sig, e);
 		if (rc == 1)
 			rc = pf_error(e, PF_EBADSIG, "'%s': not signed (%s is missing)", label, name);
 		if (!rc)
@@ -200,7 +238,7 @@ int ctx_root_update(struct ctx *x, const char *src, struct ctx_root_update *u, s
 	if (n == TRUST_ROOT_WALK_MAX) {
 		snprintf(name, sizeof name, "%lld.root.yaml", cur->version + 1);
 		pf_buf_release(&data);
-		rc = fetch_opt(src, name, TRUST_ROOT_MAX + 1, &data, e);
+		rc = fetch_opt(src, name, TRUST_ROOT_MAX, &data, e);
 		if (rc < 0)
 			goto out;
 		u->more = rc == 0;
