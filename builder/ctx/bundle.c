@@ -14,9 +14,12 @@ int ctx_bundle_open(struct ctx *x, const char *path, int check_artifacts, struct
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = ctx_verify_opts(x, NULL, &o, e);
+	rc = fetch_bundle_open(path, &out->b, e);
+	/* the roots it carries first (each checked as 'trust update' checks them): they say who may sign the rest */
+	if (!rc && !ctx_trust_overridden(x))
+		rc = ctx_root_update_bundle(x, out->b, &out->root, e);
 	if (!rc)
-		rc = fetch_bundle_open(path, &out->b, e);
+		rc = ctx_verify_opts(x, NULL, &o, e);
 	if (!rc)
 		rc = fetch_bundle_load(out->b, &o, check_artifacts, &out->bc, e);
 	if (rc)

@@ -131,6 +131,17 @@ struct ctx_root_update {
  * point); x's current root is the final one.
  */
 int ctx_root_update(struct ctx *x, const char *src, struct ctx_root_update *u, struct pf_err *e);
+/*
+ * The same walk over a bundle's roots/N.root.yaml entries (a bundle carries
+ * the roots it needs, so an air-gapped site rotates with it).
+ */
+int ctx_root_update_bundle(struct ctx *x, struct fetch_bundle *b, struct ctx_root_update *u, struct pf_err *e);
+/*
+ * The roots accepted here after version 1 (STATE/roots/N.root.yaml and .sig,
+ * N = 2 .. the current version, those present), appended to paths: what a
+ * bundle carries.
+ */
+int ctx_root_files(struct ctx *x, struct pf_strv *paths, struct pf_err *e);
 /* Drop the loaded root (ctx_release does it). */
 void ctx_root_release(struct ctx *x);
 
@@ -355,9 +366,11 @@ struct ctx_bundle {
 	struct fetch_bundle_contents bc;	/* the lock, catalog, advisories it holds */
 	struct ctx_finding *revoked;	/* as ctx_lock_check() */
 	size_t nrevoked;
+	struct ctx_root_update root;	/* the roots it carried that were accepted (root.from == root.to: none) */
 };
 /*
- * Open and verify a bundle: its framing (fetch_bundle_open), its catalog
+ * Open and verify a bundle: its framing (fetch_bundle_open), the roots it
+ * carries (ctx_root_update_bundle, unless --trust/--trust-dir), its catalog
  * and advisories (signatures under the trust store and the bundled lock's
  * pin, name, expiry, rollback), the lock bound to that catalog
  * (fetch_bundle_load, then ctx_lock_bind) and, with check_artifacts, every

@@ -6,6 +6,7 @@
 
 #include "core/file.h"
 #include "ctx/ctx.h"
+#include "fetch/bundle.h"
 #include "fetch/fetch.h"
 #include "trust/root.h"
 
@@ -162,11 +163,25 @@ int ctx_trust_role(struct ctx *x, int role, const struct trust_store **out, int 
 	return 0;
 }
 
-/* Fetch name from src; 1 (nothing set) when it is not there. */
-static int fetch_opt(const char *src, const char *name, size_t max, struct pf_buf *out, struct pf_err *e)
-{
-	int rc = fetch_small(src, name, max, out, e);
+/* Where a walk reads roots: a directory or URL (fetch_small), or a bundle's roots/ entries. */
+struct source {
+	const char *where;
+	struct fetch_bundle *bundle;
+};
 
+/* Read name from the source; 1 (nothing set) when it is not there. */
+static int fetch_opt(const struct source *src, const char *name, size_t max, struct pf_buf *out, struct pf_err *e)
+{
+	int rc;
+
+	if (src->bundle) {
+		char *entry = pf_xasprintf("%s%s", BUNDLE_ROOTS_PREFIX, name);
+
+		rc = fetch_bundle_read(src->bundle, entry, max, out, e);
+		free(entry);
+	} else {
+		rc = fetch_small(src->where, name, max, out, e);
+	}
 	if (rc == -PF_ENOTFOUND) {
 		pf_err_clear(e);
 		return 1;
@@ -174,12 +189,14 @@ static int fetch_opt(const char *src, const char *name, size_t max, struct pf_bu
 	return rc;
 }
 
-static char *label_of(const char *src, const char *name)
+static char *label_of(const struct source *src, const char *name)
 {
-	return fetch_is_url(src) ? pf_xasprintf("%s/%s", src, name) : pf_path_join(src, name);
+	if (src->bundle)
+		return pf_xasprintf("%s:%s%s", src->where, BUNDLE_ROOTS_PREFIX, name);
+	return fetch_is_url(src->where) ? pf_xasprintf("%s/%s", src->where, name) : pf_path_join(src->where, name);
 }
 
-int ctx_root_update(struct ctx *x, const char *src, struct ctx_root_update *u, struct pf_err *e)
+static int walk(struct ctx *x, const struct source *src, struct ctx_root_update *u, struct pf_err *e)
 {
 	struct trust_root *chain = NULL;	/* the roots accepted by this walk, in order */
 	const struct trust_root *start, *cur;
@@ -304,4 +321,40 @@ void ctx_root_release(struct ctx *x)
 	free(x->root_from);
 	x->root = NULL;
 	x->root_from = NULL;
+}
+
+int ctx_root_update(struct ctx *x, const char *src, struct ctx_root_update *u, struct pf_err *e)
+{
+	struct source s = { src, NULL };
+
+	return walk(x, &s, u, e);
+}
+
+int ctx_root_update_bundle(struct ctx *x, struct fetch_bundle *b, struct ctx_root_update *u, struct pf_err *e)
+{
+	struct source s = { b->path, b };
+
+	return walk(x, &s, u, e);
+}
+
+int ctx_root_files(struct ctx *x, struct pf_strv *paths, struct pf_err *e)
+{
+	const struct trust_root *r;
+	const char *state;
+	int rc;
+
+	if ((rc = ctx_state_dir(x, &state, e)) || (rc = ctx_root(x, &r, NULL, e)))
+		return rc;
+	for (long long v = 2; v <= r->version; v++) {
+		char *p = stored_path(state, v, ""), *ps = stored_path(state, v, ".sig");
+
+		if (pf_exists(p) && pf_exists(ps)) {
+			pf_strv_push_owned(paths, p);
+			pf_strv_push_owned(paths, ps);
+		} else {
+			free(p);
+			free(ps);
+		}
+	}
+	return 0;
 }

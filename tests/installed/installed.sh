@@ -73,14 +73,20 @@ expect 1 "advisories.yaml" "audit: tampered advisories are refused (the signatur
 	pfi --state-dir "$T/s2" audit tampered/lockfiles/agent-default.lock
 
 # Without its data directory (the binary copied alone, the configured DATADIR hidden too), the
-# same verify finds no trust root: what worked above came from the data directory.
+# root of trust is still there: version 1 is compiled in (docs/root.md).
 mkdir lone && cp "$root/bin/pinfold" lone/
 configured=$(lone/pinfold -v --version | sed -n 's/^data directory: \(.*\) (configured.*/\1/p')
 check "a lone binary falls back to the configured data directory" '[ -n "$configured" ]'
 # (a pinfold installed on this machine must not answer for it)
 [ -d "$configured" ] && hide="$hide --tmpfs $configured"
-expect 3 "'$configured/trust'" "a lone binary, no data directory: no trust anchor" -- \
+expect 0 "catalog 'pinfold-default' version " "a lone binary, no data directory: the built-in root verifies the catalog" -- \
 	hidden lone/pinfold --now "$NOW" --state-dir "$T/s3" catalog verify in/catalog
+expect 0 "root version 1 (built-in)" "a lone binary: trust show names the built-in root" -- \
+	hidden lone/pinfold --now "$NOW" --state-dir "$T/s3" trust show
+check "the installed data directory holds the same root version 1" \
+	'cmp -s "$SRCDIR/builder/trust/root/1.root.yaml" "$data/trust/1.root.yaml" && cmp -s "$SRCDIR/builder/trust/root/1.root.yaml.sig" "$data/trust/1.root.yaml.sig"'
+expect 0 "root version 1 is current (no newer root in '$data/trust')" "trust update reads the installed data directory" -- \
+	pfi trust update
 
 # --- an environment built by the installed binary: its guards are compiled in
 WHEELS=/usr/share/python-wheels

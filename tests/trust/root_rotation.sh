@@ -244,6 +244,38 @@ pf catalog sign cat4 --key "$T/keys/c2.key" --key "$T/keys/c1.key" >/dev/null
 expect 0 "catalog 'rot' version 3: ok" "threshold: two are accepted" -- pf $R catalog verify cat4
 rm -rf src && mkdir src
 
+# --- a bundle carries the roots it needs: an air-gapped site rotates with it
+A="--state-dir $T/siteA --root s1/1.root.yaml"
+mkroot src/2.root.yaml 2 "$FUTURE" 1 k1 1 c2
+sign src/2.root.yaml k1
+# shellcheck disable=SC2086
+ok "bundle: the sending site rotates to version 2 (catalog key c2)" pf $A trust update --from src
+mkdir -p proj/images proj/lockfiles mirror
+pf catalog init proj/catalog --name bund >/dev/null
+pf catalog add proj/catalog "$W"/wheel-0.38.4-py3-none-any.whl --published 2023-01-10 --by sec >/dev/null
+pf catalog sign proj/catalog --key "$T/keys/c2.key" >/dev/null
+cp "$W"/wheel-0.38.4-py3-none-any.whl mirror/
+printf 'name: app\ncatalog: ../catalog\ntarget: {python: "3.11"}\npackages: ["pypi:wheel"]\n' >proj/images/app.yaml
+# shellcheck disable=SC2086
+ok "bundle: lock with the rotated root" pf $A lock proj/images/app.yaml
+# shellcheck disable=SC2086
+ok "bundle: create" pf $A bundle create proj/lockfiles/app.lock -o b.pfb --mirror mirror --cache "$T/cache"
+check "bundle: it holds roots/2.root.yaml and its signature" \
+	'grep -a -q "name: roots/2.root.yaml\$" b.pfb && grep -a -q "name: roots/2.root.yaml.sig" b.pfb'
+B="--state-dir $T/siteB --root s1/1.root.yaml"
+# shellcheck disable=SC2086
+expect 1 "not signed by any trusted key" "bundle: without the rotation, the receiving site refuses its catalog" -- \
+	pf $B catalog verify proj/catalog
+# shellcheck disable=SC2086
+expect 0 "root version 1 -> 2 (carried by the bundle)" "bundle: verify walks the roots it carries, then its catalog" -- \
+	pf $B bundle verify b.pfb
+# shellcheck disable=SC2086
+expect 0 "root version 2 (" "bundle: the receiving site now trusts root version 2" -- pf $B trust show
+# shellcheck disable=SC2086
+expect 1 "checked against version 1's root keys" "bundle: roots of another chain are refused (anchor r1)" -- \
+	pf --state-dir "$T/siteC" --root r1/1.root.yaml bundle verify b.pfb
+rm -rf src && mkdir src
+
 # --- the shipped root: version 1 is built in, signed by the release key
 release=e27e350449e03facf9cc7798f6d1cf532dec755f039b57acce50a3ed010f7c9a
 expect 0 "root version 1 (built-in)" "the built-in root is version 1" -- pf trust show
