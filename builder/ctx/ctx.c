@@ -27,34 +27,53 @@ void ctx_release(struct ctx *x)
 	memset(x, 0, sizeof *x);
 }
 
-int ctx_trust(struct ctx *x, const struct trust_store **out, struct pf_err *e)
+/* --trust FILE... and --trust-dir DIR: the explicit override, loaded once. */
+static int override_store(struct ctx *x, const struct trust_store **out, struct pf_err *e)
 {
 	struct trust_store *s;
 	int rc = 0;
 
-	*out = NULL;
 	if (x->trust) {
 		*out = x->trust;
 		return 0;
 	}
 	s = trust_store_new();
-	if (x->trust_files.n || x->trust_dir) {
-		for (size_t i = 0; i < x->trust_files.n && !rc; i++)
-			rc = trust_store_add_file(s, x->trust_files.v[i], e);
-		if (!rc && x->trust_dir)
-			rc = trust_store_add_dir(s, x->trust_dir, e);
-	} else if (x->builtin_trust_dir) {
-		rc = trust_store_add_dir(s, x->builtin_trust_dir, e);
-	}
+	for (size_t i = 0; i < x->trust_files.n && !rc; i++)
+		rc = trust_store_add_file(s, x->trust_files.v[i], e);
+	if (!rc && x->trust_dir)
+		rc = trust_store_add_dir(s, x->trust_dir, e);
 	if (!rc && !trust_store_count(s))
-		rc = pf_error(e, PF_EUNTRUSTED, "no trusted keys: pass --trust FILE or --trust-dir DIR "
-			      "(the built-in trust directory is '%s')", x->builtin_trust_dir ? x->builtin_trust_dir : "");
+		rc = pf_error(e, PF_EUNTRUSTED, "no trusted keys in '%s'", x->trust_dir ? x->trust_dir : "--trust");
 	if (rc) {
 		trust_store_free(s);
 		return rc;
 	}
 	x->trust = s;
 	*out = s;
+	return 0;
+}
+
+int ctx_trust(struct ctx *x, const struct trust_store **out, struct pf_err *e)
+{
+	int threshold;
+
+	return ctx_trust_role(x, TRUST_ROLE_CATALOG, out, &threshold, e);
+}
+
+int ctx_trust_role(struct ctx *x, int role, const struct trust_store **out, int *threshold, struct pf_err *e)
+{
+	const struct trust_root *r;
+	const char *from;
+	int rc;
+
+	*out = NULL;
+	*threshold = 1;
+	if (ctx_trust_overridden(x))
+		return override_store(x, out, e);
+	if ((rc = ctx_root(x, &r, &from, e)) || (rc = trust_root_check_expiry(r, from, x->now, e)))
+		return rc;
+	*out = r->roles[role].store;
+	*threshold = r->roles[role].threshold;
 	return 0;
 }
 

@@ -84,10 +84,10 @@ int ctx_private_dir(const char *dir, struct pf_err *e);
 /* ---- trust (ctx/ctx.c) ---- */
 
 /*
- * The trust store: --trust FILE... and --trust-dir DIR when given (they
- * replace the built-in anchor), else the built-in trust directory. Loaded on
- * first use (apk_ctx_get_trust); *out is borrowed from x. PF_EUNTRUSTED
- * when it holds no key.
+ * The keys that may sign catalogs: --trust FILE... and --trust-dir DIR when
+ * given (they replace the root; PF_EUNTRUSTED when they hold no key), else
+ * the current root's catalog role (ctx_trust_role). Loaded on first use
+ * (apk_ctx_get_trust); *out is borrowed from x.
  */
 int ctx_trust(struct ctx *x, const struct trust_store **out, struct pf_err *e);
 

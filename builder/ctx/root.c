@@ -147,22 +147,6 @@ fail:
 	return rc;
 }
 
-int ctx_trust_role(struct ctx *x, int role, const struct trust_store **out, int *threshold, struct pf_err *e)
-{
-	const struct trust_root *r;
-	int rc;
-
-	*out = NULL;
-	*threshold = 1;
-	if (ctx_trust_overridden(x))
-		return ctx_trust(x, out, e);
-	if ((rc = ctx_root(x, &r, NULL, e)) || (rc = trust_root_check_expiry(r, x->root_from, x->now, e)))
-		return rc;
-	*out = r->roles[role].store;
-	*threshold = r->roles[role].threshold;
-	return 0;
-}
-
 /* Where a walk reads roots: a directory or URL (fetch_small), or a bundle's roots/ entries. */
 struct source {
 	const char *where;
