@@ -244,6 +244,25 @@ pf catalog sign cat4 --key "$T/keys/c2.key" --key "$T/keys/c1.key" >/dev/null
 expect 0 "catalog 'rot' version 3: ok" "threshold: two are accepted" -- pf $R catalog verify cat4
 rm -rf src && mkdir src
 
+# --- update --from URL (a real HTTP server on 127.0.0.1)
+mkdir web
+mkroot web/2.root.yaml 2 "$FUTURE" 1 k2 1 c1
+sign web/2.root.yaml k1 k2
+timeout 120 python3 "$SRCDIR/tests/fetch/hostile_httpd.py" web http.port 120 >/dev/null 2>&1 &
+HTTP_PID=$!
+trap 'kill $HTTP_PID 2>/dev/null; rm -rf "$T"' EXIT
+i=0
+while [ ! -s http.port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+URL=http://127.0.0.1:$(cat http.port)
+expect 3 "$URL/wrong/2.root.yaml" "URL: other bytes of the same length over HTTP are refused (malformed)" -- \
+	pf --state-dir "$T/web1" --root s1/1.root.yaml trust update --from "$URL/wrong"
+expect 0 "root version 1 -> 2 (1 new root from '$URL/good')" "URL: update --from an http URL walks 1 -> 2" -- \
+	pf --state-dir "$T/web1" --root s1/1.root.yaml trust update --from "$URL/good"
+expect 0 "root version 2 is current" "URL: and then finds nothing newer" -- \
+	pf --state-dir "$T/web1" --root s1/1.root.yaml trust update --from "$URL/good"
+kill $HTTP_PID 2>/dev/null
+wait $HTTP_PID 2>/dev/null
+
 # --- a bundle carries the roots it needs: an air-gapped site rotates with it
 A="--state-dir $T/siteA --root s1/1.root.yaml"
 mkroot src/2.root.yaml 2 "$FUTURE" 1 k1 1 c2
