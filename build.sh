@@ -3,8 +3,27 @@
 # README's main command: from a fresh clone on Debian 12 to agent-default.tar.zst.
 # Installs what is missing, builds pinfold, fetches the vetted artifacts with the ordinary
 # clients, verifies them against the signed catalog, checks the lock and builds the environment.
+# `./build.sh --install [PREFIX]` instead builds pinfold and installs it (default ~/.local).
 set -eu
+prefix=${2:-$HOME/.local}
+case $prefix in /*) ;; *) prefix=$PWD/$prefix ;; esac
 cd "$(dirname "$0")"
+if [ "${1:-}" = --install ]; then
+	tools/install-deps
+	if [ -f build/build.ninja ]; then
+		meson configure build --prefix "$prefix" >/dev/null
+	else
+		meson setup build --prefix "$prefix" >/dev/null
+	fi
+	ninja -C build >/dev/null
+	meson install -C build --no-rebuild --quiet
+	echo "installed $("$prefix/bin/pinfold" --version) into $prefix (man pages, bash completion)"
+	case ":$PATH:" in
+	*":$prefix/bin:"*) ;;
+	*) echo "put it on PATH: echo 'export PATH=\"$prefix/bin:\$PATH\"' >>~/.profile, then log in again" ;;
+	esac
+	exit 0
+fi
 image=${1:-agent-default}
 tools/install-deps
 [ -f build/build.ninja ] || meson setup build >/dev/null
@@ -27,4 +46,7 @@ sandbox that sees only it and your project folder, from the project's folder:
     $PWD/build/pinfold shell $PWD/$image.tar.zst
     $PWD/build/pinfold run $PWD/$image.tar.zst -- python3 -c 'import requests'
 Installs of unvetted packages are refused inside it (see README.md, docs/run.md).
+
+pinfold itself is ./build/pinfold. To have it on PATH (with man pages and completion):
+    ./build.sh --install          # into ~/.local (or: ./build.sh --install /usr/local, as root)
 MSG

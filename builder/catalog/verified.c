@@ -130,11 +130,24 @@ int catalog_verify_bytes(const char *label, const char *data, size_t len, const 
 	return verify_doc(&CATALOG_KIND, label, data, len, sig, siglen, o, c, signers, e);
 }
 
+void verify_opts_advisories(const struct verify_opts *o, struct verify_opts *out)
+{
+	*out = *o;
+	if (o->adv_store) {
+		out->store = o->adv_store;
+		out->policy.threshold = o->adv_threshold > 0 ? o->adv_threshold : 1;
+		out->adv_store = NULL;
+	}
+}
+
 int advisories_verify_bytes(const char *label, const char *data, size_t len, const char *sig, size_t siglen,
 			    const struct verify_opts *o, struct advisories *a, struct pf_strv *signers,
 			    struct pf_err *e)
 {
-	return verify_doc(&ADVISORIES_KIND, label, data, len, sig, siglen, o, a, signers, e);
+	struct verify_opts ao;
+
+	verify_opts_advisories(o, &ao);
+	return verify_doc(&ADVISORIES_KIND, label, data, len, sig, siglen, &ao, a, signers, e);
 }
 
 /* Read DIR/FILE and DIR/FILE.sig with their caps. */
@@ -200,7 +213,10 @@ int catalog_open_dir(const char *dir, const struct verify_opts *o, struct catalo
 int advisories_open_dir(const char *dir, const struct verify_opts *o, struct advisories *a,
 			struct pf_strv *signers, struct pf_err *e)
 {
-	return open_doc(&ADVISORIES_KIND, dir, o, a, signers, e);
+	struct verify_opts ao;
+
+	verify_opts_advisories(o, &ao);
+	return open_doc(&ADVISORIES_KIND, dir, &ao, a, signers, e);
 }
 
 /* Room for the PAE header in front of the data: "DSSEv1 <n> <type> <n> ". */

@@ -11,14 +11,19 @@
 #include "trust/trust.h"
 
 struct verify_opts {
-	const struct trust_store *store;
+	const struct trust_store *store;	/* who may sign catalogs (the root's catalog role) */
 	struct trust_policy policy;
+	/* advisories: the root's advisories role and its threshold (NULL: store and policy as for catalogs) */
+	const struct trust_store *adv_store;
+	int adv_threshold;
 	const char *state_dir;		/* NULL: no rollback state (tests only) */
 	int record;			/* raise the state after success */
 	time_t now;			/* expiry is checked against this (the context's time) */
 	const char *name;		/* when set, the document must carry this name (a pin) */
 };
 
+/* o as it applies to advisories: adv_store and adv_threshold in place of store and policy.threshold. */
+void verify_opts_advisories(const struct verify_opts *o, struct verify_opts *out);
 /* What the freshness and rollback checks read from a verified, parsed document. */
 struct verified_head {
 	const char *kind;		/* "catalog", "advisories" */

@@ -20,6 +20,7 @@ struct cli {
 	int verbose, quiet, json;
 	enum cli_progress progress;
 	struct ctx ctx;
+	const char *default_catalog;	/* DATA/catalog: the shipped catalog's signed files (core/datadir.h) */
 	struct pf_err err;		/* its warnings print as "pinfold: warning: ..." */
 };
 
@@ -98,6 +99,7 @@ int cat_import_debian(struct cli *c, int argc, char **argv);
 /* Commands, one file each (cmd_<name>.c). */
 int cmd_help(struct cli *c, int argc, char **argv);
 int cmd_key(struct cli *c, int argc, char **argv);
+int cmd_trust(struct cli *c, int argc, char **argv);
 int cmd_catalog(struct cli *c, int argc, char **argv);
 int cmd_lock(struct cli *c, int argc, char **argv);
 int cmd_why(struct cli *c, int argc, char **argv);

@@ -87,7 +87,7 @@ int cli_advisories_update(struct cli *c, const char *catalog)
 	rc = watch_sources_list(c->ctx.state_dir, &srcs, &c->err);
 	if (rc)
 		return cli_fail(c, rc);
-	status = update_one(c, cli_default_catalog(), 0, 1);
+	status = update_one(c, cli_default_catalog(c), 0, 1);
 	for (size_t i = 0; i < srcs.n; i++) {
 		int s = update_one(c, srcs.v[i], 0, 0);
 

@@ -261,7 +261,7 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 			struct pf_err se = { 0 };
 			int seeded;
 
-			if (watch_advisories_seed(&c->ctx, cli_default_catalog(), &seeded, &se))
+			if (watch_advisories_seed(&c->ctx, cli_default_catalog(c), &seeded, &se))
 				cli_warn(c, "%s", se.msg);
 		}
 		rc = ctx_audit(&c->ctx, &l, &src, kind != T_LOCKFILE, offline, &au, &c->err);

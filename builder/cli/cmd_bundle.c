@@ -97,6 +97,7 @@ static int bundle_create(struct cli *c, int argc, char **argv)
 	};
 	struct fetch_ctx f;
 	struct fetch_bundle_spec spec = { 0 };
+	struct pf_strv roots = PF_STRV_INIT;
 	struct fetch_bundle_made made = { 0 };
 	struct cli_bar bar;
 	char *where = NULL, sha[PF_SHA256_HEX];
@@ -132,6 +133,12 @@ static int bundle_create(struct cli *c, int argc, char **argv)
 	}
 	spec.catalog = where;
 	spec.catalog_sha256 = sha;
+	/* the roots accepted here after version 1 travel with it: the receiving site walks them */
+	if (!ctx_trust_overridden(&c->ctx) && (rc = ctx_root_files(&c->ctx, &roots, &c->err))) {
+		status = cli_fail(c, rc);
+		goto out_status;
+	}
+	spec.roots = &roots;
 	spec.fetch = &f;
 	cli_bar_init(&bar, c, "fetching");
 	f.progress = cli_bar_fetch;
@@ -156,6 +163,7 @@ static int bundle_create(struct cli *c, int argc, char **argv)
 	}
 	status = 0;
 out_status:
+	pf_strv_release(&roots);
 	free(made.catalog_from);
 	free(where);
 	pf_strv_release(&f.mirrors);
@@ -256,6 +264,8 @@ static int bundle_verify(struct cli *c, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage(c, "bundle", "bundle verify needs one FILE.pfb");
 	rc = ctx_bundle_open(&c->ctx, argv[optind], 1, &cb, &c->err);
+	if (cb.root.to > cb.root.from)
+		cli_info(c, "root version %lld -> %lld (carried by the bundle)", cb.root.from, cb.root.to);
 	if (!rc && lock_path)
 		rc = fetch_bundle_same_lock(&cb.bc, lock_path, &c->err);
 	if (!rc) {

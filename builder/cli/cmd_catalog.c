@@ -58,7 +58,8 @@ static const char usage_sign[] =
 static const char usage_verify[] =
 	"usage: pinfold [--trust FILE]... [--trust-dir DIR] catalog verify DIR [--threshold N]\n"
 	"                                                   [--artifacts MIRRORDIR]\n"
-	"  Check signatures (N distinct trusted keys, default 1), expiry and rollback state of\n"
+	"  Check signatures (N distinct keys of the root's catalog role, never fewer than its\n"
+	"  threshold; docs/root.md), expiry and rollback state of\n"
 	"  catalog.yaml and advisories.yaml; with --artifacts, also every artifact's size and SHA-256.\n";
 static const char usage_revoke[] =
 	"usage: pinfold catalog revoke DIR ECOSYSTEM:NAME VERSION...|RANGE --reason TEXT [--advice TEXT]\n"

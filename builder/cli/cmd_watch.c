@@ -31,7 +31,7 @@ static void usage(FILE *f)
 	      "  --status       what is installed, enabled, the last run and any pending notice\n"
 	      "  --run          what the timer runs: update, audit --all, notify (exit 1 when affected)\n"
 	      "  --ack          stop showing the current notice (it comes back for new findings)\n"
-	      "The global --state-dir, --trust and --trust-dir given with --install are kept in the job.\n", f);
+	      "The global --state-dir, --trust, --trust-dir and --root given with --install are kept in the job.\n", f);
 }
 
 /* pinfold's own absolute path, for the units. */
@@ -73,6 +73,10 @@ static void job_args(struct cli *c, struct pf_strv *args)
 	if (c->ctx.trust_dir) {
 		pf_strv_push(args, "--trust-dir");
 		pf_strv_push_owned(args, absolute(c->ctx.trust_dir));
+	}
+	if (c->ctx.root_file) {
+		pf_strv_push(args, "--root");
+		pf_strv_push_owned(args, absolute(c->ctx.root_file));
 	}
 }
 

@@ -9,11 +9,15 @@
 
 #include "pf_config.h"
 #include "cli/cli.h"
+#include "core/datadir.h"
+#include "core/file.h"
 #include "core/time.h"
 
 const struct command commands[] = {
 	{ "key", cmd_key, "generate Ed25519 keys and show key ids",
 	  "generate FILE | id FILE" },
+	{ "trust", cmd_trust, "show, update (rotate) and sign the root of trust",
+	  "show | update [--from DIR|URL] | sign FILE --key KEY..." },
 	{ "catalog", cmd_catalog, "create, edit, sign and verify a catalog",
 	  "init|add|import-debian|remove|list|sign|verify|revoke DIR ..." },
 	{ "lock", cmd_lock, "resolve an image against its verified catalog into a lockfile",
@@ -175,7 +179,7 @@ static void warn_sink(void *ud, const char *msg)
 static void print_main_usage(FILE *f)
 {
 	fputs("usage: pinfold [-v|-q] [--json] [--now RFC3339] [--state-dir DIR] [--trust FILE]...\n"
-	      "               [--trust-dir DIR] [--progress=auto|always|never] COMMAND ...\n"
+	      "               [--trust-dir DIR] [--root FILE] [--progress=auto|always|never] COMMAND ...\n"
 	      "       pinfold --version\n\ncommands:\n", f);
 	for (const struct command *cmd = commands; cmd->name; cmd++)
 		fprintf(f, "  %-10s %s\n", cmd->name, cmd->summary);
@@ -201,7 +205,7 @@ int cmd_help(struct cli *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_NOW = 256, OPT_STATE, OPT_TRUST, OPT_TRUST_DIR, OPT_JSON, OPT_VERSION, OPT_PROGRESS };
+	enum { OPT_NOW = 256, OPT_STATE, OPT_TRUST, OPT_TRUST_DIR, OPT_ROOT, OPT_JSON, OPT_VERSION, OPT_PROGRESS };
 	static const struct option opts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -210,12 +214,15 @@ int main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, OPT_STATE },
 		{ "trust", required_argument, NULL, OPT_TRUST },
 		{ "trust-dir", required_argument, NULL, OPT_TRUST_DIR },
+		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "progress", required_argument, NULL, OPT_PROGRESS },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli c;
+	char *data = NULL, *anchor = NULL, *catalog = NULL;
+	const char *how;
 	int opt, status;
 
 	/*
@@ -228,7 +235,9 @@ int main(int argc, char **argv)
 			return 3;
 	memset(&c, 0, sizeof c);
 	ctx_init(&c.ctx);
-	c.ctx.builtin_trust_dir = PF_TRUST_DIR;
+	data = pf_data_dir(&how);
+	c.ctx.builtin_trust_dir = anchor = pf_path_join(data, "trust");
+	c.default_catalog = catalog = pf_path_join(data, "catalog");
 	c.err.warn = warn_sink;
 	c.err.warn_ud = &c;
 	opterr = 0;	/* every command reports option errors itself, as one line */
@@ -252,6 +261,7 @@ int main(int argc, char **argv)
 		case OPT_STATE: c.ctx.state_dir_opt = optarg; break;
 		case OPT_TRUST: pf_strv_push(&c.ctx.trust_files, optarg); break;
 		case OPT_TRUST_DIR: c.ctx.trust_dir = optarg; break;
+		case OPT_ROOT: c.ctx.root_file = optarg; break;
 		case OPT_PROGRESS:
 			if (!strcmp(optarg, "auto"))
 				c.progress = CLI_PROGRESS_AUTO;
@@ -266,8 +276,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_VERSION:
 			printf("pinfold %s\n", PF_VERSION);
-			if (c.verbose)
-				printf("built-in trust directory: %s\n", PF_TRUST_DIR);
+			if (c.verbose) {
+				printf("data directory: %s (%s%s)\n", data, how, pf_is_dir(data) ? "" : ", missing");
+				printf("built-in trust directory: %s\n", c.ctx.builtin_trust_dir);
+			}
 			status = 0;
 			goto done;
 		default:
@@ -300,5 +312,8 @@ int main(int argc, char **argv)
 	}
 done:
 	ctx_release(&c.ctx);
+	free(catalog);
+	free(anchor);
+	free(data);
 	return status;
 }

@@ -12,14 +12,14 @@
 /* Saved advisories verified within this many days are current: no warning, their age in the summary. */
 #define CLI_ADV_CURRENT_DAYS CTX_ADV_CURRENT_DAYS	/* ctx/ctx.h */
 
-/* The default catalog's signed files shipped with pinfold (PF_CATALOG_DIR). */
+/* The default catalog's signed files shipped with pinfold (DATA/catalog, core/datadir.h). */
 /*
  * The state directory the watch commands use (c->ctx.state_dir once this
  * returned 0): 0, or the exit status after printing why there is none.
  * Nothing is needed for --help.
  */
 int cli_watch_state(struct cli *c, int argc, char **argv);
-const char *cli_default_catalog(void);
+const char *cli_default_catalog(const struct cli *c);
 
 /*
  * Every verified advisories set this machine has (the saved copies, the

@@ -23,9 +23,9 @@ int cli_watch_state(struct cli *c, int argc, char **argv)
 	return rc ? cli_fail(c, rc) : 0;
 }
 
-const char *cli_default_catalog(void)
+const char *cli_default_catalog(const struct cli *c)
 {
-	return PF_CATALOG_DIR;
+	return c->default_catalog;
 }
 
 char *cli_safe(const char *s)
@@ -44,7 +44,7 @@ char *cli_safe(const char *s)
 int cli_watch_advisories(struct cli *c, struct watch_advset *out)
 {
 	memset(out, 0, sizeof *out);
-	return watch_advisories_load(&c->ctx, cli_default_catalog(), out, &c->err);
+	return watch_advisories_load(&c->ctx, cli_default_catalog(c), out, &c->err);
 }
 
 void cli_watch_adv_summary(struct cli *c, const struct watch_advset *as)

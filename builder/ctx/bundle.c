@@ -14,9 +14,12 @@ int ctx_bundle_open(struct ctx *x, const char *path, int check_artifacts, struct
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = ctx_verify_opts(x, NULL, &o, e);
+	rc = fetch_bundle_open(path, &out->b, e);
+	/* the roots it carries first (each checked as 'trust update' checks them): they say who may sign the rest */
+	if (!rc && !ctx_trust_overridden(x))
+		rc = ctx_root_update_bundle(x, out->b, &out->root, e);
 	if (!rc)
-		rc = fetch_bundle_open(path, &out->b, e);
+		rc = ctx_verify_opts(x, NULL, &o, e);
 	if (!rc)
 		rc = fetch_bundle_load(out->b, &o, check_artifacts, &out->bc, e);
 	if (rc)
@@ -37,7 +40,8 @@ int ctx_bundle_open(struct ctx *x, const char *path, int check_artifacts, struct
 		struct trust_doc cd = { "catalog", c->catalog.name, c->catalog.version, c->catalog.sha256,
 					(const char *const *)c->signers.v, c->signers.n, o.store };
 		struct trust_doc ad = { "advisories", c->advisories.name, c->advisories.version, c->advisories.sha256,
-					(const char *const *)c->adv_signers.v, c->adv_signers.n, o.store };
+					(const char *const *)c->adv_signers.v, c->adv_signers.n,
+					o.adv_store ? o.adv_store : o.store };
 
 		rc = trust_state_record(o.state_dir, &cd, e);
 		if (!rc && c->has_advisories)

@@ -28,6 +28,7 @@
  * advisories or a lock goes through it.
  */
 struct trust_store;
+struct trust_root;
 struct lockfile;
 struct image;
 struct lock_pkg;
@@ -38,11 +39,14 @@ struct ctx {
 	const char *state_dir_opt;	/* --state-dir DIR (borrowed), or NULL: see ctx_state_dir() */
 	struct pf_strv trust_files;	/* --trust FILE... (owned; push with pf_strv_push) */
 	const char *trust_dir;		/* --trust-dir DIR (borrowed), or NULL */
-	const char *builtin_trust_dir;	/* the installed anchor directory (borrowed) */
+	const char *root_file;		/* --root FILE: the first trusted root instead of the built-in one (borrowed) */
+	const char *builtin_trust_dir;	/* DATA/trust: the installed roots, where 'trust update' looks first (borrowed) */
 	/* resolved on first use (owned) */
 	char *state_dir;
 	char *cache_dir;
-	struct trust_store *trust;
+	struct trust_store *trust;	/* --trust/--trust-dir's keys */
+	struct trust_root *root;	/* the current root (ctx_root) */
+	char *root_from;		/* where it was read ("built-in" or STATE/roots/N.root.yaml) */
 	struct solve_cache *solv;
 	int solv_tried;
 };
@@ -80,12 +84,66 @@ int ctx_private_dir(const char *dir, struct pf_err *e);
 /* ---- trust (ctx/ctx.c) ---- */
 
 /*
- * The trust store: --trust FILE... and --trust-dir DIR when given (they
- * replace the built-in anchor), else the built-in trust directory. Loaded on
- * first use (apk_ctx_get_trust); *out is borrowed from x. PF_EUNTRUSTED
- * when it holds no key.
+ * The keys that may sign catalogs: --trust FILE... and --trust-dir DIR when
+ * given (they replace the root; PF_EUNTRUSTED when they hold no key), else
+ * the current root's catalog role (ctx_trust_role). Loaded on first use
+ * (apk_ctx_get_trust); *out is borrowed from x.
  */
 int ctx_trust(struct ctx *x, const struct trust_store **out, struct pf_err *e);
+
+/* ---- the root of trust (ctx/root.c) ---- */
+
+/*
+ * The keys a role's documents must be signed by, and how many distinct ones:
+ * with --trust/--trust-dir those keys, threshold 1 (an explicit override,
+ * docs/root.md); else the current root's role (ctx_root), which must not
+ * have expired at x->now. role is an enum trust_role (trust/root.h).
+ */
+int ctx_trust_role(struct ctx *x, int role, const struct trust_store **out, int *threshold, struct pf_err *e);
+/* 1 when --trust or --trust-dir replace the root. */
+int ctx_trust_overridden(const struct ctx *x);
+
+#define CTX_ROOTS_DIR "roots"	/* under the state dir: N.root.yaml and .sig, every root accepted */
+/*
+ * The current root: the newest one accepted on this machine (the rollback
+ * state's "root" version, read from STATE/roots/ and re-checked: its own
+ * signature and the recorded SHA-256), else the built-in version 1. A
+ * recorded version whose file is gone or changed is PF_EROLLBACK, never a
+ * fallback to an older root. Expiry is not checked here. *out is borrowed;
+ * *from (may be NULL) names where it was read.
+ */
+int ctx_root(struct ctx *x, const struct trust_root **out, const char **from, struct pf_err *e);
+
+struct ctx_root_update {
+	long long from, to;	/* the version before and after */
+	int more;		/* the walk stopped at TRUST_ROOT_WALK_MAX roots with more there */
+};
+/*
+ * TUF's root update: from src (a directory or http(s) URL) read
+ * N+1.root.yaml, N+2.root.yaml, ... (with their .sig) for the current
+ * version N until one is missing or TRUST_ROOT_WALK_MAX were accepted. Each
+ * must be the next version and signed by a threshold of the previous root's
+ * root keys and of its own (trust_root_next); intermediate roots may have
+ * expired, the final one must not have. src's N.root.yaml, when present,
+ * must be the trusted bytes (another root of the same version is
+ * PF_EROLLBACK). Any refusal stores nothing. On success the new roots are
+ * written to STATE/roots/ and the state's root version raised (the commit
+ * point); x's current root is the final one.
+ */
+int ctx_root_update(struct ctx *x, const char *src, struct ctx_root_update *u, struct pf_err *e);
+/*
+ * The same walk over a bundle's roots/N.root.yaml entries (a bundle carries
+ * the roots it needs, so an air-gapped site rotates with it).
+ */
+int ctx_root_update_bundle(struct ctx *x, struct fetch_bundle *b, struct ctx_root_update *u, struct pf_err *e);
+/*
+ * The roots accepted here after version 1 (STATE/roots/N.root.yaml and .sig,
+ * N = 2 .. the current version, those present), appended to paths: what a
+ * bundle carries.
+ */
+int ctx_root_files(struct ctx *x, struct pf_strv *paths, struct pf_err *e);
+/* Drop the loaded root (ctx_release does it). */
+void ctx_root_release(struct ctx *x);
 
 /* What a signed document must match beyond the trust store: an image's or a lock's pin. */
 struct ctx_pin {
@@ -308,9 +366,11 @@ struct ctx_bundle {
 	struct fetch_bundle_contents bc;	/* the lock, catalog, advisories it holds */
 	struct ctx_finding *revoked;	/* as ctx_lock_check() */
 	size_t nrevoked;
+	struct ctx_root_update root;	/* the roots it carried that were accepted (root.from == root.to: none) */
 };
 /*
- * Open and verify a bundle: its framing (fetch_bundle_open), its catalog
+ * Open and verify a bundle: its framing (fetch_bundle_open), the roots it
+ * carries (ctx_root_update_bundle, unless --trust/--trust-dir), its catalog
  * and advisories (signatures under the trust store and the bundled lock's
  * pin, name, expiry, rollback), the lock bound to that catalog
  * (fetch_bundle_load, then ctx_lock_bind) and, with check_artifacts, every

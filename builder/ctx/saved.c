@@ -124,6 +124,7 @@ int ctx_saved_load(struct ctx *x, const char *name, const struct verify_opts *o,
 	static const char *const keys[] = { "name", "version", "sha256", "saved_at", NULL };
 	struct pf_buf data = PF_BUF_INIT, sig = PF_BUF_INIT;
 	struct pf_strv who = PF_STRV_INIT;
+	struct verify_opts ao;
 	struct pf_ydoc d;
 	const char *state, *at = NULL, *sha = NULL;
 	char *dir = NULL, *p = NULL;
@@ -154,7 +155,8 @@ int ctx_saved_load(struct ctx *x, const char *name, const struct verify_opts *o,
 	p = pf_path_join(dir, ADVISORIES_FILE);
 	if (rc)
 		goto out;
-	rc = trust_verify(o->store, p, ADVISORIES_PAYLOAD_TYPE, data.p, data.len, sig.p, sig.len, &o->policy, &who, e);
+	verify_opts_advisories(o, &ao);
+	rc = trust_verify(ao.store, p, ADVISORIES_PAYLOAD_TYPE, data.p, data.len, sig.p, sig.len, &ao.policy, &who, e);
 	if (!rc)
 		rc = advisories_parse(a, p, data.p, data.len, e);
 	if (rc)
@@ -168,7 +170,7 @@ int ctx_saved_load(struct ctx *x, const char *name, const struct verify_opts *o,
 		goto out;
 	{
 		struct trust_doc doc = { "advisories", a->name, a->version, a->sha256, (const char *const *)who.v,
-					 who.n, o->store };
+					 who.n, ao.store };
 
 		/*
 		 * Older than what was verified since: still signed, still names bad

@@ -16,6 +16,16 @@ static const char *const catalog_files[] = {
 	ADVISORIES_FILE, ADVISORIES_SIG, CATALOG_FILE, CATALOG_SIG, NULL,
 };
 
+/* "N.root.yaml" or "N.root.yaml.sig", N a version without leading zeros. */
+static int root_name_ok(const char *s)
+{
+	size_t d = strspn(s, "0123456789");
+
+	if (!d || d > 18 || s[0] == '0')
+		return 0;
+	return !strcmp(s + d, ".root.yaml") || !strcmp(s + d, ".root.yaml.sig");
+}
+
 static int entry_name_ok(const char *name)
 {
 	size_t lp = strlen(BUNDLE_CATALOG_PREFIX), la = strlen(BUNDLE_ARTIFACT_PREFIX);
@@ -28,6 +38,8 @@ static int entry_name_ok(const char *name)
 				return 1;
 		return 0;
 	}
+	if (!strncmp(name, BUNDLE_ROOTS_PREFIX, strlen(BUNDLE_ROOTS_PREFIX)))
+		return root_name_ok(name + strlen(BUNDLE_ROOTS_PREFIX));
 	return !strncmp(name, BUNDLE_ARTIFACT_PREFIX, la) && fetch_name_ok(name + la);
 }
 

@@ -23,12 +23,14 @@
  *          contiguous from 0 and covering the rest of the file exactly
  *   the blobs, concatenated in index order
  * Entry names: "pinfold.lock", "catalog/catalog.yaml", "catalog/catalog.yaml.sig",
- * "catalog/advisories.yaml", "catalog/advisories.yaml.sig", "artifacts/<file>".
+ * "catalog/advisories.yaml", "catalog/advisories.yaml.sig", "artifacts/<file>",
+ * "roots/<N>.root.yaml", "roots/<N>.root.yaml.sig".
  */
 #define BUNDLE_MAGIC "pinfold-bundle/1"
 #define BUNDLE_LOCK "pinfold.lock"
 #define BUNDLE_CATALOG_PREFIX "catalog/"
 #define BUNDLE_ARTIFACT_PREFIX "artifacts/"
+#define BUNDLE_ROOTS_PREFIX "roots/"	/* "roots/N.root.yaml" and ".sig": the roots a site needs (docs/root.md) */
 #define BUNDLE_MAX_INDEX PF_MAX_SMALL
 
 struct fetch_bundle_entry {
@@ -109,6 +111,7 @@ struct fetch_bundle_spec {
 	const char *catalog_sha256;	/* that catalog's SHA-256: the bytes bundled must be exactly those */
 	const char *out;		/* written atomically, mode 0644 */
 	struct fetch_ctx *fetch;	/* where the artifacts come from */
+	const struct pf_strv *roots;	/* files named N.root.yaml(.sig) carried as roots/ (may be NULL) */
 };
 struct fetch_bundle_made {
 	char sha256[PF_SHA256_HEX];	/* of the bundle file */

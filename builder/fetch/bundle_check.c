@@ -304,7 +304,8 @@ int fetch_bundle_create(const struct fetch_bundle_spec *s, struct fetch_bundle_m
 	char hex[PF_SHA256_HEX];
 	struct pf_yw w = { 0 };
 	struct pf_ynode *root, *list;
-	size_t nparts = 0;
+	size_t nparts = 0, nroots = 0;
+	struct pf_buf *rootb = NULL;
 	uint64_t off = 0;
 	int rc, have_adv;
 
@@ -347,13 +348,26 @@ int fetch_bundle_create(const struct fetch_bundle_spec *s, struct fetch_bundle_m
 	if (rc)
 		goto out;
 
-	parts = pf_xcalloc(lock.npkgs + 5, sizeof *parts);
+	nroots = s->roots ? s->roots->n : 0;
+	rootb = pf_xcalloc(nroots + 1, sizeof *rootb);
+	for (size_t i = 0; i < nroots && !rc; i++)
+		rc = pf_read_file(s->roots->v[i], PF_MAX_SMALL, &rootb[i], e);
+	if (rc)
+		goto out;
+	parts = pf_xcalloc(lock.npkgs + 5 + nroots, sizeof *parts);
 	add_mem(parts, &nparts, BUNDLE_LOCK, &lockb);
 	add_mem(parts, &nparts, BUNDLE_CATALOG_PREFIX CATALOG_FILE, &cat);
 	add_mem(parts, &nparts, BUNDLE_CATALOG_PREFIX CATALOG_SIG, &sig);
 	if (have_adv) {
 		add_mem(parts, &nparts, BUNDLE_CATALOG_PREFIX ADVISORIES_FILE, &adv);
 		add_mem(parts, &nparts, BUNDLE_CATALOG_PREFIX ADVISORIES_SIG, &advsig);
+	}
+	for (size_t i = 0; i < nroots; i++) {
+		const char *base = strrchr(s->roots->v[i], '/');
+		char *name = pf_xasprintf("%s%s", BUNDLE_ROOTS_PREFIX, base ? base + 1 : s->roots->v[i]);
+
+		add_mem(parts, &nparts, name, &rootb[i]);
+		free(name);
 	}
 	for (size_t i = 0; i < lock.npkgs; i++) {
 		struct part *p = &parts[nparts++];
@@ -437,6 +451,9 @@ out:
 	pf_buf_release(&sig);
 	pf_buf_release(&adv);
 	pf_buf_release(&advsig);
+	for (size_t i = 0; rootb && i < nroots; i++)
+		pf_buf_release(&rootb[i]);
+	free(rootb);
 	lock_release(&lock);
 	free(catdir);
 	return rc;

@@ -28,6 +28,10 @@ struct trust_store {
 /* The key with this id, or NULL. */
 const struct trust_key *trust_store_find(const struct trust_store *s, const char *id);
 
+/* A public key from its 32 raw bytes; source names it (kept, may be NULL). */
+int trust_key_from_raw(const unsigned char raw[32], const char *source, struct trust_key **out, struct pf_err *e);
+/* Add k to s (taking it); the same raw key again is freed, not added. */
+void trust_store_take(struct trust_store *s, struct trust_key *k);
 /* Verify one raw signature by k over msg; 1 when valid. */
 int trust_key_verify_raw(const struct trust_key *k, const unsigned char *sig, const void *msg, size_t n);
 

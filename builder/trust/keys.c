@@ -205,3 +205,19 @@ void trust_key_free(struct trust_key *k)
 	OPENSSL_cleanse(k, sizeof *k);
 	free(k);
 }
+
+int trust_key_from_raw(const unsigned char raw[32], const char *source, struct trust_key **out, struct pf_err *e)
+{
+	EVP_PKEY *pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, TRUST_RAW_KEY);
+	int rc;
+
+	*out = NULL;
+	if (!pkey) {
+		ERR_clear_error();
+		return pf_error(e, PF_EFORMAT, "'%s': not an Ed25519 public key", source);
+	}
+	rc = from_pkey(pkey, 0, source, out, e);
+	if (!rc && source)
+		(*out)->source = pf_xstrdup(source);
+	return rc;
+}

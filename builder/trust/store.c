@@ -21,16 +21,21 @@ int trust_store_add_file(struct trust_store *s, const char *path, struct pf_err 
 
 	if (rc)
 		return rc;
+	trust_store_take(s, k);
+	return 0;
+}
+
+void trust_store_take(struct trust_store *s, struct trust_key *k)
+{
 	for (size_t i = 0; i < s->n; i++) {
 		if (!memcmp(s->keys[i]->raw, k->raw, TRUST_RAW_KEY)) {
 			/* The same key again (another file, or private vs public): one key. */
 			trust_key_free(k);
-			return 0;
+			return;
 		}
 	}
 	PF_GROW(s->keys, s->n + 1, s->cap);
 	s->keys[s->n++] = k;
-	return 0;
 }
 
 static int has_suffix(const char *s, const char *suf)

@@ -11,6 +11,7 @@
 #include "core/yaml.h"
 #include "fetch/fetch.h"
 #include "ctx/ctx.h"
+#include "trust/root.h"
 #include "trust/trust.h"
 #include "watch/advisories.h"
 
@@ -53,7 +54,7 @@ int watch_advisories_seed(struct ctx *x, const char *shipped_dir, int *seeded, s
 	memset(&a, 0, sizeof a);
 	if (!file || !pf_exists(file))
 		goto out;
-	if ((rc = ctx_state_dir(x, &state_dir, e)) || (rc = ctx_trust(x, &store, e)))
+	if ((rc = ctx_state_dir(x, &state_dir, e)) || (rc = ctx_trust_role(x, TRUST_ROLE_ADVISORIES, &store, &pol.threshold, e)))
 		goto out;
 	/* the shipped copy is only ever used after its signature verified with today's trust store */
 	if (pf_read_file(file, PF_MAX_CATALOG, &data, &quiet) || pf_read_file(sigf, PF_MAX_SMALL, &sig, &quiet) ||
@@ -203,7 +204,7 @@ static int update_from(struct ctx *x, const struct catalog *cat, const char *src
 	}
 	if (o->record && o->state_dir) {
 		struct trust_doc doc = { "advisories", a.name, a.version, a.sha256, (const char *const *)who.v, who.n,
-					 o->store };
+					 o->adv_store ? o->adv_store : o->store };
 
 		rc = trust_state_record(o->state_dir, &doc, e);
 	}

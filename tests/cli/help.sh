@@ -14,12 +14,12 @@ helps() {
 
 helps "pinfold --help" --help
 helps "pinfold help" help
-for cmd in key catalog lock why build verify audit unlock bundle export sbom advisories scan watch registry run shell help; do
+for cmd in key trust catalog lock why build verify audit unlock bundle export sbom advisories scan watch registry run shell help; do
 	helps "$cmd --help" $cmd --help
 	helps "$cmd -h" $cmd -h
 	helps "help $cmd" help $cmd
 done
-for sub in "key generate" "key id" "catalog init" "catalog add" "catalog import-debian" "catalog remove" "catalog list" \
+for sub in "key generate" "key id" "trust show" "trust update" "trust sign" "catalog init" "catalog add" "catalog import-debian" "catalog remove" "catalog list" \
 	"catalog sign" "catalog verify" "catalog revoke" "bundle create" "bundle verify" "export oci" \
 	"advisories update" "advisories show" "registry list" "registry touch" "registry forget"; do
 	# shellcheck disable=SC2086 # command and subcommand
@@ -47,7 +47,7 @@ unnamed() {
 	done
 }
 
-for cmd in lock why build verify audit unlock bundle export sbom advisories scan watch registry run; do
+for cmd in trust lock why build verify audit unlock bundle export sbom advisories scan watch registry run; do
 	pf help $cmd | synopsis >syn.txt
 	missing=$(unnamed syn.txt $cmd)
 	check "$cmd: the usage synopsis names every option (missing:${missing:- none})" '[ -z "$missing" ]'
