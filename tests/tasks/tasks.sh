@@ -52,6 +52,8 @@ mkdir -p "$E"
 tar --zstd -xf "$ENVTAR" -C "$E"
 exec 9>&-
 expect 0 "" "the unpacked environment is pristine (pinfold verify)" -- pf verify "$E"
+check "libblas.so.3 and liblapack.so.3 are linked as libblas3's and liblapack3's postinst would (numpy loads them)" \
+	"[ \"\$(readlink '$E/usr/lib/x86_64-linux-gnu/libblas.so.3')\" = blas/libblas.so.3 ] && [ \"\$(readlink '$E/usr/lib/x86_64-linux-gnu/liblapack.so.3')\" = lapack/liblapack.so.3 ]"
 
 P=$T/project
 cp -R "$SRCDIR/tests/tasks/project" "$P"
@@ -92,15 +94,15 @@ expect 1 "pinfold: refused" "pip install of a vetted name at an unvetted version
 # --- Node
 run "an HTTP server on 127.0.0.1 answers axios and node-fetch" "node http ok" -- node node/server.js
 run "prettier formats code" "prettier ok" -- node node/format.js
-run "ESM: import axios/lodash/dayjs/zod/react from a .mjs file" "esm ok /node_modules/axios/" -- node esm.mjs
+run "ESM: import axios/lodash/dayjs/zod/react from a .mjs file" "esm ok /usr/local/lib/node_modules/axios/" -- node esm.mjs
 run "ESM: a \"type\": \"module\" package imports axios, uuid, semver, chalk" "esm package ok" -- node esm-pkg/index.js
 run "ESM: the same from a nested project directory" "esm ok" -- sh -c 'mkdir -p deep/er && cp esm.mjs deep/er/ && node deep/er/esm.mjs'
 run "CommonJS: require resolves the environment's packages without NODE_PATH" "ok" -- \
 	sh -c '[ -z "${NODE_PATH:-}" ] && node -e "require(\"react\"); require(\"typescript\"); console.log(\"ok\")"'
 run "TypeScript: tsc --strict compiles a project" "" -- tsc -p ts
 run "... and node runs the output" "total 5.50" -- node out/ts/hello.js
-expect 2 "TS2322" "TypeScript: tsc reports a type error (exit 2)" -- "$PINFOLD" run "$E" --project "$P" -- \
-	tsc --strict --noEmit ts/bad.ts
+run "TypeScript: tsc reports a type error (and exits non-zero)" "error TS2322" -- \
+	sh -c 'tsc --strict --noEmit ts/bad.ts; [ $? -ne 0 ]'
 run "tsx runs a React .tsx component directly (esbuild's native binary, no install script run)" "tsx react ok" -- \
 	tsx ts/app.tsx
 run "npm install in a project asking only for vetted packages succeeds" "" -- sh -c 'cd npmproj && npm install'

@@ -14,4 +14,5 @@ if (dayjs("2026-01-02").format("DD/MM") !== "02/01") throw new Error("dayjs");
 if (z.object({ a: z.number() }).parse({ a: 1 }).a !== 1) throw new Error("zod");
 const html = renderToString(React.createElement("p", { id: "x" }, "hi"));
 if (html !== '<p id="x">hi</p>') throw new Error("react: " + html);
-console.log("esm ok", import.meta.resolve ? "" : "", require.resolve("axios"));
+// the CommonJS view from the same file: the real path behind the root /node_modules link
+console.log("esm ok", require.resolve("axios"));
