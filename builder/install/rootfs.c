@@ -163,7 +163,10 @@ static const char *const mount_dirs[] = {
  * Links that a package's maintainer script makes with update-alternatives
  * and that a shell or runtime needs; made directly (no /etc/alternatives
  * hop) when the package that provides the target is installed and nothing
- * installed the link itself.
+ * installed the link itself. The target is relative to the link's directory.
+ * numpy (and so pandas, matplotlib) loads libblas.so.3 and liblapack.so.3,
+ * which libblas3 and liblapack3 ship in blas/ and lapack/ for the
+ * alternatives their postinst registers.
  */
 static const struct {
 	const char *link, *target, *why;
@@ -171,6 +174,10 @@ static const struct {
 	{ "usr/bin/awk", "mawk", "mawk's postinst: update-alternatives --install /usr/bin/awk awk" },
 	{ "usr/bin/nawk", "mawk", "mawk's postinst: slave nawk of the awk alternative" },
 	{ "usr/bin/which", "which.debianutils", "debianutils' postinst: update-alternatives which" },
+	{ "usr/lib/x86_64-linux-gnu/libblas.so.3", "blas/libblas.so.3",
+	  "libblas3's postinst: update-alternatives libblas.so.3-x86_64-linux-gnu" },
+	{ "usr/lib/x86_64-linux-gnu/liblapack.so.3", "lapack/liblapack.so.3",
+	  "liblapack3's postinst: update-alternatives liblapack.so.3-x86_64-linux-gnu" },
 };
 
 static const char passwd_fmt[] =
@@ -339,7 +346,8 @@ int rootfs_finish(struct install_ctx *x, struct pf_err *e)
 			rc = gen(x, "etc/timezone", "Etc/UTC\n", 8, e);
 	}
 	for (size_t i = 0; !rc && i < sizeof alternatives / sizeof *alternatives; i++) {
-		char *t = pf_xasprintf("usr/bin/%s", alternatives[i].target);
+		const char *link = alternatives[i].link;
+		char *t = pf_xasprintf("%.*s/%s", (int)(strrchr(link, '/') - link), link, alternatives[i].target);
 
 		if (staged(x, t) && !staged(x, alternatives[i].link))
 			rc = stage_symlink(x, alternatives[i].link, alternatives[i].target, e);
