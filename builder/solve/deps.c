@@ -535,10 +535,14 @@ static int parse_deb_dep(const char *eco, const char *text, struct dep_list *out
 			q = (char *)skip_ws(end + 1);
 		}
 		if (*q && *q != '[' && *q != '<') {
+			/* q points into alt: the message is made before alt is freed */
+			int rc = pf_error(e, PF_EFORMAT, "'%s': unexpected text '%s' (a Debian version goes in "
+					  "parentheses: 'name (>= 1.0)')", text, q);
+
 			free(alt);
 			free(name);
 			free(spec);
-			return pf_error(e, PF_EFORMAT, "'%s': unexpected text '%s'", text, q);
+			return rc;
 		}
 		if (spec) {
 			struct vrange *r = NULL;
