@@ -49,7 +49,8 @@ const struct command commands[] = {
 	  "                             [--catalog DIR|URL] [--jobs N]\n"
 	  "       pinfold bundle verify FILE.pfb [--lock LOCKFILE]" },
 	{ "export", cmd_export, "export an environment as an OCI image (with its SBOMs attached)",
-	  "oci ENV.tar.zst -o DIR [--archive FILE.tar] [--compression gzip|zstd] [--tag NAME]" },
+	  "oci ENV.tar.zst|LOCKFILE -o DIR [--archive FILE.tar] [--compression gzip|zstd] [--tag NAME]\n"
+	  "                    [--mirror DIR|URL]... [--cache DIR] [--catalog DIR|URL]" },
 	{ "sbom", cmd_sbom, "write the SPDX or CycloneDX SBOM of a lockfile or an environment",
 	  "LOCKFILE|ENV --format spdx-json|cyclonedx-json [-o FILE] [--catalog DIR|URL]\n"
 	  "                    [--mirror DIR|URL]... [--cache DIR]" },

@@ -203,9 +203,19 @@ expect 2 "is not gzip or zstd" "usage: an unknown compression" -- pf export oci 
 expect 2 "not a valid reference name" "usage: a bad --tag" -- pf export oci t.tar.zst -o u2 --tag 'a b'
 check "... nothing written for usage errors" "nothing_left u1 && nothing_left u2"
 expect 3 "'nope.tar.zst': No such file" "a missing environment" -- pf export oci nope.tar.zst -o u3
-expect 2 "pinfold build LOCKFILE -o ENV.tar.zst" "a lockfile is not exported directly (yet): the error says what to do" -- \
-	pf export oci t.lock -o u4
+# A LOCKFILE is built first, as 'pinfold build' builds it (the same checks), then exported.
+expect 0 "" "export oci LOCKFILE builds it and exports it" -- \
+	pf $TR export oci t.lock -o fromlock --mirror "$T/mirror" --cache "$T/cache"
+check "... the same image digest as exporting the tarball build wrote" \
+	"[ \"\$(jq -r '.manifests[0].digest' fromlock/index.json)\" = '$IMG' ]"
+check "... and no temporary tarball is left" "! ls \"\${TMPDIR:-/tmp}\" | grep -q '^pinfold-export-'"
+sed -E '0,/^      sha256: /s/^(      sha256: "?)[0-9a-f]{64}/\10000000000000000000000000000000000000000000000000000000000000000/' \
+	t.lock >edited.lock
+check "(the edit took)" "! cmp -s t.lock edited.lock"
+expect 1 "is not the catalog's" "a hand-edited lock is refused before anything is built or exported" -- \
+	pf $TR export oci edited.lock -o u4 --mirror "$T/mirror" --cache "$T/cache"
 check "... nothing written" "nothing_left u4"
+expect 2 "go with a LOCKFILE" "--mirror with a tarball is a usage error" -- pf export oci t.tar.zst -o u5 --mirror "$T/mirror"
 expect 2 "export: unknown subcommand 'docker' (expected oci)" "an unknown subcommand" -- pf export docker t.tar.zst
 
 # --- an environment built before pinfold recorded SBOMs: exported, with nothing attached
