@@ -56,3 +56,22 @@ int pf_text_check_str(const char *s)
 {
 	return s ? pf_text_check(s, strlen(s)) : 0;
 }
+
+void pf_utf8_put(struct pf_buf *b, uint32_t cp)
+{
+	if (cp < 0x80) {
+		pf_buf_addc(b, (char)cp);
+	} else if (cp < 0x800) {
+		pf_buf_addc(b, (char)(0xc0 | cp >> 6));
+		pf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		pf_buf_addc(b, (char)(0xe0 | cp >> 12));
+		pf_buf_addc(b, (char)(0x80 | (cp >> 6 & 0x3f)));
+		pf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
+	} else {
+		pf_buf_addc(b, (char)(0xf0 | cp >> 18));
+		pf_buf_addc(b, (char)(0x80 | (cp >> 12 & 0x3f)));
+		pf_buf_addc(b, (char)(0x80 | (cp >> 6 & 0x3f)));
+		pf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
+	}
+}

@@ -4,6 +4,9 @@
 #define PF_CORE_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "core/mem.h"
 
 /*
  * 0 when the len bytes at s are valid UTF-8 (shortest form, no surrogates)
@@ -17,5 +20,7 @@
 int pf_text_check(const char *s, size_t len);
 /* The same for a NUL-terminated string; NULL is fine (0). */
 int pf_text_check_str(const char *s);
+/* Append code point cp (at most U+10FFFF, checked by the caller) to b as UTF-8. */
+void pf_utf8_put(struct pf_buf *b, uint32_t cp);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "install/json.h"
 
 #define JSON_MAX_DEPTH 64
@@ -46,25 +47,6 @@ static int hex4(struct jp *p, unsigned *out)
 	}
 	*out = v;
 	return 0;
-}
-
-static void put_utf8(struct pf_buf *b, unsigned cp)
-{
-	if (cp < 0x80) {
-		pf_buf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		pf_buf_addc(b, (char)(0xc0 | cp >> 6));
-		pf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		pf_buf_addc(b, (char)(0xe0 | cp >> 12));
-		pf_buf_addc(b, (char)(0x80 | (cp >> 6 & 0x3f)));
-		pf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		pf_buf_addc(b, (char)(0xf0 | cp >> 18));
-		pf_buf_addc(b, (char)(0x80 | (cp >> 12 & 0x3f)));
-		pf_buf_addc(b, (char)(0x80 | (cp >> 6 & 0x3f)));
-		pf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	}
 }
 
 static int string(struct jp *p, const char **out)
@@ -129,7 +111,7 @@ static int string(struct jp *p, const char **out)
 				rc = fail(p, "NUL in string");
 				goto out;
 			}
-			put_utf8(&b, cp);
+			pf_utf8_put(&b, cp);
 			break;
 		}
 		default:

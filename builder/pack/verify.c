@@ -300,6 +300,31 @@ static void compare(const struct pack_list *act, const struct pack_list *man, co
 	}
 }
 
+/*
+ * The environment's actual paths act against the manifest m carries, under
+ * its constraint state: fills v (paths, differences, unlock status).
+ */
+static int check_against_manifest(const char *what, struct meta *m, const struct pack_list *act,
+				  struct pack_list *man, struct install_cstate *cs, struct pack_verify *v,
+				  struct pf_err *e)
+{
+	int rc;
+
+	if (!m->has_manifest)
+		return pf_error(e, PF_EFORMAT, "'%s': no %s: not a pinfold environment", what, PACK_MANIFEST);
+	rc = pack_manifest_parse(PACK_MANIFEST, m->manifest.p, m->manifest.len, man, e);
+	if (!rc)
+		rc = cstate(m, cs, e);
+	if (rc)
+		return rc;
+	v->npaths = man->n;
+	compare(act, man, cs, v);
+	if (cs->unlocked)
+		v->status = pf_xasprintf("unlocked: %s (by %s at %s)", cs->reason ? cs->reason : "?",
+					 cs->by ? cs->by : "?", cs->at ? cs->at : "?");
+	return 0;
+}
+
 /* A directory target: visit every path; read the files the hook keeps. */
 static int hook_dir(const char *target, const struct pack_list *act, const struct pack_verify_hook *h, struct pf_err *e)
 {
@@ -379,20 +404,9 @@ int pack_verify_hooked(const char *target, const char *lockfile, const char *aga
 		memset(&ref.manifest, 0, sizeof ref.manifest);
 		m.has_manifest = 1;
 	}
-	if (!m.has_manifest) {
-		rc = pf_error(e, PF_EFORMAT, "'%s': no %s: not a pinfold environment", target, PACK_MANIFEST);
-		goto out;
-	}
-	rc = pack_manifest_parse(PACK_MANIFEST, m.manifest.p, m.manifest.len, &man, e);
-	if (!rc)
-		rc = cstate(&m, &cs, e);
+	rc = check_against_manifest(target, &m, &act, &man, &cs, v, e);
 	if (rc)
 		goto out;
-	v->npaths = man.n;
-	compare(&act, &man, &cs, v);
-	if (cs.unlocked)
-		v->status = pf_xasprintf("unlocked: %s (by %s at %s)", cs.reason ? cs.reason : "?",
-					 cs.by ? cs.by : "?", cs.at ? cs.at : "?");
 	if (lockfile) {
 		rc = pf_read_file(lockfile, PF_MAX_SMALL, &lk, e);
 		if (rc)
@@ -432,20 +446,9 @@ int pack_unpack(const char *tarball, const char *dest, struct pack_verify *v, st
 	pack_sink_close(sink);
 	if (rc)
 		goto out;
-	if (!m.has_manifest) {
-		rc = pf_error(e, PF_EFORMAT, "'%s': no %s: not a pinfold environment", tarball, PACK_MANIFEST);
-		goto out;
-	}
-	rc = pack_manifest_parse(PACK_MANIFEST, m.manifest.p, m.manifest.len, &man, e);
-	if (!rc)
-		rc = cstate(&m, &cs, e);
+	rc = check_against_manifest(tarball, &m, &act, &man, &cs, v, e);
 	if (rc)
 		goto out;
-	v->npaths = man.n;
-	compare(&act, &man, &cs, v);
-	if (cs.unlocked)
-		v->status = pf_xasprintf("unlocked: %s (by %s at %s)", cs.reason ? cs.reason : "?",
-					 cs.by ? cs.by : "?", cs.at ? cs.at : "?");
 out:
 	pack_list_release(&act);
 	pack_list_release(&man);

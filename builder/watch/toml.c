@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "watch/toml.h"
 
 #define MAX_DEPTH 64
@@ -199,25 +200,6 @@ static int eol(struct tp *p)
 	return fail(p, "expected the end of the line");
 }
 
-static void put_utf8(struct pf_buf *b, uint32_t cp)
-{
-	if (cp < 0x80) {
-		pf_buf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		pf_buf_addc(b, (char)(0xc0 | cp >> 6));
-		pf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		pf_buf_addc(b, (char)(0xe0 | cp >> 12));
-		pf_buf_addc(b, (char)(0x80 | (cp >> 6 & 0x3f)));
-		pf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		pf_buf_addc(b, (char)(0xf0 | cp >> 18));
-		pf_buf_addc(b, (char)(0x80 | (cp >> 12 & 0x3f)));
-		pf_buf_addc(b, (char)(0x80 | (cp >> 6 & 0x3f)));
-		pf_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
 static int escape(struct tp *p, struct pf_buf *b)
 {
 	int c = peek(p, 0), n = 0;
@@ -253,7 +235,7 @@ static int escape(struct tp *p, struct pf_buf *b)
 	}
 	if (!cp || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
 		return fail(p, "escape is not a Unicode scalar value (or is NUL)");
-	put_utf8(b, cp);
+	pf_utf8_put(b, cp);
 	return 0;
 }
 
