@@ -58,7 +58,9 @@ static int build_tree(const struct build_lock *bl, char **paths, const int *fds,
 			const struct lock_pkg *k = &l->pkgs[i];
 
 			pk[i] = (struct install_pkg){ k->ecosystem, k->name, k->version, k->artifact.format,
-						      k->artifact.file, paths[i], fds[i] };
+						      k->artifact.file, paths[i], fds[i], 0 };
+			for (size_t j = 0; j < k->nrequested_by; j++)
+				pk[i].requested |= !strcmp(k->requested_by[j], "image");
 		}
 		rc = install_artifacts(x, pk, l->npkgs, o->jobs > 0 ? o->jobs : 1, e);
 		free(pk);

@@ -121,6 +121,19 @@ static void relaxations(const struct lockfile *old, const struct image *im, int 
 	}
 }
 
+/* A version of p's name in a that b does not have (what p's version moved to), or NULL. */
+static const struct lock_pkg *moved(const struct lockfile *a, const struct lockfile *b, const struct lock_pkg *p)
+{
+	for (size_t i = 0; i < a->npkgs; i++) {
+		const struct lock_pkg *q = &a->pkgs[i];
+
+		if (!strcmp(q->ecosystem, p->ecosystem) && !strcmp(q->name, p->name) &&
+		    !lock_find_version(b, q->ecosystem, q->name, q->version))
+			return q;
+	}
+	return NULL;
+}
+
 /* Differences that make an existing lock out of date; one line each. */
 static void check_lock(struct ctx *x, const struct lockfile *old, const struct lockfile *new,
 		       const struct ctx_catalog *cc, const struct solve_policy *pol, struct pf_strv *diff)
@@ -137,7 +150,7 @@ static void check_lock(struct ctx *x, const struct lockfile *old, const struct l
 	for (size_t i = 0; i < old->npkgs; i++) {
 		const struct lock_pkg *p = &old->pkgs[i];
 		const struct catalog_pkg *cp = catalog_find(&cc->cat, p->ecosystem, p->name, p->version);
-		const struct lock_pkg *q = lock_find(new, p->ecosystem, p->name);
+		const struct lock_pkg *q = lock_find_version(new, p->ecosystem, p->name, p->version);
 		char *why;
 
 		/* and the image's policy as it stands today, revocations included */
@@ -147,17 +160,23 @@ static void check_lock(struct ctx *x, const struct lockfile *old, const struct l
 			else
 				pf_strv_push_owned(diff, why);
 		}
+		if (q)
+			continue;
+		q = moved(new, old, p);
 		if (!q)
 			pf_strv_push_owned(diff, pf_xasprintf("%s:%s %s is locked but no longer needed", p->ecosystem,
 							      p->name, p->version));
-		else if (strcmp(q->version, p->version))
+		else
 			pf_strv_push_owned(diff, pf_xasprintf("%s:%s is locked at %s, resolving gives %s", p->ecosystem,
 							      p->name, p->version, q->version));
 	}
-	for (size_t i = 0; i < new->npkgs; i++)
-		if (!lock_find(old, new->pkgs[i].ecosystem, new->pkgs[i].name))
-			pf_strv_push_owned(diff, pf_xasprintf("%s:%s %s is needed but not locked", new->pkgs[i].ecosystem,
-							      new->pkgs[i].name, new->pkgs[i].version));
+	for (size_t i = 0; i < new->npkgs; i++) {
+		const struct lock_pkg *q = &new->pkgs[i];
+
+		if (!lock_find_version(old, q->ecosystem, q->name, q->version) && !moved(old, new, q))
+			pf_strv_push_owned(diff, pf_xasprintf("%s:%s %s is needed but not locked", q->ecosystem,
+							      q->name, q->version));
+	}
 }
 
 int build_resolve(struct ctx *x, const struct build_resolve_opts *o, struct build_resolved *r, struct pf_err *e)

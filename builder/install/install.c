@@ -558,7 +558,7 @@ static int install_format(struct install_ctx *x, const struct install_pkg *p, st
 	if (!strcmp(p->format, "wheel"))
 		return install_wheel(x, p->file, p->path, e);
 	if (!strcmp(p->format, "npm"))
-		return install_npm(x, p->name, p->file, p->path, e);
+		return install_npm(x, p->name, p->version, p->file, p->path, e);
 	if (!strcmp(p->format, "deb"))
 		return install_deb(x, p->file, p->path, e);
 	if (!strcmp(p->format, "generic"))
@@ -579,7 +579,7 @@ static int install_one(struct install_ctx *x, const struct install_pkg *p, struc
 int install_artifact(struct install_ctx *x, const char *ecosystem, const char *name, const char *version,
 		     const char *format, const char *file, const char *path, struct pf_err *e)
 {
-	struct install_pkg p = { ecosystem, name, version, format, file, path, -1 };
+	struct install_pkg p = { ecosystem, name, version, format, file, path, -1, 1 };
 
 	pf_strv_push_owned(&x->owner_names, pf_xasprintf("%s:%s %s", ecosystem, name, version));
 	install_tl_owner = (int)x->owner_names.n - 1;
@@ -650,6 +650,7 @@ int install_artifacts(struct install_ctx *x, const struct install_pkg *pkgs, siz
 		else
 			sizes[i] = stat(pkgs[i].path, &st) ? 0 : (uint64_t)st.st_size;
 	}
+	npm_plan(x, pkgs, n, base);
 	sort_sizes = sizes;
 	if (n)
 		pf_qsort(order, n, sizeof *order, by_size);
@@ -683,6 +684,8 @@ int install_artifacts(struct install_ctx *x, const struct install_pkg *pkgs, siz
 			pf_error(e, errs[i].code ? errs[i].code : -rc, "%s", errs[i].msg);
 		}
 	}
+	if (!rc)
+		rc = npm_link(x, e);
 	free(errs);
 	free(rcs);
 	free(order);
@@ -754,5 +757,6 @@ void install_free(struct install_ctx *x)
 	pf_strv_release(&x->owner_names);
 	pf_strv_release(&x->npm_scripts);
 	pf_strv_release(&x->deb_scripts);
+	npm_free(x);
 	free(x);
 }

@@ -75,6 +75,7 @@ struct install_pkg {
 	 * below 3 means "none": path is opened instead.
 	 */
 	int fd;
+	int requested;			/* the image asked for it (npm: the version at the top of node_modules) */
 };
 int install_artifacts(struct install_ctx *x, const struct install_pkg *pkgs, size_t n, int jobs, struct pf_err *e);
 

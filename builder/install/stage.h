@@ -15,6 +15,18 @@ enum stage_kind { STAGE_DIR = INSTALL_DIR, STAGE_FILE = INSTALL_FILE, STAGE_LINK
 
 #define INSTALL_MAX_SPOOLS 64
 
+/*
+ * One npm package of the build and where it goes (npm.c): the version of a
+ * name the image asked for (else the highest) at node_modules/NAME, every
+ * other version at node_modules/.pinfold/NAME@VERSION/node_modules/NAME.
+ */
+struct npm_node {
+	const char *name, *version;	/* borrowed from the install_pkg */
+	char *base;			/* its directory, relative to the root */
+	int owner, top, requested;
+	struct pf_strv deps;		/* "NAME\tRANGE\tK": K 'd' a dependency, 'o' optional or a peer */
+};
+
 struct install_ctx {
 	char *root;
 	char *spool_dir;
@@ -37,6 +49,8 @@ struct install_ctx {
 	struct pf_strv npm_scripts;	/* "PKG\tscript,script" */
 	struct pf_strv deb_scripts;
 	int deb_python;			/* a deb installed usr/lib/python3/dist-packages */
+	struct npm_node *npm;		/* install_artifacts' npm packages (npm_plan) */
+	size_t nnpm;
 };
 
 /*
@@ -85,7 +99,13 @@ int stage_entry(struct install_ctx *x, struct install_reader *r, const struct in
 const char *stage_owner_name(const struct install_ctx *x);
 
 int install_wheel(struct install_ctx *x, const char *file, const char *path, struct pf_err *e);
-int install_npm(struct install_ctx *x, const char *name, const char *file, const char *path, struct pf_err *e);
+int install_npm(struct install_ctx *x, const char *name, const char *version, const char *file, const char *path,
+		struct pf_err *e);
+/* Where each npm package of pkgs goes (before the workers run); owners start at owner0. */
+void npm_plan(struct install_ctx *x, const struct install_pkg *pkgs, size_t n, int owner0);
+/* After every package is installed: each package's dependencies linked where Node finds them. */
+int npm_link(struct install_ctx *x, struct pf_err *e);
+void npm_free(struct install_ctx *x);
 int install_deb(struct install_ctx *x, const char *file, const char *path, struct pf_err *e);
 int install_generic(struct install_ctx *x, const char *file, const char *path, struct pf_err *e);
 int install_env_files(struct install_ctx *x, struct pf_err *e);

@@ -95,6 +95,10 @@ void lock_write(const struct lockfile *l, struct pf_buf *out);
 /* lock_write + atomic write to path. */
 int lock_save(const struct lockfile *l, const char *path, struct pf_err *e);
 void lock_release(struct lockfile *l);
+/* The first package of that name (npm may lock one name at several versions), or NULL. */
 const struct lock_pkg *lock_find(const struct lockfile *l, const char *eco, const char *name);
+/* That exact version of the package, or NULL. */
+const struct lock_pkg *lock_find_version(const struct lockfile *l, const char *eco, const char *name,
+					 const char *version);
 
 #endif

@@ -112,7 +112,11 @@ static int name_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
-/* Each (ecosystem, name) at most once; sorted copy so big locks stay fast. */
+/*
+ * Each (ecosystem, name) at most once, but npm nests: an npm name may be
+ * locked at several versions, each at most once. A sorted copy, so big locks
+ * stay fast.
+ */
 static int check_unique(const struct lockfile *l, const struct pf_ydoc *d, const struct pf_ynode *seq,
 			struct pf_err *e)
 {
@@ -122,10 +126,17 @@ static int check_unique(const struct lockfile *l, const struct pf_ydoc *d, const
 	for (size_t i = 0; i < l->npkgs; i++)
 		v[i] = &l->pkgs[i];
 	pf_qsort(v, l->npkgs, sizeof *v, name_cmp);
-	for (size_t i = 1; i < l->npkgs && !rc; i++)
-		if (!name_cmp(&v[i - 1], &v[i]))
+	for (size_t i = 1; i < l->npkgs && !rc; i++) {
+		if (name_cmp(&v[i - 1], &v[i]))
+			continue;
+		if (strcmp(v[i]->ecosystem, "npm"))
 			rc = pf_y_fail(d, seq, e, PF_EFORMAT, "package %s:%s is listed twice", v[i]->ecosystem,
 				       v[i]->name);
+		for (size_t j = i; j-- > 0 && !rc && !name_cmp(&v[j], &v[i]);)
+			if (!strcmp(v[j]->version, v[i]->version))
+				rc = pf_y_fail(d, seq, e, PF_EFORMAT, "package %s:%s %s is listed twice",
+					       v[i]->ecosystem, v[i]->name, v[i]->version);
+	}
 	free(v);
 	return rc;
 }
@@ -354,6 +365,16 @@ void lock_release(struct lockfile *l)
 	pf_arena_release(&l->arena);
 	free(l->pkgs);
 	memset(l, 0, sizeof *l);
+}
+
+const struct lock_pkg *lock_find_version(const struct lockfile *l, const char *eco, const char *name,
+					 const char *version)
+{
+	for (size_t i = 0; i < l->npkgs; i++)
+		if (!strcmp(l->pkgs[i].ecosystem, eco) && !strcmp(l->pkgs[i].name, name) &&
+		    !strcmp(l->pkgs[i].version, version))
+			return &l->pkgs[i];
+	return NULL;
 }
 
 const struct lock_pkg *lock_find(const struct lockfile *l, const char *eco, const char *name)

@@ -234,7 +234,7 @@ static void lock_diff(struct pack_verify *v, const struct pf_buf *env, const str
 		const struct lockfile *x = side ? &b : &a, *y = side ? &a : &b;
 
 		for (size_t i = 0; i < x->npkgs; i++) {
-			const struct lock_pkg *p = &x->pkgs[i], *q = lock_find(y, p->ecosystem, p->name);
+			const struct lock_pkg *p = &x->pkgs[i], *q = lock_find_version(y, p->ecosystem, p->name, p->version);
 
 			if (q && !strcmp(q->version, p->version) && !strcmp(q->artifact.sha256, p->artifact.sha256))
 				continue;

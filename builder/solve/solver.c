@@ -31,7 +31,8 @@ static int pick_cmp(const void *a, const void *b)
 	const struct solve_pick *x = a, *y = b;
 	int c = strcmp(x->ecosystem, y->ecosystem);
 
-	return c ? c : strcmp(x->name, y->name);
+	c = c ? c : strcmp(x->name, y->name);
+	return c ? c : solve_version_cmp(x->ecosystem, x->version, y->version);
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -249,6 +250,17 @@ int solve_run(struct solve_pool *sp, const struct solve_policy *pol, const struc
 	}
 	for (Id p = sp->end - sp->nhost; p < sp->end; p++)
 		queue_push2(&jobs, SOLVER_INSTALL | SOLVER_SOLVABLE, p);
+	/*
+	 * npm nests: two versions of one name live side by side (install/npm.c
+	 * lays them out as npm would), so an npm name may be installed at several
+	 * versions; every other ecosystem has one version of a name.
+	 */
+	for (Id p = sp->start; p < sp->end; p++) {
+		const struct spkg *k = sp_spkg(sp, p);
+
+		if (k && !k->host && !strcmp(k->eco, "npm"))
+			queue_push2(&jobs, SOLVER_MULTIVERSION | SOLVER_SOLVABLE, p);
+	}
 	/* Pins: favour what the lock has, unless asked to upgrade it. */
 	for (size_t i = 0; i < req->npins && !req->upgrade_all; i++) {
 		const struct solve_pin *pin = &req->pins[i];

@@ -125,12 +125,20 @@ int main(void)
 	ok(parse_text(t, &e) == -PF_EFORMAT && strstr(e.msg, "plain file name"), "file with '/' refused (%s)", e.msg);
 	free(t);
 	{
-		char *t1 = edit(a.p, "name: requests", "name: axios");
+		char *t1 = edit(a.p, "name: requests", "name: axios"), *t2 = edit(t1, "ecosystem: pypi", "ecosystem: npm");
 
-		t = edit(t1, "ecosystem: pypi", "ecosystem: npm");
+		/* npm nests: one name at two versions is a lock npm itself would write */
+		ok(parse_text(t2, &e) == 0, "npm: one name at two versions accepted (%s)", e.msg);
+		t = edit(t2, "\"2.32.3\"", "\"1.13.6\"");
+		ok(parse_text(t, &e) == -PF_EFORMAT && strstr(e.msg, "npm:axios 1.13.6 is listed twice"),
+		   "npm: the same version twice refused (%s)", e.msg);
+		free(t);
+		free(t2);
+		t = edit(t1, "ecosystem: npm", "ecosystem: pypi");
 		free(t1);
 	}
-	ok(parse_text(t, &e) == -PF_EFORMAT && strstr(e.msg, "listed twice"), "duplicate package refused (%s)", e.msg);
+	ok(parse_text(t, &e) == -PF_EFORMAT && strstr(e.msg, "pypi:axios is listed twice"),
+	   "another ecosystem: one name twice refused, whatever the versions (%s)", e.msg);
 	free(t);
 	t = edit(a.p, "format: pinfold-lock/1", "format: pinfold-lock/2");
 	ok(parse_text(t, &e) == -PF_EFORMAT, "other format refused (%s)", e.msg);
