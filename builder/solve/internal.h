@@ -45,7 +45,6 @@ struct build_src {
 struct cand {
 	Id name, evr, p;
 	int own;			/* the package's own name (else a versioned provide) */
-	const char *version;		/* provides: the evr (the version as written); own: NULL, see sp_cand_version() */
 };
 
 struct line_memo;
@@ -55,6 +54,7 @@ struct solve_pool {
 	Repo *repo;
 	Id start, end;			/* solvable ids of repo */
 	struct spkg *pk;		/* indexed by p - start */
+	struct pf_arena strs;		/* the records' strings (copies: libsolv's move as the pool grows) */
 	struct cand *cands;
 	size_t ncands;
 	struct marker_env env;

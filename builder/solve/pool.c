@@ -83,7 +83,6 @@ void sp_build_index(struct solve_pool *sp)
 				sp->cands[sp->ncands].evr = evr;
 				sp->cands[sp->ncands].p = p;
 				sp->cands[sp->ncands].own = name == s->name;
-				sp->cands[sp->ncands].version = name == s->name ? NULL : pool_id2str(pool, evr);
 				sp->ncands++;
 			}
 		}
@@ -111,8 +110,9 @@ struct cand *sp_cands(struct solve_pool *sp, Id name, size_t *n)
 
 const char *sp_cand_version(struct solve_pool *sp, const struct cand *c)
 {
+	/* looked up now: a string of the pool moves when the pool adds strings */
 	if (!c->own)
-		return c->version;
+		return pool_id2str(sp->pool, c->evr);
 	if (sp->src && (size_t)c->p < sp->nsrc) {
 		const struct build_src *b = &sp->src[c->p];
 
@@ -428,16 +428,25 @@ static void add_strlist(Pool *pool, Repodata *data, Id sid, Id key, const char *
 		repodata_add_idarray(data, sid, key, pool_str2id(pool, v[i], 1));
 }
 
+/*
+ * A copy that lives as long as the pool: libsolv's strings move when the pool
+ * adds strings (translating dependencies does), so a record never points into them.
+ */
+static const char *keep(struct solve_pool *sp, const char *s)
+{
+	return s ? pf_arena_strdup(&sp->strs, s) : NULL;
+}
+
 static void spkg_load(struct solve_pool *sp, Id p, struct spkg *k)
 {
 	Solvable *s = pool_id2solvable(sp->pool, p);
 
-	k->eco = solvable_lookup_str(s, sp->k_eco);
-	k->name = solvable_lookup_str(s, sp->k_name);
-	k->version = solvable_lookup_str(s, sp->k_version);
-	k->published = solvable_lookup_str(s, sp->k_published);
-	k->file = solvable_lookup_str(s, sp->k_file);
-	k->format = solvable_lookup_str(s, sp->k_format);
+	k->eco = keep(sp, solvable_lookup_str(s, sp->k_eco));
+	k->name = keep(sp, solvable_lookup_str(s, sp->k_name));
+	k->version = keep(sp, solvable_lookup_str(s, sp->k_version));
+	k->published = keep(sp, solvable_lookup_str(s, sp->k_published));
+	k->file = keep(sp, solvable_lookup_str(s, sp->k_file));
+	k->format = keep(sp, solvable_lookup_str(s, sp->k_format));
 	{
 		Id type = 0;
 		const char *hex = solvable_lookup_checksum(s, sp->k_sha256, &type);
@@ -445,7 +454,7 @@ static void spkg_load(struct solve_pool *sp, Id p, struct spkg *k)
 		snprintf(k->sha256, sizeof k->sha256, "%s", hex && type == REPOKEY_TYPE_SHA256 ? hex : "");
 	}
 	k->size = solvable_lookup_num(s, sp->k_size, 0);
-	k->extra = solvable_lookup_str(s, sp->k_extra);
+	k->extra = keep(sp, solvable_lookup_str(s, sp->k_extra));
 	k->host = (int)solvable_lookup_num(s, sp->k_host, 0);
 	if (!k->eco)
 		k->eco = "generic";
@@ -760,5 +769,6 @@ void solve_pool_free(struct solve_pool *sp)
 	free(sp->pk);
 	free(sp->cands);
 	free(sp->translated);
+	pf_arena_release(&sp->strs);
 	free(sp);
 }
