@@ -428,9 +428,26 @@ out:
 	return rc;
 }
 
+/*
+ * DIR/FILE at the top of an npm tarball: npm strips the first component
+ * whatever it is ("package/" from npm pack, "estree/" in @types/estree), so
+ * any one directory will do; two package.json files at the top are refused
+ * (find_one).
+ */
+static int top_member(const char *name, const char *file)
+{
+	const char *slash;
+
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	slash = strchr(name, '/');
+	return slash && slash != name && strcmp(slash + 1, file) == 0 &&
+	       !(slash - name == 1 && name[0] == '.') && !(slash - name == 2 && name[0] == '.' && name[1] == '.');
+}
+
 static int is_package_json(const char *name)
 {
-	return !strcmp(name, "package/package.json");
+	return top_member(name, "package.json");
 }
 
 /* "license": "MIT"; legacy {"type": "MIT"} or "licenses": [{"type": ...}, ...] (any of them). */
@@ -493,7 +510,7 @@ static int npm_startup(int fd, const char *path, const struct install_json *scri
 			rc = pf_error(e, PF_EFORMAT, "'%s': more than %d entries", path, META_MAX_ENTRIES);
 			goto out;
 		}
-		if (name && (!strcmp(name, "package/binding.gyp") || !strcmp(name, "./package/binding.gyp")))
+		if (name && top_member(name, "binding.gyp"))
 			add_startup(m, "package/binding.gyp", 19, CATALOG_STARTUP_NPM);
 	}
 	if (r != ARCHIVE_EOF)
@@ -525,7 +542,7 @@ static int read_npm(int fd, const char *path, struct install_meta *m, struct pf_
 	int rc;
 
 	rc = read_member(fd, path, F_TAR | F_COMPRESSED, "not a readable npm tarball", is_package_json,
-			 "package/package.json", META_MAX_FILE, 1, &b, &what, e);
+			 "top-level package.json", META_MAX_FILE, 1, &b, &what, e);
 	if (rc)
 		goto out;
 	rc = install_json_parse(&m->arena, what, b.p, b.len, &root, e);

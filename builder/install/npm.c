@@ -204,7 +204,7 @@ int install_npm(struct install_ctx *x, const char *name, const char *version, co
 	if (rc)
 		goto out;
 	if (!pj.len) {
-		rc = pf_error(e, PF_EFORMAT, "'%s': no package/package.json", file);
+		rc = pf_error(e, PF_EFORMAT, "'%s': no package.json in the tarball's top directory", file);
 		goto out;
 	}
 	rc = install_json_parse(&a, file, pj.p, pj.len, &root, e);

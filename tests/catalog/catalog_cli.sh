@@ -83,6 +83,20 @@ ok "add a crafted npm tarball" pf catalog add cat left-1.0.0.tgz --published 202
 check "dependencies recorded as 'name range', optional ones left out" \
 	'grep -q "\"a ^1.0.0\"" cat/catalog.yaml && grep -q "\"b \*\"" cat/catalog.yaml && ! grep -q "c 2.x" cat/catalog.yaml'
 
+# npm strips a tarball's first directory whatever its name (@types/* packages use their own)
+mkdir -p typespkg/estree
+printf '{"name": "@types/estree", "version": "1.0.9", "license": "MIT"}' >typespkg/estree/package.json
+printf 'export {};\n' >typespkg/estree/index.d.ts
+tar -C typespkg -czf types-estree-1.0.9.tgz estree
+ok "add an npm tarball whose top directory is not 'package/'" pf catalog add cat types-estree-1.0.9.tgz --published 2020-01-01
+check "... listed under its own name" 'pf catalog list cat | grep -q "^npm:@types/estree 1.0.9 "'
+pf catalog remove cat npm:@types/estree 1.0.9 >/dev/null
+mkdir -p typespkg/other
+printf '{"name": "@types/evil", "version": "1.0.0"}' >typespkg/other/package.json
+tar -C typespkg -czf types-two-1.0.0.tgz estree other
+expect 3 "two top-level package.json files" "two top directories with a package.json each are refused" -- \
+	pf catalog add cat types-two-1.0.0.tgz --published 2020-01-01
+
 # a deb built here: Depends + Pre-Depends, Provides, Conflicts + Breaks
 if command -v dpkg-deb >/dev/null 2>&1; then
 	mkdir -p debpkg/DEBIAN
