@@ -317,6 +317,17 @@ int rootfs_finish(struct install_ctx *x, struct pf_err *e)
 	}
 	if (!rc && staged(x, x->npmdir) == STAGE_DIR)
 		rc = stage_symlink(x, "node_modules", x->npmdir, e);
+	/*
+	 * vite bundles its config into the nearest node_modules/.vite-temp, which
+	 * from a project is /node_modules; pinfold run mounts a private tmpfs on
+	 * this empty directory (run/plan.c, scratch_dirs) so `vite build` works on the read-only root.
+	 */
+	if (!rc && staged(x, x->npmdir) == STAGE_DIR) {
+		char *d = pf_xasprintf("%s/.vite-temp", x->npmdir);
+
+		rc = stage_mkdir(x, d, e);
+		free(d);
+	}
 	for (const char *const *m = mount_dirs; !rc && *m; m++)
 		rc = stage_mkdir(x, *m, e);
 	if (!rc)

@@ -102,6 +102,9 @@ static int empty_dir(const char *path)
 	return empty;
 }
 
+/* Empty directories of a root filesystem that get a private tmpfs (install/rootfs.c makes them). */
+static const char *const scratch_dirs[] = { "usr/local/lib/node_modules/.vite-temp", NULL };
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -471,6 +474,14 @@ int run_plan_build(struct run_plan *p, const struct run_opts *o, const struct ru
 	if (stat_inside(env->root, "var/tmp", &st) == 0 && S_ISDIR(st.st_mode))
 		add(p, "--tmpfs", "/var/tmp", NULL);
 	add(p, "--tmpfs", "/home", NULL);
+	/* scratch directories tools expect to write inside the read-only root: a private tmpfs each */
+	for (const char *const *d = scratch_dirs; *d; d++)
+		if (stat_inside(env->root, *d, &st) == 0 && S_ISDIR(st.st_mode)) {
+			char *abs = pf_xasprintf("/%s", *d);
+
+			add(p, "--tmpfs", abs, NULL);
+			free(abs);
+		}
 	if (p->home)
 		add(p, "--bind", p->home, RUN_HOME);
 	else
