@@ -8,7 +8,7 @@
 # where the locked Python and Node libraries load with the environment's own python3 and node,
 # nothing of the host is visible, and unvetted installs are refused. A host-mode image made
 # from the same catalog (target.host) keeps the older way tested: activated on the host.
-NOW=${NOW:-2026-11-30T00:00:00Z}	# the default catalog was signed 2026-11-29, expires 2027-11-29
+NOW=${NOW:-2026-11-30T00:00:00Z}	# the default catalog (version 7) was signed 2026-11-30 00:40, expires 2027-11-30
 . "$SRCDIR/tests/lib.sh"
 # The host's setting must not decide whether Python writes __pycache__ into the environment.
 unset PYTHONDONTWRITEBYTECODE

@@ -5,7 +5,7 @@
 # and used under bubblewrap, and its SBOMs valid against the official schemas with every locked
 # package. Needs the artifacts (catalog/fetch-artifacts: npm pack, apt-get download, cached under
 # $BUILDDIR); without them the test is skipped, saying so.
-NOW=${NOW:-2026-11-30T00:00:00Z}	# the default catalog was signed 2026-11-29, expires 2027-11-29
+NOW=${NOW:-2026-11-30T00:00:00Z}	# the default catalog (version 7) was signed 2026-11-30 00:40, expires 2027-11-30
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/export/common.sh"
 unset PYTHONDONTWRITEBYTECODE

@@ -3,7 +3,7 @@
 # Issue 12 item 5: common agent work inside `pinfold run` on agent-default, offline. The
 # environment is built once from lockfiles/agent-default.lock and the default catalog's artifacts
 # (catalog/fetch-artifacts into $BUILDDIR/test-cache, as acceptance-default does) and kept under
-# $BUILDDIR/test-cache/tasks keyed by the lock's SHA-256, so later runs only unpack it. Each task
+# $BUILDDIR/test-cache/tasks keyed by the lock and pinfold's SHA-256, so later runs only unpack it. Each task
 # is a program under tests/tasks/project that asserts its own result and exits non-zero otherwise;
 # the sandbox has no network (pinfold run's default). Without npm/apt access or bubblewrap the
 # test is skipped, saying so.
@@ -26,7 +26,8 @@ expect 0 "up to date" "lockfiles/agent-default.lock is up to date with its image
 	pf lock --check "$SRCDIR/images/agent-default.yaml"
 
 # --- the environment: built once per lock, then reused
-sum=$(sha256sum "$LOCK" | cut -d' ' -f1)
+# keyed by the lock and the pinfold binary (another pinfold may lay the tree out differently)
+sum=$(cat "$LOCK" "$PINFOLD" | sha256sum | cut -d' ' -f1)
 C=$BUILDDIR/test-cache/tasks
 ENVTAR=$C/agent-default-$sum.tar.zst
 mkdir -p "$C"
@@ -94,6 +95,14 @@ expect 1 "pinfold: refused" "pip install of a vetted name at an unvetted version
 # --- Node
 run "an HTTP server on 127.0.0.1 answers axios and node-fetch" "node http ok" -- node node/server.js
 run "prettier formats code" "prettier ok" -- node node/format.js
+run "an Express server answers requests (routing, a JSON body, a 404)" "express ok 5." -- node node/express.js
+run "HTML scraping with cheerio" "cheerio ok Shop" -- node node/cheerio.js
+run "nodemon starts (its CLI and its file watcher load)" "" -- sh -c 'nodemon --version | grep -Eqx "[0-9]+\.[0-9]+\.[0-9]+"'
+run "a React app built with vite build (@vitejs/plugin-react, esbuild and rollup's native binaries)" "built in" -- \
+	sh -c 'cd vite && npm install && vite build'
+check "... the bundle is in the project and holds the app" \
+	"grep -q 'Hello from React and' '$P'/out/vite/assets/index-*.js && grep -q '<script type=\"module\"' '$P/out/vite/index.html'"
+run "vitest runs a project's tests" "2 passed" -- sh -c 'cd vitest && npm test'
 run "ESM: import axios/lodash/dayjs/zod/react from a .mjs file" "esm ok /usr/local/lib/node_modules/axios/" -- node esm.mjs
 run "ESM: a \"type\": \"module\" package imports axios, uuid, semver, chalk" "esm package ok" -- node esm-pkg/index.js
 run "ESM: the same from a nested project directory" "esm ok" -- sh -c 'mkdir -p deep/er && cp esm.mjs deep/er/ && node deep/er/esm.mjs'
