@@ -110,6 +110,8 @@ out:
 /* What npm runs when it installs a registry tarball ("prepare" is only for git and local sources). */
 static const char *const lifecycle[] = { "preinstall", "install", "postinstall", NULL };
 
+static int version_segment_ok(const char *v);
+
 /* The planned node of name@version, or NULL (install_artifact installs one package at the top). */
 static struct npm_node *find_node(struct install_ctx *x, const char *name, const char *version)
 {
@@ -181,6 +183,8 @@ int install_npm(struct install_ctx *x, const char *name, const char *version, co
 
 	if (!name_ok(name))
 		return pf_error(e, PF_EUNSAFE, "'%s': '%s' is not a safe npm package name", file, name);
+	if (nd && !nd->top && !version_segment_ok(version))
+		return pf_error(e, PF_EUNSAFE, "'%s': version '%s' of %s cannot name a directory", file, version, name);
 	base = nd ? pf_xstrdup(nd->base) : pf_xasprintf("%s/%s", x->npmdir, name);
 	stage_reader_opts(x, &o, file, INSTALL_FMT_TAR | INSTALL_FILTER_GZIP, 1);
 	rc = install_reader_open(&r, path, &o, e);
@@ -266,7 +270,7 @@ out:
 	return rc;
 }
 
-/* A version as one path segment of node_modules/.pinfold/NAME@VERSION; NULL when it cannot be one. */
+/* A version that can be one path segment of node_modules/.pinfold/NAME@VERSION. */
 static int version_segment_ok(const char *v)
 {
 	size_t n = strlen(v);
@@ -310,13 +314,11 @@ void npm_plan(struct install_ctx *x, const struct install_pkg *pkgs, size_t n, i
 			a->base = pf_xasprintf("%s/%s", x->npmdir, a->name);
 			continue;
 		}
-		/* install_npm refuses an unsafe name before anything is written; a version must be one segment */
+		/* install_npm refuses an unsafe name or version before anything is written */
 		flat = pf_xstrdup(a->name);
 		for (char *c = flat; (c = strchr(c, '/'));)
 			*c = '+';
-		a->base = version_segment_ok(a->version) ?
-			  pf_xasprintf("%s/.pinfold/%s@%s/node_modules/%s", x->npmdir, flat, a->version, a->name) :
-			  pf_xasprintf("%s/.pinfold/%s@invalid/node_modules/%s", x->npmdir, flat, a->name);
+		a->base = pf_xasprintf("%s/.pinfold/%s@%s/node_modules/%s", x->npmdir, flat, a->version, a->name);
 		free(flat);
 	}
 }

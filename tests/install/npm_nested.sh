@@ -84,6 +84,11 @@ expect 1 "'npm:pf-app 1.0.0': depends on pf-lib ^2.0.0, and no version of pf-lib
 	"a lock without a version a package needs is refused at build, not left for Node to fail on" -- \
 	pf build short.lock -o short.tar.zst --mirror m --cache c
 check "and nothing is written" "[ ! -e short.tar.zst ] && no_leftovers ."
+mklock 3.11 0 "npm:pf-util:1.0.0/../../../../evil:npm:m/pf-util-1.0.0.tgz" "npm:pf-util:2.0.0:npm:m/pf-util-2.0.0.tgz" >evil.lock
+expect 1 "version '1.0.0/../../../../evil' of pf-util cannot name a directory" \
+	"a second version that is not one path segment is refused before anything is written" -- \
+	pf build evil.lock -o evil.tar.zst --mirror m --cache c
+check "and nothing is written" "[ ! -e evil.tar.zst ] && no_leftovers ."
 mklock 3.11 0 "deb:x:1.0:npm:m/pf-util-1.0.0.tgz" "deb:x:2.0:npm:m/pf-util-2.0.0.tgz" >deb2.lock
 expect 3 "package deb:x is listed twice" "only npm nests: a deb name twice is refused" -- \
 	pf build deb2.lock -o deb2.tar.zst --mirror m --cache c
