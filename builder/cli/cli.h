@@ -81,6 +81,8 @@ struct cli_sub {
  * one is a usage error naming the expected ones.
  */
 int cli_subcommand(struct cli *c, const char *cmd, const struct cli_sub *subs, int argc, char **argv);
+/* Workers a build uses when --jobs is not given: the online CPUs, 1 to 8 (the output never depends on it). */
+int cli_default_jobs(void);
 
 /*
  * The unsigned working copy of a curator's catalog (cmd_catalog.c):

@@ -48,7 +48,8 @@ static void help(void)
 	      "                               catalog.source, relative to the lock); not with --bundle\n"
 	      "  --allow-revoked              build even when advisories revoke a locked version (warns per package)\n"
 	      "  --cache DIR                  content-addressed cache (default $XDG_CACHE_HOME/pinfold)\n"
-	      "  --jobs N                     parallel fetches (the output never depends on it)\n"
+	      "  --jobs N                     parallel fetches and installs (default: the CPUs, at most 8;\n"
+	      "                               the output never depends on it)\n"
 	      "  --max-unpacked-size BYTES    refuse to unpack more (default 2G; K, M, G suffixes)\n", stdout);
 }
 
@@ -89,7 +90,7 @@ int cmd_build(struct cli *c, int argc, char **argv)
 	struct cli_bar bar;
 	int opt, rc, status, have_lock = 0;
 
-	o.jobs = 1;
+	o.jobs = cli_default_jobs();
 	o.max_unpacked = INSTALL_DEFAULT_MAX_UNPACKED;
 	while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (opt) {

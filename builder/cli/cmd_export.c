@@ -52,7 +52,7 @@ static int build_lockfile(struct cli *c, const char *lock, const char *catalog, 
 	bo.out = *out;
 	bo.cache_dir = cache;
 	bo.mirrors = mirrors;
-	bo.jobs = 1;
+	bo.jobs = cli_default_jobs();
 	bo.max_unpacked = INSTALL_DEFAULT_MAX_UNPACKED;
 	rc = build_lock_open(&c->ctx, &src, &bl, &c->err);
 	if (rc)

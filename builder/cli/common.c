@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -78,4 +79,11 @@ int cli_subcommand(struct cli *c, const char *cmd, const struct cli_sub *subs, i
 	}
 	pf_buf_release(&names);
 	return rc;
+}
+
+int cli_default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
 }
