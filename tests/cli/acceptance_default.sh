@@ -169,7 +169,7 @@ Y
 	# the libraries, without the data/web/document block: Debian's builds of those need the
 	# self-contained runtime (matplotlib's fontconfig ships absolute links, newer libc6)
 	sed -n '/^  # libraries$/,/^policy:/p' "$SRCDIR/images/$IMG.yaml" |
-		sed '/^  # data, charts, spreadsheets/,/^  - "deb:lsb-base/d' | grep '^  - '
+		sed '/^  # data, charts, spreadsheets/,/^  - "deb:python3-docx"/d' | grep '^  - '
 	echo "policy: {min_age_days: 14}"
 } >"$T/img/agent-host.yaml"
 expect 0 "" "lock: a host-mode image of the same libraries (target.host, no runtime)" -- \
