@@ -359,3 +359,19 @@ const struct install_json *install_json_get(const struct install_json *o, const 
 			return o->vals[i];
 	return NULL;
 }
+
+int install_json_npm_bundles(const struct install_json *root, const char *name)
+{
+	const struct install_json *b = install_json_get(root, "bundleDependencies");
+
+	if (!b)
+		b = install_json_get(root, "bundledDependencies");
+	if (!b)
+		return 0;
+	if (b->type == INSTALL_J_BOOL)
+		return !strcmp(b->str, "true");
+	for (size_t i = 0; b->type == INSTALL_J_ARR && i < b->n; i++)
+		if (b->vals[i]->type == INSTALL_J_STR && !strcmp(b->vals[i]->str, name))
+			return 1;
+	return 0;
+}

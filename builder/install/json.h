@@ -27,5 +27,10 @@ int install_json_parse(struct pf_arena *a, const char *what, const char *text, s
 		       struct install_json **out, struct pf_err *e);
 /* Member key of object o, or NULL. */
 const struct install_json *install_json_get(const struct install_json *o, const char *key);
+/*
+ * npm: whether a package.json (root) ships dependency name inside its tarball:
+ * bundleDependencies (or bundledDependencies) true, or a list naming it.
+ */
+int install_json_npm_bundles(const struct install_json *root, const char *name);
 
 #endif

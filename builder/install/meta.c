@@ -520,19 +520,6 @@ out:
 	return rc;
 }
 
-/* 1 when name is in bundleDependencies (a list of names, or true: every dependency). */
-static int is_bundled(const struct install_json *b, const char *name)
-{
-	if (!b)
-		return 0;
-	if (b->type == INSTALL_J_BOOL)
-		return !strcmp(b->str, "true");
-	for (size_t i = 0; i < b->n; i++)
-		if (b->vals[i]->type == INSTALL_J_STR && !strcmp(b->vals[i]->str, name))
-			return 1;
-	return 0;
-}
-
 static int read_npm(int fd, const char *path, struct install_meta *m, struct pf_err *e)
 {
 	struct pf_buf b = PF_BUF_INIT;
@@ -586,7 +573,7 @@ static int read_npm(int fd, const char *path, struct install_meta *m, struct pf_
 				      deps->keys[i]);
 			goto out;
 		}
-		if (install_json_get(opt, deps->keys[i]) || is_bundled(bundled, deps->keys[i]))
+		if (install_json_get(opt, deps->keys[i]) || install_json_npm_bundles(root, deps->keys[i]))
 			continue;
 		s = pf_xasprintf("%s %s", deps->keys[i], deps->vals[i]->str[0] ? deps->vals[i]->str : "*");
 		push_folded(m, &m->depends, &m->ndepends, s, strlen(s));

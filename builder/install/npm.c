@@ -121,18 +121,6 @@ static struct npm_node *find_node(struct install_ctx *x, const char *name, const
 	return NULL;
 }
 
-static int is_bundled(const struct install_json *bundled, const char *name)
-{
-	if (!bundled)
-		return 0;
-	if (bundled->type == INSTALL_J_BOOL)
-		return !strcmp(bundled->str, "true");
-	for (size_t i = 0; bundled->type == INSTALL_J_ARR && i < bundled->n; i++)
-		if (bundled->vals[i]->type == INSTALL_J_STR && !strcmp(bundled->vals[i]->str, name))
-			return 1;
-	return 0;
-}
-
 /*
  * What the package asks Node to find: dependencies ('d'), and optional and
  * peer dependencies ('o': linked when a version here meets them). Bundled
@@ -142,10 +130,7 @@ static int record_deps(struct npm_node *nd, const char *file, const struct insta
 {
 	static const char *const fields[] = { "dependencies", "optionalDependencies", "peerDependencies" };
 	const struct install_json *opt = install_json_get(root, "optionalDependencies");
-	const struct install_json *bundled = install_json_get(root, "bundleDependencies");
 
-	if (!bundled)
-		bundled = install_json_get(root, "bundledDependencies");
 	for (size_t f = 0; f < 3; f++) {
 		const struct install_json *d = install_json_get(root, fields[f]);
 
@@ -157,7 +142,7 @@ static int record_deps(struct npm_node *nd, const char *file, const struct insta
 			if (d->vals[i]->type != INSTALL_J_STR)
 				return pf_error(e, PF_EFORMAT, "'%s': package.json: %s: '%s' has no version string",
 						file, fields[f], d->keys[i]);
-			if (is_bundled(bundled, d->keys[i]) || !name_ok(d->keys[i]) || strchr(d->vals[i]->str, '\t'))
+			if (install_json_npm_bundles(root, d->keys[i]) || !name_ok(d->keys[i]) || strchr(d->vals[i]->str, '\t'))
 				continue;
 			pf_strv_push_owned(&nd->deps, pf_xasprintf("%s\t%s\t%c", d->keys[i],
 							       d->vals[i]->str[0] ? d->vals[i]->str : "*",
