@@ -255,10 +255,11 @@ int solve_run(struct solve_pool *sp, const struct solve_policy *pol, const struc
 	 * lays them out as npm would), so an npm name may be installed at several
 	 * versions; every other ecosystem has one version of a name.
 	 */
-	for (Id p = sp->start; p < sp->end; p++) {
-		const struct spkg *k = sp_spkg(sp, p);
+	for (Id p = sp->start; p < sp->end - sp->nhost; p++) {
+		/* by the pool name ("npm:NAME", dep_pool_name): no record is loaded for this */
+		Solvable *s = pool_id2solvable(pool, p);
 
-		if (k && !k->host && !strcmp(k->eco, "npm"))
+		if (s->repo == sp->repo && !strncmp(pool_id2str(pool, s->name), "npm:", 4))
 			queue_push2(&jobs, SOLVER_MULTIVERSION | SOLVER_SOLVABLE, p);
 	}
 	/* Pins: favour what the lock has, unless asked to upgrade it. */
