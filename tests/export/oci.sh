@@ -46,9 +46,10 @@ sleep 1
 expect 0 "" "a second later: the same digest" -- pf export oci t.tar.zst -o img4
 check "... (no wall clock in the bytes)" "diff -r img img4"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
-	mkdir -p nob && cp t.tar.zst nob/ && chown -R 65534:65534 nob && chmod 755 "$T"
+	# a copy of pinfold: the checkout may sit under a 0700 directory nobody cannot enter
+	mkdir -p nob && cp "$PINFOLD" t.tar.zst nob/ && chown -R 65534:65534 nob && chmod 755 "$T"
 	setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$T/nob" PINFOLD_STATE_DIR="$T/nob/st" \
-		"$PINFOLD" export oci nob/t.tar.zst -o nob/img5 >nob/out 2>&1
+		"$T/nob/pinfold" export oci nob/t.tar.zst -o nob/img5 >nob/out 2>&1
 	check "another user (nobody): the same layout" "diff -r img nob/img5"
 else
 	skip "another user: not root here, cannot switch users"
